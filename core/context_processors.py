@@ -1,0 +1,8 @@
+from .navigation import nav_items
+from .roles import role_label
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {"nav_items": nav_items(request), "user_role": role_label(request.user)}

@@ -1,0 +1,28 @@
+"""The main navigation, built from URL names so an app appears once it serves its page."""
+
+from django.urls import NoReverseMatch, reverse
+
+from .roles import is_admin
+
+MAIN_NAV = [
+    ("Dashboard", "dashboard", None),
+    ("Identities", "identities:list", None),
+    ("Approvals", "approvals:inbox", None),
+    ("Ownership", "governance:matrix", None),
+    ("Evidence", "evidence:index", None),
+    ("Admin", "admin:index", is_admin),
+]
+
+
+def nav_items(request) -> list[dict]:
+    items = []
+    for label, url_name, visible in MAIN_NAV:
+        if visible is not None and not visible(request.user):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "active": active})
+    return items

@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+
+from .forms import ApiTokenForm
+from .health import health_report, heartbeat_status
+from .services import api_token_create, api_token_revoke
+
+
+class DashboardView(TemplateView):
+    template_name = "core/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(panels=settings.STEWARD_DASHBOARD_PANELS, **kwargs)
+
+
+class DashboardStatusPanel(TemplateView):
+    """htmx partial: is the worker + beat alive?"""
+
+    template_name = "core/partials/_status_panel.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heartbeat=heartbeat_status(), **kwargs)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    report = health_report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+class ProfileView(TemplateView):
+    """The signed-in user's profile: roles and personal API tokens."""
+
+    template_name = "core/profile.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", ApiTokenForm())
+        return super().get_context_data(
+            tokens=self.request.user.api_tokens.all(), now=timezone.now(), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                _, raw = api_token_create(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return self.render_to_response(self.get_context_data(new_token=raw))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+@require_POST
+def api_token_revoke_view(request, pk: int):
+    try:
+        api_token_revoke(user=request.user, token_id=pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Token revoked.")
+    return redirect("core:profile")

@@ -1,0 +1,73 @@
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from core.roles import ADMINS, AUDITORS, ENGINEERS
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    skip_pg = pytest.mark.skip(reason="PostgreSQL-only: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            if IN_CI:
+                raise pytest.UsageError(
+                    "CI must run PostgreSQL-only tests: DATABASE_URL is not PostgreSQL"
+                )
+            item.add_marker(skip_pg)
+
+
+# --- personas ---------------------------------------------------------------------------
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="alice-admin", groups=[ADMINS])
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="dana-auditor", groups=[AUDITORS])
+
+
+@pytest.fixture
+def engineer(db):
+    return UserFactory(username="erin-engineer", groups=[ENGINEERS])
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="olu-owner", groups=[ENGINEERS])
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but in no role group and no team."""
+    return UserFactory(username="oscar-outsider")
+
+
+PERSONAS = ("admin_user", "auditor", "engineer", "owner", "outsider")
+
+
+@pytest.fixture
+def persona(request):
+    """Parametrise with `@pytest.mark.parametrize("persona", PERSONAS, indirect=True)`."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

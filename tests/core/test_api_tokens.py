@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from core.models import ApiToken
+from core.services import api_token_create, api_token_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+def test_token_is_stored_hashed_and_authenticates(api_client, engineer):
+    token, raw = api_token_create(user=engineer, name="ci", days=30)
+    assert raw.startswith("stw_")
+    assert raw not in (token.digest, token.key_prefix)
+    assert token.digest == ApiToken.hash(raw)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired", "unknown"])
+def test_unusable_token_is_refused(api_client, engineer, state):
+    token, raw = api_token_create(user=engineer, name="ci", days=30)
+    if state == "revoked":
+        api_token_revoke(user=engineer, token_id=token.pk)
+    elif state == "expired":
+        ApiToken.objects.filter(pk=token.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+    else:
+        raw = ApiToken.generate()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api_client.get("/api/schema/").status_code == 401
+
+
+def test_token_lifetime_is_bounded(engineer):
+    with pytest.raises(ValidationError):
+        api_token_create(user=engineer, name="forever", days=3650)
+
+
+def test_user_cannot_revoke_someone_elses_token(engineer, owner):
+    token, _ = api_token_create(user=engineer, name="ci", days=1)
+    with pytest.raises(ValidationError):
+        api_token_revoke(user=owner, token_id=token.pk)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_profile_page_shows_new_token_once(client, engineer):
+    client.force_login(engineer)
+    response = client.post("/me/", {"name": "deploy", "days": 7})
+    assert response.status_code == 200
+    raw = response.context["new_token"]
+    assert raw.encode() in response.content
+    assert raw.encode() not in client.get("/me/").content
+
+
+def test_profile_form_rejects_bad_input_and_keeps_it(client, engineer):
+    client.force_login(engineer)
+    response = client.post("/me/", {"name": "deploy", "days": 0})
+    assert response.status_code == 400
+    assert b"deploy" in response.content
+    assert not ApiToken.objects.exists()

@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.models import Heartbeat
+from core.tasks import heartbeat
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_broker_and_missing_heartbeat(client):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["database"]["ok"] is True
+    assert body["broker"]["ok"] is True
+    assert body["heartbeat"] == {
+        "ok": False,
+        "last_run_at": None,
+        "age_seconds": None,
+        "worker": "",
+    }
+
+
+@pytest.mark.django_db
+def test_heartbeat_task_records_last_run(client):
+    heartbeat()
+    body = client.get("/healthz").json()
+    assert body["heartbeat"]["ok"] is True
+    assert body["heartbeat"]["age_seconds"] < 5
+
+
+@pytest.mark.django_db
+def test_stale_heartbeat_is_not_ok(client, settings):
+    Heartbeat.objects.create(name="heartbeat", last_run_at=timezone.now() - timedelta(hours=1))
+    assert client.get("/healthz").json()["heartbeat"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_broker_is_unreachable(client, monkeypatch):
+    from kombu import Connection
+
+    class DeadBroker:
+        def connection_for_write(self):
+            return Connection("redis://127.0.0.1:1/0")
+
+    monkeypatch.setattr("core.health.current_app", DeadBroker())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_dashboard_status_panel_shows_heartbeat(client, engineer):
+    heartbeat()
+    client.force_login(engineer)
+    response = client.get("/panels/status/")
+    assert b"Worker and beat alive" in response.content

@@ -1,0 +1,30 @@
+"""No page or endpoint answers an anonymous visitor, except sign-in and health."""
+
+import pytest
+
+from tests.url_walk import all_urls
+
+PUBLIC = {"login", "healthz", "admin:login", "api-docs-public"}
+
+URLS = [(name, url) for name, url in all_urls() if name not in PUBLIC]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "url"), URLS, ids=[u for _, u in URLS])
+def test_anonymous_is_refused_everywhere_but_sign_in_and_health(client, name, url):
+    response = client.get(url)
+    if url.startswith("/api/"):
+        assert response.status_code in (401, 403), url
+    else:
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(("/accounts/login/", "/admin/login/")), url
+
+
+def test_walk_covers_the_app_urls():
+    urls = {u for _, u in all_urls()}
+    assert "/" in urls and "/healthz" in urls and "/api/schema/" in urls
+
+
+@pytest.mark.django_db
+def test_sign_in_page_is_public(client):
+    assert client.get("/accounts/login/").status_code == 200
