@@ -244,7 +244,16 @@ CELERY_BEAT_SCHEDULE = {
 # --- Steward --------------------------------------------------------------------------
 # Dashboard panels: URL names of htmx partials that each app serves itself, so the
 # dashboard composes apps without core importing them.
-STEWARD_DASHBOARD_PANELS = ["core:dashboard-status"]
+# A name no app serves yet is skipped.
+STEWARD_DASHBOARD_PANELS = [
+    "identities:dashboard-panel",
+    "governance:dashboard-panel",
+    "approvals:dashboard-panel",
+    "lifecycle:dashboard-panel",
+    "usage:dashboard-panel",
+    "evidence:dashboard-panel",
+    "core:dashboard-status",
+]
 
 LOGGING = {
     "version": 1,

@@ -5,9 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import views as core_views
 
-api_v1 = [
-    path("", include("identities.api.urls")),
-]
+# Each app serves its own pages and API; the order is the layer order of DESIGN.md.
+APPS = ("identities", "governance", "approvals", "lifecycle", "usage", "evidence")
+api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 
 urlpatterns = [
     path("", core_views.DashboardView.as_view(), name="dashboard"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("core.urls")),
     path("identities/", include("identities.urls")),
+    path("ownership/", include("governance.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("lifecycle/", include("lifecycle.urls")),
+    path("usage/", include("usage.urls")),
+    path("evidence/", include("evidence.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -27,3 +27,58 @@ class UserFactory(DjangoModelFactory):
             self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
         if create:
             self.save()
+
+
+# --- identities -------------------------------------------------------------------------
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = "identities.Team"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+    group = factory.LazyAttribute(lambda t: Group.objects.get_or_create(name=f"team:{t.slug}")[0])
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.group.user_set.add(*extracted)
+
+
+class PlatformFactory(DjangoModelFactory):
+    class Meta:
+        model = "identities.Platform"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Platform {n}")
+    slug = factory.Sequence(lambda n: f"platform-{n}")
+    kind = "kubernetes"
+    owning_team = factory.SubFactory(TeamFactory)
+
+
+class IdentityFactory(DjangoModelFactory):
+    class Meta:
+        model = "identities.Identity"
+
+    name = factory.Sequence(lambda n: f"svc-{n}")
+    kind = "service_account"
+    external_id = factory.Sequence(lambda n: f"payments/svc-{n}")
+    platform = factory.SubFactory(PlatformFactory)
+    team = factory.SubFactory(TeamFactory)
+    environment = "production"
+    purpose = "Moves ledger entries between services."
+    risk_tier = "medium"
+    entitlements = factory.LazyFunction(lambda: ["ledger:read"])
+    status = "active"
+
+
+class CredentialFactory(DjangoModelFactory):
+    class Meta:
+        model = "identities.Credential"
+
+    identity = factory.SubFactory(IdentityFactory)
+    kind = "api_key"
+    label = factory.Sequence(lambda n: f"key {n}")
+    storage_location = "vault:secret/data/payments/key"
+    fingerprint = factory.Sequence(lambda n: f"SHA256:{n:043d}")
+    last_chars = "a1b2"

@@ -1,0 +1,86 @@
+"""One FilterSet per list, shared by the registry pages, the CSV download and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from .choices import (
+    CredentialKind,
+    CredentialStatus,
+    Environment,
+    IdentityKind,
+    IdentityStatus,
+    RiskTier,
+)
+from .conditions import ends_within, overdue_credentials_exist
+from .models import Credential, Identity, Platform, Team
+
+
+class IdentityFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices)
+    team = django_filters.ModelMultipleChoiceFilter(
+        field_name="team__slug", to_field_name="slug", queryset=Team.objects.all()
+    )
+    platform = django_filters.ModelMultipleChoiceFilter(
+        field_name="platform__slug", to_field_name="slug", queryset=Platform.objects.all()
+    )
+    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices)
+    risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices)
+    ends_within = django_filters.NumberFilter(
+        method="filter_ends_within", label="Ends within (days)", min_value=0, max_value=3650
+    )
+    credentials_overdue = django_filters.BooleanFilter(
+        method="filter_credentials_overdue", label="Credentials overdue"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("kind", "kind"),
+            ("status", "status"),
+            ("team__name", "team"),
+            ("platform__name", "platform"),
+            ("environment", "environment"),
+            ("risk_tier", "risk_tier"),
+            ("ends_on", "ends_on"),
+            ("created_at", "created"),
+        )
+    )
+
+    class Meta:
+        model = Identity
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(external_id__icontains=value) | Q(purpose__icontains=value)
+        )
+
+    def filter_ends_within(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(ends_within(int(value)))
+
+    def filter_credentials_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = overdue_credentials_exist()
+        return queryset.filter(overdue if value else ~overdue)
+
+    @property
+    def qs(self):
+        qs = super().qs
+        # A stable order for paging when no ordering is asked for.
+        return qs if self.data.get("ordering") else qs.order_by("name", "id")
+
+
+class CredentialFilterSet(django_filters.FilterSet):
+    identity = django_filters.NumberFilter(field_name="identity_id")
+    kind = django_filters.MultipleChoiceFilter(choices=CredentialKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=CredentialStatus.choices)
+    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lte")
+
+    class Meta:
+        model = Credential
+        fields: list[str] = []

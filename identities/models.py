@@ -1,0 +1,194 @@
+"""The inventory: teams, platforms, identities, credential metadata and the identity timeline.
+
+Steward never stores a secret value: credentials are metadata only (see `secrets.py`).
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from core.models import TimeStampedModel
+
+from .choices import (
+    CredentialKind,
+    CredentialStatus,
+    Environment,
+    EventKind,
+    IdentityKind,
+    IdentityStatus,
+    PlatformKind,
+    RiskTier,
+)
+
+
+class Team(TimeStampedModel):
+    """A team; its members are the users in its Django group (`team:<slug>`)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(TimeStampedModel):
+    """Where identities live: a cluster, a cloud account, an API gateway, a SaaS, a CI system."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=PlatformKind.choices)
+    owning_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="platforms"
+    )
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Identity(TimeStampedModel):
+    """One non-human principal, bound to a traceable external id unique per platform."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    external_id = models.CharField(
+        max_length=500, help_text="ARN, SPIFFE id, OAuth client id, namespace/name, ..."
+    )
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="identities")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="identities")
+    environment = models.CharField(max_length=20, choices=Environment.choices)
+    purpose = models.TextField(help_text="The approved purpose: what it does and why.")
+    risk_tier = models.CharField(max_length=10, choices=RiskTier.choices, default=RiskTier.MEDIUM)
+    entitlements = models.JSONField(default=list, blank=True, help_text="Scopes / permissions.")
+    status = models.CharField(
+        max_length=20, choices=IdentityStatus.choices, default=IdentityStatus.PENDING
+    )
+    ends_on = models.DateField(null=True, blank=True, help_text="Task-bound identities end here.")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="identity_external_id_unique_per_platform"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "status"]),
+            models.Index(fields=["status", "ends_on"]),
+            models.Index(fields=["platform", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Credential(TimeStampedModel):
+    """Metadata about a secret or token issued to an identity — never the secret itself."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="credentials")
+    kind = models.CharField(max_length=30, choices=CredentialKind.choices)
+    label = models.CharField(max_length=200, help_text="What it is, e.g. 'deploy key'.")
+    key_id = models.CharField(
+        max_length=200, blank=True, help_text="Public identifier, e.g. an access key id."
+    )
+    storage_location = models.CharField(
+        max_length=500, blank=True, help_text="Vault path or secret-manager ARN."
+    )
+    fingerprint = models.CharField(max_length=200, blank=True, help_text="e.g. SHA256:…")
+    last_chars = models.CharField(max_length=6, blank=True, help_text="Up to 6 trailing chars.")
+    status = models.CharField(
+        max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["identity", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_kind_display()})"
+
+    @property
+    def age_days(self) -> int:
+        return (timezone.now() - self.issued_at).days
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class LifecycleEvent(models.Model):
+    """The identity timeline: append-only. Services write it; nothing updates or deletes it."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    summary = models.CharField(max_length=300)
+    credential = models.ForeignKey(
+        Credential, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    # Objects of higher apps (a request, a grant, a review), by label and primary key.
+    related_type = models.CharField(max_length=50, blank=True)
+    related_id = models.BigIntegerField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["identity", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Lifecycle events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Lifecycle events are append-only.")
+
+
+# django-guardian direct-FK object permissions, materialised from the RACI matrix.
+class IdentityUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Identity, on_delete=models.CASCADE)
+
+
+class IdentityGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Identity, on_delete=models.CASCADE)

@@ -1,0 +1,133 @@
+"""Reads for the registry, always scoped to the user (one subquery per model, never per row).
+
+Scope: admins and auditors see everything; engineers see their teams' identities; anyone
+holding a RACI-materialised object permission (guardian, direct-FK tables) sees that identity.
+Out of scope is a 404, pages and API alike.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from core.roles import can_read_all, is_admin, is_engineer
+
+from .filtersets import IdentityFilterSet
+from .models import (
+    Credential,
+    Identity,
+    IdentityGroupObjectPermission,
+    IdentityUserObjectPermission,
+    LifecycleEvent,
+    Platform,
+    Team,
+)
+
+
+def user_team_ids(user) -> QuerySet:
+    """Ids of the teams the user belongs to (as a subquery)."""
+    return Team.objects.filter(group__user=user).values("id")
+
+
+def identity_scope(user) -> QuerySet[Identity]:
+    if not user.is_authenticated:
+        return Identity.objects.none()
+    if can_read_all(user):
+        return Identity.objects.all()
+    condition = Q(
+        Exists(
+            IdentityUserObjectPermission.objects.filter(
+                user=user, permission__codename="view_identity", content_object=OuterRef("pk")
+            )
+        )
+    ) | Q(
+        Exists(
+            IdentityGroupObjectPermission.objects.filter(
+                group__user=user,
+                permission__codename="view_identity",
+                content_object=OuterRef("pk"),
+            )
+        )
+    )
+    if is_engineer(user):
+        condition |= Q(team__in=user_team_ids(user))
+    return Identity.objects.filter(condition)
+
+
+def can_change_identity(user, identity: Identity) -> bool:
+    """Admins; engineers of the identity's team; A/R holders materialised by governance."""
+    if is_admin(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    if is_engineer(user) and Team.objects.filter(pk=identity.team_id, group__user=user).exists():
+        return True
+    return (
+        IdentityUserObjectPermission.objects.filter(
+            user=user, content_object=identity, permission__codename="change_identity"
+        ).exists()
+        or IdentityGroupObjectPermission.objects.filter(
+            group__user=user, content_object=identity, permission__codename="change_identity"
+        ).exists()
+    )
+
+
+def can_onboard_into(user, team: Team) -> bool:
+    return is_admin(user) or (
+        is_engineer(user) and Team.objects.filter(pk=team.pk, group__user=user).exists()
+    )
+
+
+def onboarding_teams(user) -> QuerySet[Team]:
+    if is_admin(user):
+        return Team.objects.all()
+    if is_engineer(user):
+        return Team.objects.filter(group__user=user)
+    return Team.objects.none()
+
+
+def identity_list(*, user, filters: dict | None = None) -> QuerySet[Identity]:
+    qs = identity_scope(user).select_related("team", "platform")
+    return IdentityFilterSet(filters or {}, queryset=qs).qs
+
+
+def identity_get(*, user, pk) -> Identity:
+    try:
+        return identity_scope(user).select_related("team", "platform", "created_by").get(pk=pk)
+    except (Identity.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such identity.") from None
+
+
+def credential_scope(user) -> QuerySet[Credential]:
+    if can_read_all(user):
+        return Credential.objects.all()
+    return Credential.objects.filter(identity__in=identity_scope(user).values("id"))
+
+
+def credential_get(*, user, pk) -> Credential:
+    try:
+        return credential_scope(user).select_related("identity").get(pk=pk)
+    except (Credential.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such credential.") from None
+
+
+def team_scope(user) -> QuerySet[Team]:
+    """Teams and platforms are directory data: visible to every role holder."""
+    if can_read_all(user) or is_engineer(user):
+        return Team.objects.all()
+    return Team.objects.filter(group__user=user) if user.is_authenticated else Team.objects.none()
+
+
+def platform_scope(user) -> QuerySet[Platform]:
+    if can_read_all(user) or is_engineer(user):
+        return Platform.objects.all()
+    return Platform.objects.none()
+
+
+def identity_timeline(*, identity: Identity, kinds: list[str] | None = None) -> QuerySet:
+    events = LifecycleEvent.objects.filter(identity=identity).select_related("actor", "credential")
+    return events.filter(kind__in=kinds) if kinds else events
+
+
+def identity_credentials(*, identity: Identity) -> QuerySet[Credential]:
+    return identity.credentials.select_related("issued_by", "revoked_by").order_by(
+        "status", "-issued_at"
+    )

@@ -1,0 +1,427 @@
+"""Writes for the registry. Every change goes through here: history with a change reason,
+a timeline event, permission and separation checks, and the no-secret-values rule."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from core.roles import is_admin
+
+from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
+from .models import Credential, Identity, LifecycleEvent, Platform, Team
+from .secrets import ensure_no_secret_values
+from .selectors import can_change_identity, can_onboard_into
+
+IDENTITY_TEXT_FIELDS = ("name", "external_id", "purpose")
+IDENTITY_IDENTIFIER_FIELDS = ("external_id",)
+CREDENTIAL_TEXT_FIELDS = ("label", "key_id", "storage_location", "fingerprint", "last_chars")
+CREDENTIAL_IDENTIFIER_FIELDS = ("key_id", "storage_location", "fingerprint", "last_chars")
+UPDATABLE_IDENTITY_FIELDS = (
+    "name",
+    "purpose",
+    "environment",
+    "risk_tier",
+    "entitlements",
+    "ends_on",
+    "team",
+    "platform",
+    "kind",
+)
+
+
+# --- timeline ---------------------------------------------------------------------------
+def lifecycle_event_record(
+    *,
+    identity: Identity,
+    kind: str,
+    actor,
+    summary: str,
+    credential: Credential | None = None,
+    related=None,
+    details: dict | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> LifecycleEvent:
+    """Append one event to an identity's timeline. `related` is any model instance of a
+    higher app (request, grant, review): stored by label and pk, so no import is needed."""
+    return LifecycleEvent.objects.create(
+        identity=identity,
+        kind=kind,
+        actor=actor,
+        summary=summary[:300],
+        credential=credential,
+        related_type=related._meta.label_lower if related is not None else "",
+        related_id=related.pk if related is not None else None,
+        details=details or {},
+        occurred_at=occurred_at or timezone.now(),
+    )
+
+
+# --- teams and platforms ----------------------------------------------------------------
+@transaction.atomic
+def team_create(*, actor, name: str, slug: str = "", description: str = "") -> Team:
+    _require_admin(actor)
+    slug = slug or slugify(name)
+    if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name=name).exists():
+        raise ValidationError({"name": f"A team named {name!r} already exists."})
+    group, _ = Group.objects.get_or_create(name=f"team:{slug}")
+    team = Team(name=name, slug=slug, description=description, group=group)
+    team._change_reason = f"team created by {actor}"
+    team.save()
+    return team
+
+
+def team_set_members(*, actor, team: Team, users: Iterable) -> None:
+    """Membership is the team's group; guardian grants made to the group follow it."""
+    _require_admin(actor)
+    team.group.user_set.set(list(users))
+
+
+def team_add_member(*, actor, team: Team, user) -> None:
+    _require_admin(actor)
+    team.group.user_set.add(user)
+
+
+def team_remove_member(*, actor, team: Team, user) -> None:
+    _require_admin(actor)
+    team.group.user_set.remove(user)
+
+
+@transaction.atomic
+def platform_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    owning_team: Team | None = None,
+    slug: str = "",
+    description: str = "",
+) -> Platform:
+    _require_admin(actor)
+    slug = slug or slugify(name)
+    if Platform.objects.filter(slug=slug).exists() or Platform.objects.filter(name=name).exists():
+        raise ValidationError({"name": f"A platform named {name!r} already exists."})
+    platform = Platform(
+        name=name, slug=slug, kind=kind, owning_team=owning_team, description=description
+    )
+    platform.full_clean()
+    platform._change_reason = f"platform created by {actor}"
+    platform.save()
+    return platform
+
+
+# --- identities -------------------------------------------------------------------------
+def identity_register(
+    *,
+    actor,
+    team: Team,
+    platform: Platform,
+    name: str,
+    kind: str,
+    external_id: str,
+    environment: str,
+    purpose: str,
+    risk_tier: str,
+    entitlements: list[str] | None = None,
+    ends_on: dt.date | None = None,
+    status: str = IdentityStatus.PENDING,
+    source: str = "wizard",
+    now: dt.datetime | None = None,
+) -> Identity:
+    """Register an identity; self-service onboarding creates it `pending`."""
+    if not can_onboard_into(actor, team):
+        raise PermissionDenied("You can onboard identities only into teams you belong to.")
+    entitlements = _clean_entitlements(entitlements or [])
+    fields = {
+        "name": name.strip(),
+        "external_id": external_id.strip(),
+        "purpose": purpose.strip(),
+        "entitlements": entitlements,
+    }
+    ensure_no_secret_values(fields, identifier_fields=IDENTITY_IDENTIFIER_FIELDS)
+    today = timezone.localdate(now or timezone.now())
+    if ends_on is not None and ends_on <= today:
+        raise ValidationError({"ends_on": "The end date must be in the future."})
+    identity = Identity(
+        team=team,
+        platform=platform,
+        kind=kind,
+        environment=environment,
+        risk_tier=risk_tier,
+        ends_on=ends_on,
+        status=status,
+        created_by=actor,
+        **fields,
+    )
+    identity.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            identity._change_reason = f"registered via {source} by {actor}"
+            identity.save()
+            lifecycle_event_record(
+                identity=identity,
+                kind=EventKind.ONBOARDED,
+                actor=actor,
+                summary=f"Registered via {source} as {identity.get_status_display().lower()}",
+                details={"source": source},
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"external_id": f"{external_id!r} is already registered on {platform}."}
+        ) from None
+    return identity
+
+
+def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -> Identity:
+    """Change an identity's details (not its status: see `identity_set_status`)."""
+    unknown = set(changes) - set(UPDATABLE_IDENTITY_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if "entitlements" in changes:
+        changes["entitlements"] = _clean_entitlements(changes["entitlements"])
+    ensure_no_secret_values(
+        {k: v for k, v in changes.items() if k in (*IDENTITY_TEXT_FIELDS, "entitlements")}
+    )
+    with transaction.atomic():
+        locked = Identity.objects.select_for_update().get(pk=identity.pk)
+        if not can_change_identity(actor, locked):
+            raise PermissionDenied("You may not change this identity.")
+        if "team" in changes and not can_onboard_into(actor, changes["team"]):
+            raise PermissionDenied("You can move identities only into teams you belong to.")
+        changed = {}
+        for field, value in changes.items():
+            old = getattr(locked, field)
+            if old != value:
+                changed[field] = {"from": _plain(old), "to": _plain(value)}
+                setattr(locked, field, value)
+        if not changed:
+            return locked
+        locked.full_clean(validate_unique=False)
+        locked._change_reason = reason or f"updated by {actor}"
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise ValidationError({"external_id": "Already registered on that platform."}) from None
+        lifecycle_event_record(
+            identity=locked,
+            kind=EventKind.UPDATED,
+            actor=actor,
+            summary="Changed " + ", ".join(sorted(changed)),
+            details={"changes": changed},
+        )
+    return locked
+
+
+STATUS_EVENT = {
+    IdentityStatus.SUSPENDED: EventKind.SUSPENDED,
+    IdentityStatus.DECOMMISSIONED: EventKind.DECOMMISSIONED,
+}
+
+
+def identity_set_status(
+    *, actor, identity: Identity, status: str, reason: str, related=None
+) -> Identity:
+    """The only way an identity's status changes: allowed transitions, with a reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for the status change."})
+    with transaction.atomic():
+        locked = Identity.objects.select_for_update().get(pk=identity.pk)
+        if status not in STATUS_TRANSITIONS.get(locked.status, set()):
+            raise ValidationError(
+                f"An identity cannot go from {locked.get_status_display()} to "
+                f"{IdentityStatus(status).label}."
+            )
+        previous = locked.status
+        locked.status = status
+        locked._change_reason = reason
+        locked.save(update_fields=["status", "updated_at"])
+        lifecycle_event_record(
+            identity=locked,
+            kind=STATUS_EVENT.get(status, EventKind.STATUS_CHANGED),
+            actor=actor,
+            summary=f"{IdentityStatus(previous).label} → {IdentityStatus(status).label}: {reason}",
+            details={"from": previous, "to": status, "reason": reason},
+            related=related,
+        )
+    return locked
+
+
+# --- credentials ------------------------------------------------------------------------
+def credential_record(
+    *,
+    actor,
+    identity: Identity,
+    kind: str,
+    label: str,
+    key_id: str = "",
+    storage_location: str = "",
+    fingerprint: str = "",
+    last_chars: str = "",
+    issued_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    check_permission: bool = True,
+) -> Credential:
+    """Record that a credential was issued — its metadata, never its value."""
+    if check_permission and not can_change_identity(actor, identity):
+        raise PermissionDenied("You may not record credentials for this identity.")
+    if identity.status in (IdentityStatus.DECOMMISSIONED, IdentityStatus.REJECTED):
+        raise ValidationError(f"{identity} is {identity.get_status_display().lower()}.")
+    meta = {
+        "label": label.strip(),
+        "key_id": key_id.strip(),
+        "storage_location": storage_location.strip(),
+        "fingerprint": fingerprint.strip(),
+        "last_chars": last_chars.strip(),
+    }
+    ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
+    issued_at = issued_at or timezone.now()
+    if expires_at is not None and expires_at <= issued_at:
+        raise ValidationError({"expires_at": "The expiry must be after the issue time."})
+    credential = Credential(
+        identity=identity,
+        kind=kind,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        issued_by=actor,
+        **meta,
+    )
+    credential.full_clean()
+    with transaction.atomic():
+        credential._change_reason = f"issued, recorded by {actor}"
+        credential.save()
+        lifecycle_event_record(
+            identity=identity,
+            kind=EventKind.CREDENTIAL_ISSUED,
+            actor=actor,
+            credential=credential,
+            summary=f"{credential.get_kind_display()} '{credential.label}' issued"
+            + (f", expires {expires_at:%Y-%m-%d}" if expires_at else ""),
+            occurred_at=issued_at if issued_at <= timezone.now() else None,
+        )
+    return credential
+
+
+def credential_rotate(
+    *,
+    actor,
+    credential: Credential,
+    fingerprint: str = "",
+    last_chars: str = "",
+    key_id: str = "",
+    storage_location: str | None = None,
+    expires_at: dt.datetime | None = None,
+    issued_at: dt.datetime | None = None,
+) -> Credential:
+    """Supersede `credential` with a new one (same kind and label); the old one is rotated."""
+    with transaction.atomic():
+        old = (
+            Credential.objects.select_for_update().select_related("identity").get(pk=credential.pk)
+        )
+        if not can_change_identity(actor, old.identity):
+            raise PermissionDenied("You may not rotate credentials of this identity.")
+        if old.status != CredentialStatus.ACTIVE:
+            raise ValidationError(f"Only an active credential can be rotated (it is {old.status}).")
+        now = timezone.now()
+        meta = {
+            "label": old.label,
+            "key_id": key_id.strip(),
+            "storage_location": (
+                storage_location if storage_location is not None else old.storage_location
+            ).strip(),
+            "fingerprint": fingerprint.strip(),
+            "last_chars": last_chars.strip(),
+        }
+        ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
+        issued_at = issued_at or now
+        if expires_at is not None and expires_at <= issued_at:
+            raise ValidationError({"expires_at": "The expiry must be after the issue time."})
+        new = Credential(
+            identity=old.identity,
+            kind=old.kind,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            issued_by=actor,
+            replaces=old,
+            **meta,
+        )
+        new.full_clean()
+        old.status = CredentialStatus.ROTATED
+        old.rotated_at = now
+        old._change_reason = f"rotated by {actor}"
+        old.save(update_fields=["status", "rotated_at", "updated_at"])
+        new._change_reason = f"issued by rotation, recorded by {actor}"
+        new.save()
+        lifecycle_event_record(
+            identity=old.identity,
+            kind=EventKind.CREDENTIAL_ROTATED,
+            actor=actor,
+            credential=new,
+            summary=f"'{old.label}' rotated",
+            details={"replaces": old.pk},
+        )
+    return new
+
+
+def credential_revoke(*, actor, credential: Credential, reason: str, check_permission=True):
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for revoking."})
+    with transaction.atomic():
+        locked = (
+            Credential.objects.select_for_update().select_related("identity").get(pk=credential.pk)
+        )
+        if check_permission and not can_change_identity(actor, locked.identity):
+            raise PermissionDenied("You may not revoke credentials of this identity.")
+        if locked.status != CredentialStatus.ACTIVE:
+            raise ValidationError(
+                f"The credential is already {locked.get_status_display().lower()}."
+            )
+        locked.status = CredentialStatus.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor
+        locked._change_reason = f"revoked by {actor}: {reason}"
+        locked.save(update_fields=["status", "revoked_at", "revoked_by", "updated_at"])
+        lifecycle_event_record(
+            identity=locked.identity,
+            kind=EventKind.CREDENTIAL_REVOKED,
+            actor=actor,
+            credential=locked,
+            summary=f"'{locked.label}' revoked: {reason}",
+            details={"reason": reason},
+        )
+    return locked
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _require_admin(actor) -> None:
+    if not is_admin(actor):
+        raise PermissionDenied("Only admins manage teams and platforms.")
+
+
+def _clean_entitlements(entitlements) -> list[str]:
+    if isinstance(entitlements, str):
+        entitlements = entitlements.replace(",", "\n").splitlines()
+    if not isinstance(entitlements, list | tuple):
+        raise ValidationError({"entitlements": "Give entitlements as a list of scopes."})
+    cleaned = []
+    for item in entitlements:
+        if not isinstance(item, str):
+            raise ValidationError({"entitlements": "Each entitlement is a text scope."})
+        item = item.strip()
+        if len(item) > 200:
+            raise ValidationError({"entitlements": "An entitlement is at most 200 characters."})
+        if item and item not in cleaned:
+            cleaned.append(item)
+    return cleaned
+
+
+def _plain(value):
+    if hasattr(value, "pk"):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

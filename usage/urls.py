@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401 - filled as the app grows
+
+app_name = "usage"
+
+urlpatterns: list = []
