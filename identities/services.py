@@ -16,6 +16,7 @@ from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentitySt
 from .models import Credential, Identity, LifecycleEvent, Platform, Team
 from .secrets import ensure_no_secret_values
 from .selectors import can_change_identity, can_onboard_into
+from .signals import identity_scope_changed
 
 IDENTITY_TEXT_FIELDS = ("name", "external_id", "purpose")
 IDENTITY_IDENTIFIER_FIELDS = ("external_id",)
@@ -169,6 +170,7 @@ def identity_register(
                 summary=f"Registered via {source} as {identity.get_status_display().lower()}",
                 details={"source": source},
             )
+            identity_scope_changed.send(sender=Identity, identity=identity)
     except IntegrityError:
         raise ValidationError(
             {"external_id": f"{external_id!r} is already registered on {platform}."}

@@ -1,0 +1,1 @@
+"""Importers: Steward CSV/JSON, the AWS IAM credential report, Kubernetes service accounts."""

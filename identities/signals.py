@@ -1,0 +1,10 @@
+"""Plumbing signals for derived data in higher apps (never business rules).
+
+`identity_scope_changed` is sent inside the writing transaction when an identity is created
+or moves team or platform, so governance can re-materialise its object permissions from the
+RACI matrix in the same transaction.
+"""
+
+from django.dispatch import Signal
+
+identity_scope_changed = Signal()  # kwargs: identity
