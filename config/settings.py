@@ -234,15 +234,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 HEARTBEAT_INTERVAL = env_float("HEARTBEAT_INTERVAL", 30.0)
+NOTIFICATION_DELIVERY_INTERVAL = env_float("NOTIFICATION_DELIVERY_INTERVAL", 60.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "core.tasks.heartbeat",
         "schedule": timedelta(seconds=HEARTBEAT_INTERVAL),
         "options": {"expires": HEARTBEAT_INTERVAL * 0.9},
     },
+    "deliver-notifications": {
+        "task": "core.tasks.deliver_notifications",
+        "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),
+        "options": {"expires": NOTIFICATION_DELIVERY_INTERVAL * 0.9},
+    },
 }
 
 # --- Steward --------------------------------------------------------------------------
+STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dashboard panels: URL names of htmx partials that each app serves itself, so the
 # dashboard composes apps without core importing them.
 # A name no app serves yet is skipped.

@@ -61,3 +61,97 @@ class ApiToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class Notification(models.Model):
+    """A reminder or message to one person, kept in the outbox and the in-app inbox.
+
+    Unique per (kind, subject, recipient, due date): sending twice is a no-op, so sweeps can run
+    again and again. E-mail delivery claims the row (`email_status`) and never loses it."""
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will retry)"
+        SKIPPED = "skipped", "Skipped (no address)"
+
+    kind = models.CharField(max_length=60)
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.BigIntegerField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    due_on = models.DateField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    reason = models.CharField(max_length=300, help_text="Why the recipient got it.")
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id", "recipient", "due_on"],
+                name="notification_once_per_kind_subject_recipient_due",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["email_status", "email_attempts"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} → {self.recipient}"
+
+
+class Webhook(models.Model):
+    """An outbound webhook: each notification (of the chosen kinds) is POSTed as signed JSON.
+
+    The HMAC key is derived from SECRET_KEY and the hook's id (see `notifications.webhook_key`),
+    so no signing secret is stored."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    kinds = models.JSONField(default=list, blank=True, help_text="Empty: every kind.")
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook", "notification"], name="webhook_delivery_once"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.webhook} #{self.notification_id}: {self.status}"

@@ -13,3 +13,13 @@ def heartbeat() -> None:
         name="heartbeat",
         defaults={"last_run_at": timezone.now(), "worker": socket.gethostname()},
     )
+
+
+@shared_task(name="core.tasks.deliver_notifications", ignore_result=True)
+def deliver_notifications() -> None:
+    """Enqueued after commit by `notify`, and on beat as a catch-up."""
+    from .notifications import deliver_emails, deliver_webhooks
+
+    while deliver_emails():
+        pass
+    deliver_webhooks()

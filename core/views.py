@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -11,6 +13,7 @@ from django.views.generic import TemplateView
 
 from .forms import ApiTokenForm
 from .health import health_report, heartbeat_status
+from .notifications import inbox_mark_read
 from .services import api_token_create, api_token_revoke
 
 
@@ -70,3 +73,26 @@ def api_token_revoke_view(request, pk: int):
     else:
         messages.success(request, "Token revoked.")
     return redirect("core:profile")
+
+
+class InboxView(TemplateView):
+    """The signed-in user's notifications: reminders, escalations, decisions — and why."""
+
+    template_name = "core/inbox.html"
+
+    def get_context_data(self, **kwargs):
+        qs = self.request.user.notifications.order_by(F("read_at").desc(nulls_first=True), "-id")
+        show = self.request.GET.get("show", "unread")
+        if show == "unread":
+            qs = qs.filter(read_at__isnull=True)
+        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, show=show, **kwargs)
+
+
+@require_POST
+def inbox_mark_read_view(request):
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    inbox_mark_read(user=request.user, ids=ids)
+    if request.htmx:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    return redirect("core:inbox")

@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import ApiToken, Notification, Webhook, WebhookDelivery
+from .notifications import webhook_key
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "active", "created_at")
+    readonly_fields = ("signing_key",)
+
+    @admin.display(description="HMAC signing key (derived; configure your receiver with it)")
+    def signing_key(self, obj):
+        return webhook_key(obj) if obj.pk else "shown after saving"
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("webhook", "notification", "status", "attempts", "next_attempt_at")
+    list_filter = ("status",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("title", "recipient", "kind", "due_on", "email_status", "read_at")
+    list_filter = ("kind", "email_status")
+    search_fields = ("title", "recipient__username")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "key_prefix", "expires_at", "revoked_at")
+    readonly_fields = ("digest", "key_prefix")
