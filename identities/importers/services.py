@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from core.roles import is_admin, is_engineer
 
@@ -228,7 +230,10 @@ def import_job_apply(*, job_id: int, live_progress: bool = False) -> None:
             )
             ImportJob.objects.filter(pk=job_id).update(rows=plan.rows_json(), counts=plan.counts)
             return
-        with _side_progress(job_id, enabled=live_progress) as progress:
+        with (
+            history_actor(job.created_by),
+            _side_progress(job_id, enabled=live_progress) as progress,
+        ):
             written = apply_import(
                 actor=job.created_by,
                 plan=plan,
@@ -279,3 +284,19 @@ def _side_progress(job_id: int, *, enabled: bool):
         yield write
     finally:
         side.close()
+
+
+@contextlib.contextmanager
+def history_actor(user):
+    """Outside a web request (worker, shell) simple-history knows no user: name the actor so
+    history never records None. Inside a request the middleware has already set it."""
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    if previous is not None:
+        yield
+        return
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        del context.request
