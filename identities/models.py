@@ -192,3 +192,74 @@ class IdentityUserObjectPermission(UserObjectPermissionBase):
 
 class IdentityGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Identity, on_delete=models.CASCADE)
+
+
+# --- importers --------------------------------------------------------------------------
+class ImportFormat(models.TextChoices):
+    STEWARD_CSV = "steward-csv", "Steward CSV"
+    STEWARD_JSON = "steward-json", "Steward JSON"
+    AWS = "aws", "AWS IAM credential report (CSV)"
+    K8S = "k8s", "Kubernetes service accounts (kubectl -o json)"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be planned"
+    PLANNING = "planning", "Planning"
+    READY = "ready", "Preview ready"
+    APPLYING = "applying", "Applying"
+    DONE = "done", "Applied"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(TimeStampedModel):
+    """One uploaded import file: its preview (plan) and, once applied, its outcome.
+
+    The file is kept as text (metadata only: every row is checked for secret values before
+    anything is planned) so a worker can plan and apply it; `processed` / `total` feed the
+    progress bar. Not a governed model: the identities it writes carry the history.
+    """
+
+    MAX_CONTENT_BYTES = 10 * 1024 * 1024
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="import_jobs"
+    )
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="import_jobs"
+    )
+    options = models.JSONField(default=dict, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=dict, blank=True, help_text="Row reference → messages.")
+    rows = models.JSONField(default=list, blank=True, help_text="The planned rows (preview).")
+    message = models.TextField(blank=True, help_text="Why the job failed, if it did.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.get_format_display()}, {self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed * 100 / self.total) if self.total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (
+            ImportJobStatus.PENDING,
+            ImportJobStatus.PLANNING,
+            ImportJobStatus.APPLYING,
+        )

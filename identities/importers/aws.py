@@ -1,0 +1,119 @@
+"""The AWS IAM credential report (`aws iam generate-credential-report`, then
+`aws iam get-credential-report --query Content --output text | base64 -d`).
+
+One line per IAM user → a `service_account` identity on the AWS account platform chosen for
+the import, external id = the user's ARN. Each active access key (and signing certificate)
+becomes credential metadata in slot `access_key_N` / `cert_N`, issued at its last rotation:
+a later rotation date on re-import records a rotation, the same date changes nothing.
+Inactive keys and `N/A` dates are skipped. The root account line is skipped. A user with a
+console password is flagged: a human may be using a non-human identity.
+"""
+
+import csv
+import io
+from collections.abc import Mapping
+
+from ..choices import CredentialKind, IdentityKind, RiskTier
+from .base import (
+    CredentialRow,
+    ImportFileError,
+    ImportRow,
+    parse_datetime,
+    secret_errors,
+    validate_fields,
+)
+
+REQUIRED_COLUMNS = ("user", "arn")
+ROOT_USER = "<root_account>"
+EMPTY = {"", "N/A", "no_information", "not_supported"}
+SLOTS = (
+    ("access_key_1", CredentialKind.ACCESS_KEY, "Access key 1"),
+    ("access_key_2", CredentialKind.ACCESS_KEY, "Access key 2"),
+    ("cert_1", CredentialKind.CERTIFICATE, "Signing certificate 1"),
+    ("cert_2", CredentialKind.CERTIFICATE, "Signing certificate 2"),
+)
+
+
+def _time(raw: Mapping, column: str, errors: list[str]):
+    value = (raw.get(column) or "").strip()
+    if value in EMPTY:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        errors.append(f"{column}: {value!r} is not an ISO 8601 time.")
+        return None
+
+
+def _true(raw: Mapping, column: str) -> bool:
+    return (raw.get(column) or "").strip().lower() == "true"
+
+
+class AwsCredentialReportParser:
+    format = "aws"
+
+    def read(self, content: str) -> list[tuple[str, Mapping]]:
+        reader = csv.DictReader(io.StringIO(content))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ImportFileError(
+                f"Not an IAM credential report: missing column(s) {', '.join(missing)} "
+                "(expected user, arn, user_creation_time, password_enabled, "
+                "access_key_1_active, access_key_1_last_rotated, ...)."
+            )
+        reader.fieldnames = header
+        rows = []
+        try:
+            for raw in reader:
+                raw.pop(None, None)
+                if any((v or "").strip() for v in raw.values()):
+                    rows.append((f"line {reader.line_num}", raw))
+        except csv.Error as exc:
+            raise ImportFileError(f"Line {reader.line_num}: {exc}") from exc
+        return rows
+
+    def normalize(self, ref: str, raw: Mapping, options: dict) -> ImportRow:
+        row = ImportRow(ref=ref)
+        row.errors.extend(secret_errors(raw, identifier_fields=("user", "arn")))
+        user = (raw.get("user") or "").strip()
+        arn = (raw.get("arn") or "").strip()
+        if user == ROOT_USER:
+            row.skip = "The root account is not a non-human identity; skipped."
+        if not user:
+            row.errors.append("user: required.")
+        if arn and not arn.startswith("arn:"):
+            row.errors.append(f"arn: {arn!r} is not an ARN.")
+        created = _time(raw, "user_creation_time", row.errors)
+        row.fields = {
+            "name": user,
+            "kind": IdentityKind.SERVICE_ACCOUNT.value,
+            "external_id": arn,
+            "environment": options.get("environment") or "production",
+            "purpose": f"IAM user {user} discovered in the AWS credential report.",
+            "risk_tier": options.get("risk_tier") or RiskTier.MEDIUM.value,
+            "entitlements": [],
+        }
+        row.managed = ("name",)
+        validate_fields(row.fields, row.errors)
+        if _true(raw, "password_enabled"):
+            row.warnings.append(
+                "password_enabled: this IAM user can sign in to the console — a human may be "
+                "using a non-human identity."
+            )
+        if _true(raw, "password_enabled") and not _true(raw, "mfa_active"):
+            row.warnings.append("mfa_active: console access without MFA.")
+        for slot, kind, label in SLOTS:
+            rotated = _time(raw, f"{slot}_last_rotated", row.errors)
+            if not _true(raw, f"{slot}_active"):
+                continue
+            row.credentials.append(
+                CredentialRow(
+                    key_id=slot,
+                    kind=kind.value,
+                    label=label,
+                    issued_at=rotated or created,
+                    storage_location=f"AWS IAM user {arn or user}",
+                )
+            )
+        return row
