@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from core.history import history_actor
 from core.roles import is_admin, is_engineer
 
 from ..choices import PlatformKind
@@ -284,19 +283,3 @@ def _side_progress(job_id: int, *, enabled: bool):
         yield write
     finally:
         side.close()
-
-
-@contextlib.contextmanager
-def history_actor(user):
-    """Outside a web request (worker, shell) simple-history knows no user: name the actor so
-    history never records None. Inside a request the middleware has already set it."""
-    context = HistoricalRecords.context
-    previous = getattr(context, "request", None)
-    if previous is not None:
-        yield
-        return
-    context.request = SimpleNamespace(user=user)
-    try:
-        yield
-    finally:
-        del context.request

@@ -15,10 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from core.history import history_actor
 from core.system import system_user
 from identities.choices import Environment, RiskTier
 from identities.importers.base import apply_import
-from identities.importers.services import history_actor, import_preview
+from identities.importers.services import import_preview
 from identities.models import ImportFormat, Platform, Team
 
 
