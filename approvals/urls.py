@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401 - filled as the app grows
+from django.urls import path
+
+from . import views
 
 app_name = "approvals"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("onboard/", views.OnboardingWizard.as_view(), name="onboard"),
+]

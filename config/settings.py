@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_htmx",
+    "formtools",
     "core",
     "identities",
     "governance",

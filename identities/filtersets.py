@@ -1,6 +1,7 @@
 """One FilterSet per list, shared by the registry pages, the CSV download and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from .choices import (
@@ -31,7 +32,9 @@ class IdentityFilterSet(django_filters.FilterSet):
         method="filter_ends_within", label="Ends within (days)", min_value=0, max_value=3650
     )
     credentials_overdue = django_filters.BooleanFilter(
-        method="filter_credentials_overdue", label="Credentials overdue"
+        method="filter_credentials_overdue",
+        label="Credentials overdue",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
     ordering = django_filters.OrderingFilter(
         fields=(

@@ -67,7 +67,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
 _TOKEN_RE = re.compile(r"[A-Za-z0-9+/=_\-.]{32,}")
 _HEX_RE = re.compile(r"^(?:sha256:|sha1:|md5:)?[0-9a-fA-F:]+$", re.IGNORECASE)
 # Identifiers that are long but public: ARNs, paths, URLs, SPIFFE ids.
-_PUBLIC_SHAPES = re.compile(r"^(?:arn:|spiffe://|https?://|[a-z0-9.-]+/)", re.IGNORECASE)
+_PUBLIC_SHAPES = re.compile(r"^(?:arn:|spiffe://|https?://|/|[a-z0-9.-]+/)", re.IGNORECASE)
 
 
 def shannon_entropy(text: str) -> float:

@@ -158,7 +158,7 @@ def identity_register(
         created_by=actor,
         **fields,
     )
-    identity.full_clean(validate_unique=False)
+    identity.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             identity._change_reason = f"registered via {source} by {actor}"
@@ -202,7 +202,7 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
                 setattr(locked, field, value)
         if not changed:
             return locked
-        locked.full_clean(validate_unique=False)
+        locked.full_clean(validate_unique=False, validate_constraints=False)
         locked._change_reason = reason or f"updated by {actor}"
         try:
             with transaction.atomic():

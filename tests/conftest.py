@@ -10,6 +10,13 @@ from tests.factories import UserFactory
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Fast hashing: password strength is not under test, and PBKDF2 dominates fixture setup.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     skip_pg = pytest.mark.skip(reason="PostgreSQL-only: set DATABASE_URL=postgres://...")

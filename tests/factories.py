@@ -34,6 +34,7 @@ class TeamFactory(DjangoModelFactory):
     class Meta:
         model = "identities.Team"
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Team {n}")
     slug = factory.Sequence(lambda n: f"team-{n}")

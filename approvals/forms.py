@@ -1,0 +1,78 @@
+"""Forms of the approvals app; the onboarding wizard's steps come first."""
+
+from django import forms
+from django.utils import timezone
+
+from identities.choices import Environment, IdentityKind, RiskTier
+from identities.forms import NoSecretValuesMixin
+from identities.models import Identity, Platform
+from identities.selectors import onboarding_teams
+from identities.services import IDENTITY_IDENTIFIER_FIELDS
+
+
+class OnboardIdentityForm(NoSecretValuesMixin, forms.Form):
+    identifier_fields = IDENTITY_IDENTIFIER_FIELDS
+
+    name = forms.CharField(max_length=200, help_text="A short, unique-in-team name.")
+    kind = forms.ChoiceField(choices=IdentityKind.choices)
+    team = forms.ModelChoiceField(queryset=None, help_text="Teams you belong to.")
+    platform = forms.ModelChoiceField(queryset=Platform.objects.all())
+    external_id = forms.CharField(
+        max_length=500,
+        label="External id",
+        help_text="ARN, SPIFFE id, OAuth client id, Kubernetes namespace/name …",
+    )
+    environment = forms.ChoiceField(choices=Environment.choices)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = onboarding_teams(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        platform, external_id = cleaned.get("platform"), cleaned.get("external_id")
+        if (
+            platform
+            and external_id
+            and Identity.objects.filter(platform=platform, external_id=external_id.strip()).exists()
+        ):
+            self.add_error("external_id", f"{external_id!r} is already registered on {platform}.")
+        return cleaned
+
+
+class OnboardPurposeForm(NoSecretValuesMixin, forms.Form):
+    purpose = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What it does and why; approvers decide on this.",
+    )
+    risk_tier = forms.ChoiceField(choices=RiskTier.choices, initial=RiskTier.MEDIUM)
+    ends_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="End date",
+        help_text="Task-bound identities end when their task does.",
+    )
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data.get("ends_on")
+        if ends_on and ends_on <= timezone.localdate():
+            raise forms.ValidationError("The end date must be in the future.")
+        return ends_on
+
+
+class OnboardEntitlementsForm(NoSecretValuesMixin, forms.Form):
+    entitlements = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ledger:read\nledger:write"}),
+        help_text="One scope or permission per line.",
+    )
+
+    def clean_entitlements(self):
+        raw = self.cleaned_data.get("entitlements", "")
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+class OnboardReviewForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="The details are correct; submit for approval.", required=True
+    )

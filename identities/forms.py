@@ -1,0 +1,73 @@
+"""Forms for the registry pages. Every form refuses secret values in any submitted field."""
+
+from django import forms
+
+from .choices import CredentialKind
+from .secrets import find_secret_values
+from .services import CREDENTIAL_IDENTIFIER_FIELDS
+
+IGNORED_POST_KEYS = {"csrfmiddlewaretoken"}
+
+
+class NoSecretValuesMixin:
+    """Refuse the whole submission when any field — declared or not — carries a secret.
+
+    Checks the raw submitted data, so an unexpected `secret=` or `token=` field is refused
+    too, with the field named."""
+
+    identifier_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        submitted = {
+            key.split("-", 1)[-1] if self.prefix else key: value
+            for key, value in self.data.items()
+            if key not in IGNORED_POST_KEYS and (not self.prefix or key.startswith(self.prefix))
+        }
+        for field, message in find_secret_values(
+            submitted, identifier_fields=self.identifier_fields
+        ).items():
+            if field in self.fields:
+                self.add_error(field, message)
+            else:
+                self.add_error(None, f"{field}: {message}")
+        return cleaned
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CredentialForm(NoSecretValuesMixin, forms.Form):
+    identifier_fields = CREDENTIAL_IDENTIFIER_FIELDS
+
+    kind = forms.ChoiceField(choices=CredentialKind.choices)
+    label = forms.CharField(max_length=200, help_text="What it is, e.g. 'deploy key'.")
+    key_id = forms.CharField(
+        max_length=200, required=False, label="Key id", help_text="Public id, e.g. AKIA… key id."
+    )
+    storage_location = forms.CharField(
+        max_length=500, required=False, help_text="Vault path or secret-manager ARN."
+    )
+    fingerprint = forms.CharField(max_length=200, required=False, help_text="e.g. SHA256:…")
+    last_chars = forms.CharField(
+        max_length=6, required=False, label="Last characters", help_text="Up to 6, as a hint."
+    )
+    issued_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput())
+    expires_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput())
+
+
+class CredentialRotateForm(NoSecretValuesMixin, forms.Form):
+    identifier_fields = CREDENTIAL_IDENTIFIER_FIELDS
+
+    key_id = forms.CharField(max_length=200, required=False, label="New key id")
+    fingerprint = forms.CharField(max_length=200, required=False, label="New fingerprint")
+    last_chars = forms.CharField(max_length=6, required=False, label="New last characters")
+    expires_at = forms.DateTimeField(required=False, widget=DateTimeLocalInput())
+
+
+class ReasonForm(NoSecretValuesMixin, forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,247 @@
+"""Registry pages: thin views over identities.selectors (reads) and .services (writes)."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.roles import can_read_all, is_engineer
+
+from . import selectors, services
+from .choices import CredentialStatus, EventKind, IdentityStatus
+from .conditions import ends_within, overdue_credentials_exist
+from .filtersets import IdentityFilterSet
+from .forms import CredentialForm, CredentialRotateForm, ReasonForm
+from .history import history_diffs
+
+PAGE_SIZE = 50
+CSV_COLUMNS = [
+    ("id", lambda i: i.pk),
+    ("name", lambda i: i.name),
+    ("kind", lambda i: i.kind),
+    ("external_id", lambda i: i.external_id),
+    ("platform", lambda i: i.platform.slug),
+    ("team", lambda i: i.team.slug),
+    ("environment", lambda i: i.environment),
+    ("risk_tier", lambda i: i.risk_tier),
+    ("status", lambda i: i.status),
+    ("ends_on", lambda i: i.ends_on.isoformat() if i.ends_on else ""),
+    ("entitlements", lambda i: ";".join(i.entitlements)),
+    ("purpose", lambda i: i.purpose),
+    ("created_at", lambda i: i.created_at.isoformat()),
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_safe(value):
+    """Neutralise spreadsheet formulas in exported cells (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class IdentityListView(View):
+    def get(self, request):
+        base = selectors.identity_scope(request.user).select_related("team", "platform")
+        filterset = IdentityFilterSet(request.GET or None, queryset=base)
+        qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+        if request.GET.get("format") == "csv":
+            return self._csv(qs)
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "filterset": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "ordering": request.GET.get("ordering", ""),
+            "can_onboard": is_engineer(request.user) or can_read_all(request.user),
+        }
+        template = "identities/identity_list.html"
+        if request.htmx and not request.htmx.boosted:
+            template = "identities/partials/_identity_table.html"
+        return render(request, template, context)
+
+    def _csv(self, qs):
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow([name for name, _ in CSV_COLUMNS])
+            for identity in qs.iterator(chunk_size=2000):
+                yield writer.writerow([_csv_safe(get(identity)) for _, get in CSV_COLUMNS])
+
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="identities-{stamp}.csv"'
+        return response
+
+
+class IdentityDetailView(TemplateView):
+    template_name = "identities/identity_detail.html"
+
+    def get_context_data(self, **kwargs):
+        identity = selectors.identity_get(user=self.request.user, pk=kwargs["pk"])
+        return super().get_context_data(
+            identity=identity,
+            credentials=selectors.identity_credentials(identity=identity),
+            can_change=selectors.can_change_identity(self.request.user, identity),
+            event_kinds=EventKind.choices,
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+class IdentityTimelinePartial(TemplateView):
+    """htmx partial: the identity timeline, filterable by event kind."""
+
+    template_name = "identities/partials/_timeline.html"
+
+    def get_context_data(self, **kwargs):
+        identity = selectors.identity_get(user=self.request.user, pk=kwargs["pk"])
+        kinds = [k for k in self.request.GET.getlist("kind") if k in EventKind.values]
+        events = selectors.identity_timeline(identity=identity, kinds=kinds)[:200]
+        return super().get_context_data(identity=identity, events=events, kinds=kinds, **kwargs)
+
+
+class IdentityHistoryPartial(TemplateView):
+    """htmx partial: the change history of the identity and its credentials, as field diffs."""
+
+    template_name = "identities/partials/_history.html"
+
+    def get_context_data(self, **kwargs):
+        identity = selectors.identity_get(user=self.request.user, pk=kwargs["pk"])
+        return super().get_context_data(
+            identity=identity, changes=history_diffs(identity), **kwargs
+        )
+
+
+class CredentialRecordView(View):
+    template_name = "identities/credential_form.html"
+
+    def get(self, request, pk):
+        identity = self._identity(request, pk)
+        return render(request, self.template_name, {"identity": identity, "form": CredentialForm()})
+
+    def post(self, request, pk):
+        identity = self._identity(request, pk)
+        form = CredentialForm(request.POST)
+        if form.is_valid():
+            try:
+                services.credential_record(actor=request.user, identity=identity, **_filled(form))
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, "Credential recorded.")
+                return redirect("identities:detail", pk=identity.pk)
+        return render(request, self.template_name, {"identity": identity, "form": form}, status=400)
+
+    def _identity(self, request, pk):
+        identity = selectors.identity_get(user=request.user, pk=pk)
+        if not selectors.can_change_identity(request.user, identity):
+            raise PermissionDenied
+        return identity
+
+
+class CredentialRotateView(View):
+    template_name = "identities/credential_rotate.html"
+
+    def get(self, request, pk):
+        credential = self._credential(request, pk)
+        return render(
+            request, self.template_name, {"credential": credential, "form": CredentialRotateForm()}
+        )
+
+    def post(self, request, pk):
+        credential = self._credential(request, pk)
+        form = CredentialRotateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.credential_rotate(
+                    actor=request.user, credential=credential, **_filled(form)
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, f"'{credential.label}' rotated.")
+                return redirect("identities:detail", pk=credential.identity_id)
+        context = {"credential": credential, "form": form}
+        return render(request, self.template_name, context, status=400)
+
+    def _credential(self, request, pk):
+        credential = selectors.credential_get(user=request.user, pk=pk)
+        if not selectors.can_change_identity(request.user, credential.identity):
+            raise PermissionDenied
+        return credential
+
+
+class CredentialRevokeView(CredentialRotateView):
+    template_name = "identities/credential_revoke.html"
+
+    def get(self, request, pk):
+        credential = self._credential(request, pk)
+        return render(request, self.template_name, {"credential": credential, "form": ReasonForm()})
+
+    def post(self, request, pk):
+        credential = self._credential(request, pk)
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.credential_revoke(
+                    actor=request.user, credential=credential, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, f"'{credential.label}' revoked.")
+                return redirect("identities:detail", pk=credential.identity_id)
+        context = {"credential": credential, "form": form}
+        return render(request, self.template_name, context, status=400)
+
+
+class DashboardPanel(TemplateView):
+    """htmx partial for the dashboard: the registry at a glance, in the user's scope."""
+
+    template_name = "identities/partials/_dashboard_panel.html"
+
+    def get_context_data(self, **kwargs):
+        scope = selectors.identity_scope(self.request.user)
+        counts = scope.aggregate(
+            total=Count("id"),
+            active=Count("id", filter=Q(status=IdentityStatus.ACTIVE)),
+            pending=Count("id", filter=Q(status=IdentityStatus.PENDING)),
+            ending=Count("id", filter=ends_within(7) & ~Q(status=IdentityStatus.DECOMMISSIONED)),
+        )
+        counts["overdue"] = scope.filter(overdue_credentials_exist()).count()
+        counts["active_credentials"] = (
+            selectors.credential_scope(self.request.user)
+            .filter(status=CredentialStatus.ACTIVE)
+            .count()
+        )
+        return super().get_context_data(counts=counts, **kwargs)
+
+
+def _filled(form) -> dict:
+    """Cleaned data without empty optional values, so services apply their defaults."""
+    data = dict(form.cleaned_data)
+    for key in ("issued_at", "expires_at"):
+        if key in data and data[key] is None:
+            del data[key]
+    return data
+
+
+def _attach(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
