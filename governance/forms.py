@@ -9,12 +9,20 @@ from .models import ControlDomain
 ROLE_CHOICES = [(r, f"{r} — {Role(r).label}") for r in ROLE_ORDER]
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        label = f"{name} ({obj.get_username()})" if name else obj.get_username()
+        return label if obj.is_active else f"{label} (deactivated)"
+
+
 class AssignmentForm(forms.Form):
     """One RACI entry for a given (domain, scope); the service enforces the rules."""
 
     role = forms.ChoiceField(choices=ROLE_CHOICES)
-    assignee_user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+    # Deactivated people are listed (marked) so the service can say why they cannot be an A.
+    assignee_user = PersonChoiceField(
+        queryset=get_user_model().objects.order_by("-is_active", "username"),
         required=False,
         label="Person",
     )
