@@ -235,7 +235,7 @@ def matrix(*, user) -> tuple[list[ControlDomain], list[MatrixRow]]:
         key = (a.domain_id, a.scope_kind, a.platform_id or a.team_id)
         cells.setdefault(key, []).append(a)
     rows = []
-    scopes = [(Scope.GLOBAL, None, "Global")]
+    scopes = [(Scope.GLOBAL, None, "All identities")]
     scopes += [(Scope.PLATFORM, p, p.name) for p in Platform.objects.order_by("name")]
     scopes += [(Scope.TEAM, t, t.name) for t in Team.objects.order_by("name")]
     for kind, obj, label in scopes:
