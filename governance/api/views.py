@@ -1,5 +1,6 @@
 """API v1 for ownership: thin callers of selectors and services."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -95,6 +96,7 @@ class IdentityOwnersAPIView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         identity = identity_get(user=request.user, pk=pk)
         owners = selectors.identity_owners(identity=identity)
@@ -119,7 +121,8 @@ class GapsAPIView(APIView):
             OpenApiParameter("team", str),
             OpenApiParameter("platform", str),
             OpenApiParameter("q", str),
-        ]
+        ],
+        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
         gaps = selectors.ownership_gaps(user=request.user, filters=request.query_params)

@@ -1,5 +1,9 @@
-"""E2E: an admin sets an A in the matrix; the owners panel shows it with its source; the
-dashboard's gap count drops."""
+"""E2E (governance): an admin sets an A in the matrix; the owners panel shows it with its
+source; the dashboard's gap count drops.
+
+Lives in tests/e2e/ (not tests/governance/) so it shares the session's one Playwright browser:
+a second session-scoped `browser` fixture re-exported elsewhere starts a second Playwright and
+fails in a full run."""
 
 import pytest
 
@@ -8,13 +12,13 @@ from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, IdentityFactory, PlatformFactory, TeamFactory, UserFactory
 from tests.governance.factories import AssignmentFactory, default_domains
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_admin_sets_an_accountable_in_the_matrix_and_the_gap_closes(page, screenshot):
     domains = default_domains()
     admin = UserFactory(username="alice-admin", groups=[ADMINS])
-    olu = UserFactory(username="olu-owner", first_name="Olu", last_name="Owner")
+    UserFactory(username="olu-owner", first_name="Olu", last_name="Owner")
     team = TeamFactory(name="Payments", slug="payments")
     identity = IdentityFactory(
         name="ledger-sync", team=team, platform=PlatformFactory(name="Production EKS")
@@ -34,7 +38,8 @@ def test_admin_sets_an_accountable_in_the_matrix_and_the_gap_closes(page, screen
     editor.get_by_label("Person").select_option(label="Olu Owner (olu-owner)")
     editor.get_by_label("Change reason").fill("Olu owns IAM for Payments")
     editor.get_by_role("button", name="Add").click()
-    editor.locator('[data-source="explicit"][data-role="A"]').filter(has_text="Olu Owner").wait_for()
+    accountable = editor.locator('[data-source="explicit"][data-role="A"]')
+    accountable.filter(has_text="Olu Owner").wait_for()
     screenshot("governance-matrix-cell-editor")
 
     # a second A for the same cell is refused with a clear message
