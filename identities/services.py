@@ -209,6 +209,8 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
                 locked.save()
         except IntegrityError:
             raise ValidationError({"external_id": "Already registered on that platform."}) from None
+        if "team" in changed or "platform" in changed:
+            identity_scope_changed.send(sender=Identity, identity=locked)
         lifecycle_event_record(
             identity=locked,
             kind=EventKind.UPDATED,

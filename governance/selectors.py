@@ -1,0 +1,254 @@
+"""Reads for ownership, always set-based: the RACI resolution runs once per batch.
+
+Public interface for other apps (approvals, lifecycle, evidence):
+`effective_raci`, `identity_owners`, `accountable_for`, `deciders_for`, `ownership_gaps`,
+`gap_count`.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from core.roles import can_read_all, is_engineer
+from identities.models import Identity, Platform, Team
+from identities.selectors import identity_scope
+
+from .choices import GOVERNED_STATUSES, Role, Scope
+from .filtersets import AssignmentFilterSet, GapFilterSet
+from .models import Assignment, ControlDomain
+from .resolution import EffectiveRaci, Explain, domains_for, identity_rows, resolve
+
+__all__ = [
+    "EffectiveRaci",
+    "Explain",
+    "Gap",
+    "accountable_for",
+    "assignment_list",
+    "can_read_ownership",
+    "deciders_for",
+    "domain_list",
+    "effective_raci",
+    "gap_count",
+    "identity_owners",
+    "ownership_gaps",
+]
+
+
+def can_read_ownership(user) -> bool:
+    """Admins and auditors read everything; engineers read the matrix and their gaps."""
+    return can_read_all(user) or is_engineer(user)
+
+
+# --- resolution -------------------------------------------------------------------------
+def effective_raci(
+    *, identity_ids, domain_keys: Iterable[str] | None = None
+) -> dict[int, dict[str, EffectiveRaci]]:
+    """{identity id: {domain key: EffectiveRaci}}: three queries whatever the batch size.
+
+    `identity_ids` may be a list or a queryset of ids (kept as a subquery)."""
+    return resolve(identity_rows(identity_ids), domains_for(domain_keys))
+
+
+def identity_owners(*, identity: Identity) -> dict[str, EffectiveRaci]:
+    """One identity, every domain, with where each owner comes from."""
+    return resolve([(identity.pk, identity.team_id, identity.platform_id)], domains_for(None)).get(
+        identity.pk, {}
+    )
+
+
+def _one(identity: Identity, domain_key: str) -> EffectiveRaci | None:
+    resolved = resolve(
+        [(identity.pk, identity.team_id, identity.platform_id)], domains_for([domain_key])
+    )
+    return resolved[identity.pk].get(domain_key)
+
+
+def accountable_for(*, identity: Identity, domain_key: str):
+    """The effective, active A of (identity, domain), or None (a gap)."""
+    raci = _one(identity, domain_key)
+    if raci is None or raci.is_gap:
+        return None
+    return raci.accountable
+
+
+def deciders_for(*, identity: Identity, domain_key: str, roles=(Role.ACCOUNTABLE,)) -> set[int]:
+    """Ids of the active users holding `roles` for (identity, domain); a team assignee is
+    expanded to its members (the team's group)."""
+    raci = _one(identity, domain_key)
+    if raci is None:
+        return set()
+    user_ids: set[int] = set()
+    team_group_ids: set[int] = set()
+    if Role.ACCOUNTABLE in roles and raci.accountable is not None and raci.accountable.is_active:
+        user_ids.add(raci.accountable.pk)
+    by_role = {
+        Role.RESPONSIBLE: raci.responsible,
+        Role.CONSULTED: raci.consulted,
+        Role.INFORMED: raci.informed,
+    }
+    for role, entries in by_role.items():
+        if role not in roles:
+            continue
+        for _label, who, _explain in entries:
+            if isinstance(who, Team):
+                team_group_ids.add(who.group_id)
+            elif who.is_active:
+                user_ids.add(who.pk)
+    if team_group_ids:
+        user_ids |= set(
+            get_user_model()
+            .objects.filter(groups__in=team_group_ids, is_active=True)
+            .values_list("pk", flat=True)
+        )
+    return user_ids
+
+
+# --- gaps -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Gap:
+    identity: Identity
+    domain: ControlDomain
+    reason: str
+    raci: EffectiveRaci
+
+    def __iter__(self):  # unpacks as (identity, domain, reason)
+        return iter((self.identity, self.domain, self.reason))
+
+    @property
+    def reason_label(self) -> str:
+        return self.raci.gap_label
+
+
+def _governed_identities(user, filters: dict | None) -> tuple[QuerySet, list[ControlDomain]]:
+    filterset = GapFilterSet(filters or {}, queryset=identity_scope(user))
+    qs = filterset.qs.filter(status__in=GOVERNED_STATUSES)
+    domain = filterset.form.cleaned_data.get("domain") if filterset.is_valid() else None
+    return qs, domains_for([domain.key] if domain else None)
+
+
+def ownership_gaps(*, user, filters: dict | None = None) -> list[Gap]:
+    """Every (identity, domain, reason) without an effective, active A, in the user's scope.
+    Filters: domain (key), team and platform (slugs), q. Four queries in all."""
+    if not user.is_authenticated:
+        return []
+    qs, domains = _governed_identities(user, filters)
+    identities = list(qs.select_related("team", "platform").order_by("name", "id"))
+    resolved = resolve([(i.pk, i.team_id, i.platform_id) for i in identities], domains)
+    gaps = []
+    for identity in identities:
+        for domain in domains:
+            raci = resolved[identity.pk].get(domain.key)
+            if raci is not None and raci.is_gap:
+                gaps.append(Gap(identity, domain, raci.gap_reason, raci))
+    return gaps
+
+
+def gap_count(*, user, filters: dict | None = None) -> int:
+    """How many identities in the user's scope have at least one ownership gap."""
+    if not user.is_authenticated:
+        return 0
+    qs, domains = _governed_identities(user, filters)
+    resolved = resolve(qs.values_list("id", "team_id", "platform_id"), domains)
+    return sum(1 for per_domain in resolved.values() if any(r.is_gap for r in per_domain.values()))
+
+
+def gap_identity_ids(*, identity_ids=None) -> dict[int, list[str]]:
+    """{identity id: [domain keys with a gap]} for governed identities (for sweeps/evidence,
+    no user scope)."""
+    qs = Identity.objects.filter(status__in=GOVERNED_STATUSES)
+    if identity_ids is not None:
+        qs = qs.filter(pk__in=identity_ids)
+    resolved = resolve(qs.values_list("id", "team_id", "platform_id"), domains_for(None))
+    out = {}
+    for identity_id, per_domain in resolved.items():
+        keys = [k for k, r in per_domain.items() if r.is_gap]
+        if keys:
+            out[identity_id] = keys
+    return out
+
+
+# --- the matrix -------------------------------------------------------------------------
+def domain_list(*, user) -> QuerySet[ControlDomain]:
+    return ControlDomain.objects.all() if can_read_ownership(user) else ControlDomain.objects.none()
+
+
+def assignment_list(*, user, filters: dict | None = None) -> QuerySet[Assignment]:
+    if not can_read_ownership(user):
+        return Assignment.objects.none()
+    qs = Assignment.objects.select_related(
+        "domain", "platform", "team", "identity", "assignee_user", "assignee_team"
+    )
+    return AssignmentFilterSet(filters or {}, queryset=qs).qs
+
+
+@dataclass
+class MatrixRow:
+    scope_kind: str
+    scope_obj: object | None
+    label: str
+    cells: list  # one MatrixCell per domain
+
+
+@dataclass
+class MatrixCell:
+    domain: ControlDomain
+    scope_kind: str
+    scope_id: int | None
+    explicit: list  # Assignments at this scope
+    inherited: list  # Assignments from global for roles this scope does not set
+
+    @property
+    def has_accountable(self) -> bool:
+        return any(a.role == Role.ACCOUNTABLE for a in self.explicit + self.inherited)
+
+
+def _cell(domain, kind, scope_id, explicit, global_items) -> MatrixCell:
+    own_roles = {a.role for a in explicit}
+    inherited = [] if kind == Scope.GLOBAL else [a for a in global_items if a.role not in own_roles]
+    return MatrixCell(domain, kind, scope_id, explicit, inherited)
+
+
+def matrix_cell(*, domain: ControlDomain, scope_kind: str, scope_id: int | None) -> MatrixCell:
+    base = Assignment.objects.filter(domain=domain).select_related(
+        "assignee_user", "assignee_team", "platform", "team", "identity"
+    )
+    global_items = list(base.filter(scope_kind=Scope.GLOBAL).order_by("role", "id"))
+    if scope_kind == Scope.GLOBAL:
+        return _cell(domain, scope_kind, None, global_items, [])
+    field = {Scope.PLATFORM: "platform_id", Scope.TEAM: "team_id", Scope.IDENTITY: "identity_id"}
+    explicit = list(
+        base.filter(scope_kind=scope_kind, **{field[scope_kind]: scope_id}).order_by("role", "id")
+    )
+    return _cell(domain, scope_kind, scope_id, explicit, global_items)
+
+
+def matrix(*, user) -> tuple[list[ControlDomain], list[MatrixRow]]:
+    """Domains by scopes (global, each platform, each team): four queries."""
+    domains = list(domain_list(user=user))
+    assignments = Assignment.objects.filter(
+        scope_kind__in=[Scope.GLOBAL, Scope.PLATFORM, Scope.TEAM], domain__in=domains
+    ).select_related("assignee_user", "assignee_team")
+    cells: dict[tuple, list] = {}
+    for a in assignments.order_by("role", "id"):
+        key = (a.domain_id, a.scope_kind, a.platform_id or a.team_id)
+        cells.setdefault(key, []).append(a)
+    rows = []
+    scopes = [(Scope.GLOBAL, None, "All identities")]
+    scopes += [(Scope.PLATFORM, p, p.name) for p in Platform.objects.order_by("name")]
+    scopes += [(Scope.TEAM, t, t.name) for t in Team.objects.order_by("name")]
+    for kind, obj, label in scopes:
+        scope_id = obj.pk if obj is not None else None
+        row_cells = [
+            _cell(
+                d,
+                kind,
+                scope_id,
+                cells.get((d.pk, kind, scope_id), []),
+                cells.get((d.pk, Scope.GLOBAL, None), []),
+            )
+            for d in domains
+        ]
+        rows.append(MatrixRow(kind, obj, label, row_cells))
+    return domains, rows
