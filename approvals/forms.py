@@ -76,3 +76,61 @@ class OnboardReviewForm(forms.Form):
     confirm = forms.BooleanField(
         label="The details are correct; submit for approval.", required=True
     )
+
+
+# --- requests -----------------------------------------------------------------------------
+class ExceptionRequestForm(NoSecretValuesMixin, forms.Form):
+    excepted_policy = forms.CharField(
+        max_length=200, label="Policy excepted", help_text="e.g. 'credentials rotate every 90 days'"
+    )
+    scope = forms.CharField(max_length=300, help_text="What exactly the exception covers.")
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    compensating_controls = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What reduces the risk while the exception lasts.",
+    )
+    until = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Every exception ends; the policy caps how long.",
+    )
+
+
+class EmergencyRequestForm(NoSecretValuesMixin, forms.Form):
+    access_requested = forms.CharField(max_length=300, label="Access needed")
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why")
+    incident_reference = forms.CharField(max_length=100, help_text="e.g. INC-2041")
+    duration_hours = forms.FloatField(
+        min_value=0.25, max_value=24 * 7, initial=2, label="For how long (hours)"
+    )
+
+
+class RenewalForm(NoSecretValuesMixin, forms.Form):
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    duration_hours = forms.FloatField(min_value=0.25, label="Extend by (hours)")
+
+
+class DecisionForm(NoSecretValuesMixin, forms.Form):
+    outcome = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    granted_start = forms.DateTimeField(
+        required=False,
+        label="Start later (optional)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    granted_end = forms.DateTimeField(
+        required=False,
+        label="End earlier (optional)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class RevokeForm(NoSecretValuesMixin, forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReviewForm(NoSecretValuesMixin, forms.Form):
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Post-incident review",
+        help_text="What happened, was the access used as asked, what follows.",
+    )

@@ -1,10 +1,527 @@
-"""Writes for approvals. The onboarding flow is approvals': it registers the pending identity
-through identities' service."""
+"""Writes for approvals: submit (evaluated at request time), decide (exactly once, by the
+right owner, never the requester), grants that always end, renewals and break-glass.
 
-from identities.models import Identity
-from identities.services import identity_register
+The onboarding flow is approvals': it registers the pending identity through identities'
+service and opens its onboarding request in the same transaction."""
+
+import datetime as dt
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from core.errors import Conflict
+from core.notifications import Draft, notify, notify_many
+from core.roles import is_admin, is_auditor
+from core.system import system_user
+from governance.selectors import deciders_for
+from identities.choices import EventKind, IdentityStatus
+from identities.models import Credential, Identity, LifecycleEvent
+from identities.secrets import ensure_no_secret_values
+from identities.selectors import identity_scope
+from identities.services import identity_register, identity_set_status, lifecycle_event_record
+
+from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
+from .models import ApprovalPolicy, Decision, Grant, GrantCredential, PolicyEvaluation, Request
+from .policy import decider_roles, evaluate
+
+TEXT_FIELDS = (
+    "justification",
+    "excepted_policy",
+    "scope",
+    "compensating_controls",
+    "access_requested",
+    "incident_reference",
+)
+GRANT_END_EVENT = {
+    GrantStatus.EXPIRED: EventKind.GRANT_EXPIRED,
+    GrantStatus.REVOKED: EventKind.GRANT_REVOKED,
+    GrantStatus.DECOMMISSIONED: EventKind.GRANT_REVOKED,
+}
 
 
-def onboarding_submit(*, actor, data: dict, source: str = "wizard") -> Identity:
-    """Self-service onboarding: the identity starts `pending` until it is approved."""
-    return identity_register(actor=actor, source=source, **data)
+class PolicyRefused(ValidationError):
+    """The policy refused the request; `reasons` says why. Nothing was saved."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(reasons)
+        self.reasons = reasons
+
+
+# --- onboarding ---------------------------------------------------------------------------
+def onboarding_submit(*, actor, data: dict, source: str = "wizard", now=None) -> Request:
+    """Register the identity `pending` and open its onboarding request, or neither."""
+    now = now or timezone.now()
+    data = dict(data)
+    justification = data.pop("justification", "") or data.get("purpose", "")
+    with transaction.atomic():
+        identity = identity_register(actor=actor, source=source, now=now, **data)
+        policy = policy_for(RequestKind.ONBOARDING)
+        end = now + timedelta(hours=policy.default_duration_hours)
+        if identity.ends_on:
+            ends = dt.datetime.combine(identity.ends_on, dt.time.max, tzinfo=dt.UTC)
+            end = min(end, ends, now + timedelta(hours=policy.max_duration_hours))
+        return request_submit(
+            actor=actor,
+            kind=RequestKind.ONBOARDING,
+            identity=identity,
+            justification=justification,
+            requested_start=now,
+            requested_end=end,
+            now=now,
+        )
+
+
+# --- submit -------------------------------------------------------------------------------
+def policy_for(kind: str) -> ApprovalPolicy:
+    try:
+        return ApprovalPolicy.objects.select_related("approver_domain").get(kind=kind)
+    except ApprovalPolicy.DoesNotExist:
+        raise ValidationError(f"No approval policy is configured for {kind} requests.") from None
+
+
+def request_submit(
+    *,
+    actor,
+    kind: str,
+    identity: Identity,
+    requested_start: dt.datetime | None = None,
+    requested_end: dt.datetime | None = None,
+    duration_hours: float | None = None,
+    renews: Grant | None = None,
+    now: dt.datetime | None = None,
+    **fields,
+) -> Request:
+    """Evaluate against the policy at request time and store request + evaluation; a refusal
+    raises `PolicyRefused` with the reasons and leaves nothing behind."""
+    now = now or timezone.now()
+    unknown = set(fields) - set(TEXT_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown request fields: {', '.join(sorted(unknown))}.")
+    fields = {k: (v or "").strip() for k, v in fields.items()}
+    ensure_no_secret_values(fields)
+    if is_auditor(actor) and not is_admin(actor):
+        raise PermissionDenied("Auditors read and export; they do not request access.")
+    if not identity_scope(actor).filter(pk=identity.pk).exists():
+        raise PermissionDenied("You can ask only for identities you can see.")
+    policy = policy_for(kind)
+    if renews is not None:
+        if renews.identity_id != identity.pk or renews.kind != kind:
+            raise ValidationError("A renewal refers to a grant of the same identity and kind.")
+        if renews.status != GrantStatus.ACTIVE:
+            raise ValidationError("Only an active grant can be renewed.")
+        requested_start = requested_start or renews.expires_at
+    start = requested_start or now
+    if requested_end is None:
+        hours = duration_hours if duration_hours is not None else policy.default_duration_hours
+        requested_end = start + timedelta(hours=float(hours))
+    evaluation = evaluate(
+        policy=policy,
+        identity=identity,
+        requester=actor,
+        requested_start=start,
+        requested_end=requested_end,
+        fields=fields,
+        now=now,
+    )
+    if evaluation.refused:
+        raise PolicyRefused(evaluation.reasons)
+    with transaction.atomic():
+        request = Request(
+            kind=kind,
+            identity=identity,
+            requester=actor,
+            requested_start=start,
+            requested_end=requested_end,
+            approvals_required=evaluation.approvals_required,
+            renews=renews,
+            expires_at=now + timedelta(hours=policy.pending_expiry_hours),
+            **fields,
+        )
+        request._change_reason = f"submitted by {actor}; {evaluation.outcome}"
+        request.save()
+        PolicyEvaluation.objects.create(
+            request=request,
+            policy=policy,
+            policy_version=policy.version,
+            policy_snapshot=evaluation.snapshot,
+            inputs=evaluation.inputs,
+            outcome=evaluation.outcome,
+            reasons=evaluation.reasons,
+            evaluated_at=now,
+        )
+        lifecycle_event_record(
+            identity=identity,
+            kind=EventKind.REQUEST_DECIDED,
+            actor=actor,
+            related=request,
+            summary=f"{request.get_kind_display()} requested by {actor}",
+            occurred_at=now,
+            details={"status": "submitted", "policy_version": policy.version},
+        )
+        link = f"/approvals/requests/{request.pk}/"
+        if evaluation.outcome == Outcome.ACTIVE_AT_ONCE:
+            grant = _grant_create(request, start, requested_end, actor, now)
+            grant.review_due_at = now + timedelta(hours=policy.post_incident_review_hours or 24)
+            grant.save(update_fields=["review_due_at"])
+            _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now)
+            notify(
+                kind="emergency_activated",
+                subject=request,
+                due_on=now.date(),
+                recipients=_users(evaluation.deciders),
+                title=f"Emergency access active: {identity}",
+                reason=f"You are an approver of {policy.approver_domain.name}; review it by "
+                f"{grant.review_due_at:%Y-%m-%d %H:%M}.",
+                body=fields.get("access_requested", ""),
+                link=link,
+            )
+        else:
+            notify(
+                kind="approval_requested",
+                subject=request,
+                due_on=request.expires_at.date(),
+                recipients=_users(evaluation.deciders),
+                title=f"{request.get_kind_display()} request for {identity}",
+                reason=f"You are an approver of {policy.approver_domain.name} for this identity.",
+                body=fields.get("justification", ""),
+                link=link,
+            )
+    return request
+
+
+# --- decide -------------------------------------------------------------------------------
+def request_decide(
+    *,
+    request_id: int,
+    actor,
+    outcome: str,
+    comment: str = "",
+    granted_start: dt.datetime | None = None,
+    granted_end: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Decision:
+    """Approve or reject, exactly once under concurrent clicks (the request row is locked)."""
+    now = now or timezone.now()
+    if outcome not in DecisionOutcome.values:
+        raise ValidationError({"outcome": "Approve or reject."})
+    ensure_no_secret_values({"comment": comment})
+    with transaction.atomic():
+        request = (
+            Request.objects.select_for_update(of=("self",))
+            .select_related("identity", "requester", "evaluation__policy__approver_domain")
+            .get(pk=request_id)
+        )
+        if request.status != RequestStatus.PENDING:
+            raise Conflict(f"This request is already {request.get_status_display().lower()}.")
+        if request.expires_at <= now:
+            raise Conflict("This request has expired without a decision.")
+        entitled_as = _entitlement(request, actor)
+        if outcome == DecisionOutcome.APPROVE:
+            _check_window(request, granted_start, granted_end)
+        try:
+            with transaction.atomic():
+                decision = Decision(
+                    request=request,
+                    decider=actor,
+                    outcome=outcome,
+                    comment=comment.strip(),
+                    entitled_as=entitled_as,
+                    granted_start=granted_start,
+                    granted_end=granted_end,
+                    decided_at=now,
+                )
+                decision._change_reason = f"{outcome} by {actor}"
+                decision.save()
+        except IntegrityError:
+            raise Conflict("You have already decided this request.") from None
+        if outcome == DecisionOutcome.REJECT:
+            _finish(request, RequestStatus.REJECTED, actor, comment, now)
+        elif request.decisions.filter(outcome=DecisionOutcome.APPROVE).count() >= (
+            request.approvals_required
+        ):
+            _finish(request, RequestStatus.APPROVED, actor, comment, now)
+    return decision
+
+
+def _entitlement(request: Request, actor) -> str:
+    """Separation of duties and who may decide, resolved now (the RACI may have changed)."""
+    if actor.pk == request.requester_id:
+        raise PermissionDenied("You cannot decide your own request.")
+    policy = request.evaluation.policy
+    domain = policy.approver_domain
+    a_ids = deciders_for(identity=request.identity, domain_key=domain.key)
+    if actor.pk in a_ids:
+        return f"A of {domain.name}"
+    roles = decider_roles(policy)
+    if len(roles) > 1 and actor.pk in deciders_for(
+        identity=request.identity, domain_key=domain.key, roles=roles
+    ):
+        return f"R of {domain.name}"
+    raise PermissionDenied(
+        f"Only the effective {policy.get_approver_roles_display().lower()} of {domain.name} "
+        "for this identity may decide."
+    )
+
+
+def _check_window(request: Request, start, end) -> None:
+    """An approver may shorten the time asked or start it later, never extend it."""
+    if start is not None and start < request.requested_start:
+        raise ValidationError({"granted_start": "The start cannot be earlier than asked."})
+    if end is not None and end > request.requested_end:
+        raise ValidationError({"granted_end": "The end cannot be later than asked."})
+    if end is not None and end <= (start or request.requested_start):
+        raise ValidationError({"granted_end": "The end must be after the start."})
+
+
+def _finish(request: Request, status: str, actor, comment: str, now) -> None:
+    _set_status(request, status, f"{status} by {actor}", now)
+    identity = request.identity
+    if status == RequestStatus.APPROVED:
+        decisions = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
+        start = max(
+            [request.requested_start, *(d.granted_start for d in decisions if d.granted_start)]
+        )
+        end = min([request.requested_end, *(d.granted_end for d in decisions if d.granted_end)])
+        _grant_create(request, start, end, actor, now)
+        if request.kind == RequestKind.ONBOARDING and identity.status == IdentityStatus.PENDING:
+            identity_set_status(
+                actor=actor,
+                identity=identity,
+                status=IdentityStatus.ACTIVE,
+                reason=f"onboarding request #{request.pk} approved",
+                related=request,
+            )
+    elif request.kind == RequestKind.ONBOARDING and identity.status == IdentityStatus.PENDING:
+        identity_set_status(
+            actor=actor,
+            identity=identity,
+            status=IdentityStatus.REJECTED,
+            reason=f"onboarding request #{request.pk} rejected: {comment or 'no comment'}",
+            related=request,
+        )
+    lifecycle_event_record(
+        identity=identity,
+        kind=EventKind.REQUEST_DECIDED,
+        actor=actor,
+        related=request,
+        summary=f"{request.get_kind_display()} #{request.pk} {status} by {actor}",
+        occurred_at=now,
+        details={"status": status, "comment": comment},
+    )
+    notify(
+        kind=f"request_{status}",
+        subject=request,
+        due_on=now.date(),
+        recipients=[request.requester],
+        title=f"Your {request.get_kind_display().lower()} request for {identity} was {status}",
+        reason="You made this request.",
+        body=comment,
+        link=f"/approvals/requests/{request.pk}/",
+    )
+
+
+def _set_status(request: Request, status: str, reason: str, now) -> None:
+    request.status = status
+    request.decided_at = now
+    request._change_reason = reason
+    request.save(update_fields=["status", "decided_at", "updated_at"])
+
+
+def _grant_create(request: Request, start, end, actor, now) -> Grant:
+    grant = Grant(
+        request=request,
+        identity=request.identity,
+        kind=request.kind,
+        starts_at=start,
+        expires_at=end,
+    )
+    grant._change_reason = f"granted under request #{request.pk}"
+    grant.save()
+    lifecycle_event_record(
+        identity=request.identity,
+        kind=EventKind.GRANT_ACTIVATED,
+        actor=actor,
+        related=grant,
+        summary=f"{grant.get_kind_display()} grant from {start:%Y-%m-%d %H:%M} "
+        f"until {end:%Y-%m-%d %H:%M}",
+        occurred_at=now,
+    )
+    return grant
+
+
+def request_cancel(*, actor, request: Request, now=None) -> Request:
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=request.pk)
+        if locked.requester_id != actor.pk and not is_admin(actor):
+            raise PermissionDenied("Only the requester or an admin may cancel.")
+        if locked.status != RequestStatus.PENDING:
+            raise Conflict(f"This request is already {locked.get_status_display().lower()}.")
+        _set_status(locked, RequestStatus.CANCELLED, f"cancelled by {actor}", now)
+    return locked
+
+
+def requests_expire_pending(*, now=None, batch: int = 500) -> int:
+    """Set-based: pending requests past their expiry become expired; requesters are told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Request.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=RequestStatus.PENDING, expires_at__lte=now)
+            .select_related("identity")
+            .order_by("expires_at")[:batch]
+        )
+        for r in due:
+            r.status, r.decided_at = RequestStatus.EXPIRED, now
+            r._change_reason = "expired without a decision"
+        bulk_update_with_history(
+            due,
+            Request,
+            ["status", "decided_at"],
+            default_user=system_user(),
+            default_change_reason="expired without a decision",
+        )
+        notify_many(
+            [
+                Draft(
+                    "request_expired",
+                    r,
+                    r.requester_id,
+                    r.expires_at.date(),
+                    f"Your {r.get_kind_display().lower()} request for {r.identity} expired",
+                    "You made this request; nobody decided it in time.",
+                    link=f"/approvals/requests/{r.pk}/",
+                )
+                for r in due
+            ]
+        )
+    return len(due)
+
+
+# --- grants -------------------------------------------------------------------------------
+def grant_end(*, grant: Grant, status: str, actor=None, reason: str = "", now=None) -> Grant:
+    """End one grant (expired, revoked, or its identity decommissioned)."""
+    ended = grants_end(grant_ids=[grant.pk], status=status, actor=actor, reason=reason, now=now)
+    if not ended:
+        raise Conflict("This grant has already ended.")
+    return ended[0]
+
+
+def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None) -> list[Grant]:
+    """Set-based end of many grants in a few queries: status, end time, history, an event each,
+    and the owners told. Grants already ended are skipped (idempotent)."""
+    if status not in (GrantStatus.EXPIRED, GrantStatus.REVOKED, GrantStatus.DECOMMISSIONED):
+        raise ValidationError("A grant ends as expired, revoked or decommissioned.")
+    now = now or timezone.now()
+    actor = actor or system_user()
+    with transaction.atomic():
+        grants = list(
+            Grant.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(grant_ids), status=GrantStatus.ACTIVE)
+            .select_related("identity", "request")
+        )
+        why = reason or {"expired": "reached its end time"}.get(status, status)
+        for g in grants:
+            g.status, g.ended_at, g.ended_by, g.end_reason = status, now, actor, why
+        bulk_update_with_history(
+            grants,
+            Grant,
+            ["status", "ended_at", "ended_by", "end_reason"],
+            default_user=actor,
+            default_change_reason=f"grant {status}: {why}",
+        )
+        LifecycleEvent.objects.bulk_create(
+            [
+                LifecycleEvent(
+                    identity=g.identity,
+                    kind=GRANT_END_EVENT[status],
+                    actor=actor,
+                    occurred_at=now,
+                    related_type="approvals.grant",
+                    related_id=g.pk,
+                    summary=f"{g.get_kind_display()} grant #{g.pk} {status}: {why}"[:300],
+                )
+                for g in grants
+            ]
+        )
+        notify_many(
+            [
+                Draft(
+                    f"grant_{status}",
+                    g,
+                    g.request.requester_id,
+                    now.date(),
+                    f"{g.get_kind_display()} access for {g.identity} has ended ({status})",
+                    "You requested this access.",
+                    body=why,
+                    link=f"/approvals/requests/{g.request_id}/",
+                )
+                for g in grants
+            ]
+        )
+    return grants
+
+
+def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
+    """Its owner (an approver the policy names), its requester or an admin revoke it."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for revoking."})
+    policy = policy_for(grant.kind)
+    owners = deciders_for(
+        identity=grant.identity, domain_key=policy.approver_domain.key, roles=decider_roles(policy)
+    )
+    if not (is_admin(actor) or actor.pk in owners or actor.pk == grant.request.requester_id):
+        raise PermissionDenied("Only the grant's owner, its requester or an admin may revoke it.")
+    return grant_end(grant=grant, status=GrantStatus.REVOKED, actor=actor, reason=reason, now=now)
+
+
+def grant_review(*, actor, grant: Grant, notes: str, now=None) -> Grant:
+    """The post-incident review of break-glass access, by its accountable owner."""
+    now = now or timezone.now()
+    if not notes.strip():
+        raise ValidationError({"notes": "Write what happened and what follows."})
+    ensure_no_secret_values({"notes": notes})
+    policy = policy_for(grant.kind)
+    if actor.pk == grant.request.requester_id:
+        raise PermissionDenied("The requester cannot review their own emergency access.")
+    if actor.pk not in deciders_for(identity=grant.identity, domain_key=policy.approver_domain.key):
+        raise PermissionDenied(f"Only the A of {policy.approver_domain.name} reviews it.")
+    with transaction.atomic():
+        locked = Grant.objects.select_for_update().get(pk=grant.pk)
+        if locked.review_due_at is None:
+            raise ValidationError("This grant needs no post-incident review.")
+        if locked.reviewed_at is not None:
+            raise Conflict("This grant has already been reviewed.")
+        locked.reviewed_at, locked.reviewed_by, locked.review_notes = now, actor, notes.strip()
+        locked._change_reason = f"post-incident review by {actor}"
+        locked.save(update_fields=["reviewed_at", "reviewed_by", "review_notes", "updated_at"])
+        lifecycle_event_record(
+            identity=locked.identity,
+            kind=EventKind.REVIEWED,
+            actor=actor,
+            related=locked,
+            summary=f"Post-incident review of emergency grant #{locked.pk}",
+            occurred_at=now,
+        )
+    return locked
+
+
+def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> GrantCredential:
+    """Record that `credential` was issued under `grant` (which secret, under which approval)."""
+    if credential.identity_id != grant.identity_id:
+        raise ValidationError("The credential belongs to another identity.")
+    if grant.status != GrantStatus.ACTIVE:
+        raise ValidationError("Credentials are issued only under an active grant.")
+    try:
+        with transaction.atomic():
+            return GrantCredential.objects.create(grant=grant, credential=credential)
+    except IntegrityError:
+        raise Conflict("This credential is already linked to a grant.") from None
+
+
+def _users(ids):
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))

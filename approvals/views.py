@@ -1,11 +1,23 @@
+"""Approvals pages: inbox, request page with htmx decisions, new requests, grants, and the
+onboarding wizard. Thin: selectors read, services write and enforce every rule."""
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
 from formtools.wizard.views import SessionWizardView
 
-from core.roles import RoleRequiredMixin, is_admin, is_engineer
+from core.errors import Conflict
+from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
+from identities.selectors import identity_get
 
-from . import forms, services
+from . import forms, selectors, services
+from .choices import RequestKind, RequestStatus
+from .filtersets import RequestFilterSet
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -19,12 +31,32 @@ STEP_TITLES = {
     "entitlements": "Entitlements",
     "review": "Review",
 }
+REQUEST_FORMS = {
+    RequestKind.EXCEPTION: forms.ExceptionRequestForm,
+    RequestKind.EMERGENCY: forms.EmergencyRequestForm,
+}
+
+
+def can_request(user) -> bool:
+    return is_engineer(user) or is_admin(user)
+
+
+def _attach(form, exc: ValidationError) -> None:
+    reasons = getattr(exc, "reasons", None)
+    if reasons:
+        for reason in reasons:
+            form.add_error(None, reason)
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class OnboardingWizard(RoleRequiredMixin, SessionWizardView):
     """identity → purpose and end date → entitlements → review; engineers, into their teams."""
 
-    role_check = staticmethod(lambda user: is_engineer(user) or is_admin(user))
+    role_check = staticmethod(can_request)
     form_list = ONBOARDING_STEPS
     template_name = "approvals/onboard.html"
 
@@ -49,12 +81,242 @@ class OnboardingWizard(RoleRequiredMixin, SessionWizardView):
         for form in list(form_list)[:-1]:
             data.update(form.cleaned_data)
         try:
-            identity = services.onboarding_submit(actor=self.request.user, data=data)
+            request = services.onboarding_submit(actor=self.request.user, data=data)
         except ValidationError as exc:
             review = forms.OnboardReviewForm()
-            for message in exc.messages:
-                review.add_error(None, message)
+            _attach(review, exc)
             self.storage.current_step = "review"
             return self.render(review)
-        messages.success(self.request, f"{identity.name} was submitted and is pending approval.")
-        return redirect("identities:detail", pk=identity.pk)
+        messages.success(
+            self.request,
+            f"{request.identity.name} was submitted and is pending approval "
+            f"(request #{request.pk}).",
+        )
+        return redirect("identities:detail", pk=request.identity_id)
+
+
+class InboxView(TemplateView):
+    """Waiting for me · my requests · all (admins and auditors)."""
+
+    template_name = "approvals/inbox.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        boxes = ["waiting", "mine"] + (["all"] if can_read_all(user) else [])
+        box = self.request.GET.get("box", "waiting")
+        box = box if box in boxes else "waiting"
+        filters = self.request.GET.copy()
+        if box == "waiting" and "status" not in filters:
+            filters.setlist("status", [RequestStatus.PENDING])
+        filterset = RequestFilterSet(filters, queryset=selectors.Request.objects.none())
+        qs = selectors.request_list(user=user, box=box, filters=filters)
+        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            box=box,
+            boxes=boxes,
+            page=page,
+            filterset=filterset,
+            waiting=selectors.waiting_count(user),
+            can_request=can_request(user),
+            **kwargs,
+        )
+
+
+class RequestDetailView(TemplateView):
+    template_name = "approvals/request_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        req = selectors.request_get(user=user, pk=kwargs["pk"])
+        may_decide = req.status == RequestStatus.PENDING and req.pk in selectors.waiting_for(user)
+        grant = getattr(req, "grant", None)
+        return super().get_context_data(
+            req=req,
+            evaluation=req.evaluation,
+            decisions=req.decisions.select_related("decider"),
+            grant=grant,
+            history=req.history.select_related("history_user").order_by("-history_date")[:50],
+            may_decide=may_decide,
+            decision_form=forms.DecisionForm(),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+class DecideView(View):
+    """POST a decision (htmx swaps the decision panel). The service is the control."""
+
+    def post(self, request, pk):
+        req = selectors.request_get(user=request.user, pk=pk)
+        form = forms.DecisionForm(request.POST)
+        status = 200
+        if form.is_valid():
+            try:
+                services.request_decide(request_id=req.pk, actor=request.user, **form.cleaned_data)
+            except Conflict as exc:
+                form.add_error(None, exc.messages)
+                status = 409
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or "You may not decide this request.")
+                status = 403
+            except ValidationError as exc:
+                _attach(form, exc)
+                status = 400
+            else:
+                messages.success(request, "Decision recorded.")
+                if request.htmx:
+                    return _htmx_redirect(f"/approvals/requests/{req.pk}/")
+                return redirect("approvals:request", pk=req.pk)
+        else:
+            status = 400
+        req.refresh_from_db()
+        return render(
+            request,
+            "approvals/partials/_decision_panel.html",
+            {"req": req, "decision_form": form, "may_decide": True},
+            status=status,
+        )
+
+
+class NewRequestView(RoleRequiredMixin, View):
+    """An exception or emergency request for one identity."""
+
+    role_check = staticmethod(can_request)
+    template_name = "approvals/request_form.html"
+
+    def _setup(self, request, identity_pk, kind):
+        if kind not in REQUEST_FORMS:
+            raise PermissionDenied
+        return identity_get(user=request.user, pk=identity_pk), REQUEST_FORMS[kind]
+
+    def get(self, request, identity_pk, kind):
+        identity, form_class = self._setup(request, identity_pk, kind)
+        return render(request, self.template_name, self._ctx(identity, kind, form_class()))
+
+    def post(self, request, identity_pk, kind):
+        identity, form_class = self._setup(request, identity_pk, kind)
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            until = data.pop("until", None)
+            try:
+                req = services.request_submit(
+                    actor=request.user, kind=kind, identity=identity, requested_end=until, **data
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                if isinstance(exc, PermissionDenied):
+                    form.add_error(None, str(exc))
+                else:
+                    _attach(form, exc)
+            else:
+                if kind == RequestKind.EMERGENCY:
+                    messages.warning(request, "Emergency access is active now; the A was told.")
+                else:
+                    messages.success(request, f"Request #{req.pk} submitted.")
+                return redirect("approvals:request", pk=req.pk)
+        return render(request, self.template_name, self._ctx(identity, kind, form), status=400)
+
+    @staticmethod
+    def _ctx(identity, kind, form):
+        return {"identity": identity, "kind": RequestKind(kind), "form": form}
+
+
+class GrantActionView(View):
+    """Revoke, review (break-glass) or renew a grant; one form each."""
+
+    actions = {
+        "revoke": (forms.RevokeForm, "Revoke access"),
+        "review": (forms.ReviewForm, "Post-incident review"),
+        "renew": (forms.RenewalForm, "Ask to extend"),
+    }
+
+    def dispatch(self, request, pk, action):
+        if action not in self.actions:
+            raise PermissionDenied
+        self.grant = selectors.grant_get(user=request.user, pk=pk)
+        self.action = action
+        return super().dispatch(request, pk, action)
+
+    def get(self, request, pk, action):
+        return self._render(self.actions[action][0]())
+
+    def post(self, request, pk, action):
+        form = self.actions[action][0](request.POST)
+        if form.is_valid():
+            try:
+                target = self._apply(form.cleaned_data)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or "Not allowed.")
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                return redirect("approvals:request", pk=target)
+        return self._render(form, status=400)
+
+    def _apply(self, data) -> int:
+        user, grant = self.request.user, self.grant
+        if self.action == "revoke":
+            services.grant_revoke(actor=user, grant=grant, reason=data["reason"])
+            messages.success(self.request, "Access revoked.")
+        elif self.action == "review":
+            services.grant_review(actor=user, grant=grant, notes=data["notes"])
+            messages.success(self.request, "Post-incident review recorded.")
+        else:
+            req = services.request_submit(
+                actor=user,
+                kind=grant.kind,
+                identity=grant.identity,
+                renews=grant,
+                duration_hours=data["duration_hours"],
+                justification=data["justification"],
+            )
+            messages.success(self.request, f"Renewal request #{req.pk} submitted.")
+            return req.pk
+        return grant.request_id
+
+    def _render(self, form, status=200):
+        return render(
+            self.request,
+            "approvals/grant_action.html",
+            {
+                "grant": self.grant,
+                "form": form,
+                "title": self.actions[self.action][1],
+                "action": self.action,
+            },
+            status=status,
+        )
+
+
+class IdentityRequestsPanel(TemplateView):
+    """htmx partial for the identity page: its requests and grants."""
+
+    template_name = "approvals/partials/_identity_panel.html"
+
+    def get_context_data(self, **kwargs):
+        identity = identity_get(user=self.request.user, pk=kwargs["pk"])
+        return super().get_context_data(
+            identity=identity,
+            requests=selectors.identity_requests(identity=identity),
+            can_request=can_request(self.request.user),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+class DashboardPanel(TemplateView):
+    template_name = "approvals/partials/_dashboard_panel.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            waiting=selectors.waiting_count(user),
+            emergencies=list(selectors.active_emergency_grants(user)[:5]),
+            reviews=list(selectors.reviews_due(user)[:5]),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+def _htmx_redirect(url: str):
+    return HttpResponse(status=204, headers={"HX-Redirect": url})

@@ -212,12 +212,13 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)  # kombu does not create them
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "steward")
@@ -249,6 +250,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Steward --------------------------------------------------------------------------
+# Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
+STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dashboard panels: URL names of htmx partials that each app serves itself, so the
 # dashboard composes apps without core importing them.

@@ -1,6 +1,8 @@
 """The main navigation, built from URL names so an app appears once it serves its page."""
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 from .roles import is_admin
 
@@ -24,5 +26,7 @@ def nav_items(request) -> list[dict]:
         except NoReverseMatch:
             continue
         active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+        badge_fn = settings.STEWARD_NAV_BADGES.get(url_name)
+        badge = import_string(badge_fn)(request.user) if badge_fn else 0
+        items.append({"label": label, "url": url, "active": active, "badge": badge})
     return items

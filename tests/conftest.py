@@ -78,3 +78,20 @@ def chromium_path() -> str | None:
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def governed(db, owner):
+    """The seeded control domains and default approval policies (recreated after a
+    transactional test's flush), with `owner` the global A of every domain."""
+    from approvals.defaults import seed_policies
+    from approvals.models import ApprovalPolicy
+    from governance.models import ControlDomain
+    from tests.governance.factories import AssignmentFactory, default_domains
+
+    domains = default_domains()
+    seed_policies(ApprovalPolicy, ApprovalPolicy.history.model, ControlDomain)
+    for domain in domains.values():
+        if not domain.assignments.filter(scope_kind="global", role="A").exists():
+            AssignmentFactory(domain=domain, scope_kind="global", role="A", assignee_user=owner)
+    return domains

@@ -6,7 +6,7 @@ from tests.factories import PASSWORD, PlatformFactory, TeamFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_engineer_onboards_an_identity_and_finds_it_pending(page, screenshot, engineer):
+def test_engineer_onboards_an_identity_and_finds_it_pending(page, screenshot, engineer, governed):
     TeamFactory(name="Payments", slug="payments", members=[engineer])
     PlatformFactory(name="Production EKS", slug="prod-eks")
     sign_in(page, engineer.username, PASSWORD)

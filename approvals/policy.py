@@ -1,0 +1,158 @@
+"""Policy evaluation at request time. Pure reading: the caller stores the result."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.forms.models import model_to_dict
+
+from governance.choices import Role
+from governance.selectors import deciders_for, identity_owners
+from identities.choices import IdentityStatus
+from identities.models import Identity
+
+from .choices import ApproverRoles, Outcome, RequestKind
+from .models import ApprovalPolicy
+
+# Which identity statuses each kind of request may be made for.
+ALLOWED_STATUSES = {
+    RequestKind.ONBOARDING: {IdentityStatus.PENDING},
+    RequestKind.EXCEPTION: {IdentityStatus.ACTIVE},
+    RequestKind.EMERGENCY: {IdentityStatus.ACTIVE, IdentityStatus.SUSPENDED},
+}
+REQUIRED_FIELDS = {
+    RequestKind.EXCEPTION: ("excepted_policy", "scope"),
+    RequestKind.EMERGENCY: ("access_requested",),
+}
+SNAPSHOT_FIELDS = (
+    "kind",
+    "version",
+    "approver_roles",
+    "approvals_by_risk",
+    "max_duration_hours",
+    "default_duration_hours",
+    "requires_justification",
+    "requires_compensating_controls",
+    "requires_incident_reference",
+    "break_glass",
+    "post_incident_review_hours",
+    "pending_expiry_hours",
+)
+
+
+@dataclass
+class Evaluation:
+    policy: ApprovalPolicy
+    outcome: str
+    reasons: list[str]
+    inputs: dict
+    approvals_required: int
+    deciders: set[int] = field(default_factory=set)
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome == Outcome.REFUSED
+
+    @property
+    def snapshot(self) -> dict:
+        data = model_to_dict(self.policy, fields=SNAPSHOT_FIELDS)
+        data["approver_domain"] = self.policy.approver_domain.key
+        return data
+
+
+def decider_roles(policy: ApprovalPolicy) -> tuple[str, ...]:
+    if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
+        return (Role.ACCOUNTABLE, Role.RESPONSIBLE)
+    return (Role.ACCOUNTABLE,)
+
+
+def evaluate(
+    *,
+    policy: ApprovalPolicy,
+    identity: Identity,
+    requester,
+    requested_start: dt.datetime,
+    requested_end: dt.datetime,
+    fields: dict,
+    now: dt.datetime,
+) -> Evaluation:
+    domain_key = policy.approver_domain.key
+    raci = identity_owners(identity=identity).get(domain_key)
+    deciders = deciders_for(identity=identity, domain_key=domain_key, roles=decider_roles(policy))
+    eligible = deciders - {requester.pk}
+    hours = (requested_end - requested_start).total_seconds() / 3600
+    needed = policy.approvals_needed(identity.risk_tier)
+    reasons: list[str] = []
+
+    if identity.status not in ALLOWED_STATUSES[policy.kind]:
+        reasons.append(
+            f"A {policy.get_kind_display().lower()} request cannot be made for a "
+            f"{identity.get_status_display().lower()} identity."
+        )
+    if requested_end <= requested_start:
+        reasons.append("The end must be after the start.")
+    elif hours > policy.max_duration_hours:
+        reasons.append(
+            f"Asks for {_hours(hours)}; "
+            f"the policy allows at most {_hours(policy.max_duration_hours)}."
+        )
+    if requested_start < now - dt.timedelta(minutes=5):
+        reasons.append("The start is in the past.")
+    if policy.requires_justification and not fields.get("justification", "").strip():
+        reasons.append("A justification is required.")
+    if (
+        policy.requires_compensating_controls
+        and not fields.get("compensating_controls", "").strip()
+    ):
+        reasons.append("Compensating controls are required for a policy exception.")
+    if policy.requires_incident_reference and not fields.get("incident_reference", "").strip():
+        reasons.append("An incident reference is required.")
+    for name in REQUIRED_FIELDS.get(policy.kind, ()):
+        if not fields.get(name, "").strip():
+            reasons.append(f"'{name.replace('_', ' ')}' is required.")
+    if raci is None or raci.is_gap:
+        why = raci.gap_label if raci is not None else "no accountable owner"
+        reasons.append(
+            f"No effective approver: ownership gap in {policy.approver_domain.name} ({why})."
+        )
+    elif not eligible:
+        reasons.append("The only eligible approver is the requester: someone else must decide.")
+    elif len(eligible) < needed:
+        reasons.append(
+            f"Needs {needed} approvals for a {identity.get_risk_tier_display().lower()}-risk "
+            f"identity but only {len(eligible)} eligible approver(s) exist."
+        )
+
+    if reasons:
+        outcome = Outcome.REFUSED
+    elif policy.break_glass:
+        outcome = Outcome.ACTIVE_AT_ONCE
+    else:
+        outcome = Outcome.NEEDS_APPROVAL
+    inputs = {
+        "identity": {"id": identity.pk, "external_id": identity.external_id},
+        "identity_status": identity.status,
+        "risk_tier": identity.risk_tier,
+        "requester": requester.get_username(),
+        "requested_start": requested_start.isoformat(),
+        "requested_end": requested_end.isoformat(),
+        "requested_hours": round(hours, 2),
+        "effective_owners": _owners(raci),
+        "eligible_approvers": len(eligible),
+    }
+    return Evaluation(policy, outcome, reasons, inputs, needed, eligible)
+
+
+def _owners(raci) -> dict:
+    if raci is None:
+        return {}
+    return {
+        "domain": raci.domain.key,
+        "accountable": raci.accountable.get_username() if raci.accountable else None,
+        "accountable_source": str(raci.accountable_source) if raci.accountable_source else None,
+        "responsible": [label for label, _who, _explain in raci.responsible],
+        "gap": raci.gap_reason or None,
+    }
+
+
+def _hours(hours: float) -> str:
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"

@@ -1,0 +1,129 @@
+"""Reads for approvals, scoped to the user.
+
+A request is visible to admins and auditors, its requester, anyone who can see its identity,
+and the owners who may decide it (resolved from the RACI matrix in one batch)."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from core.roles import can_read_all
+from governance.selectors import effective_raci
+from identities.selectors import identity_scope
+
+from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
+from .models import ApprovalPolicy, Grant, Request
+
+RELATED = ("identity__team", "identity__platform", "requester", "evaluation__policy")
+
+
+def waiting_for(user) -> list[int]:
+    """Ids of pending requests this user may decide: set-based over all pending requests."""
+    if not user.is_authenticated:
+        return []
+    pending = list(
+        Request.objects.filter(status=RequestStatus.PENDING, expires_at__gt=timezone.now())
+        .exclude(requester=user)
+        .values_list("pk", "identity_id", "kind")
+    )
+    if not pending:
+        return []
+    policies = {p.kind: p for p in ApprovalPolicy.objects.select_related("approver_domain")}
+    raci = effective_raci(
+        identity_ids=list({i for _, i, _ in pending}),
+        domain_keys=list({p.approver_domain.key for p in policies.values()}),
+    )
+    team_groups = set(user.groups.values_list("pk", flat=True))
+    mine = []
+    for pk, identity_id, kind in pending:
+        policy = policies.get(kind)
+        entry = raci.get(identity_id, {}).get(policy.approver_domain.key) if policy else None
+        if entry is None:
+            continue
+        if _may_decide(entry, policy, user, team_groups):
+            mine.append(pk)
+    return mine
+
+
+def _may_decide(entry, policy, user, team_groups) -> bool:
+    if entry.accountable is not None and entry.accountable.pk == user.pk:
+        return True
+    return policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE and any(
+        getattr(who, "pk", None) == user.pk or getattr(who, "group_id", None) in team_groups
+        for _label, who, _explain in entry.responsible
+    )
+
+
+def waiting_count(user) -> int:
+    return len(waiting_for(user))
+
+
+def request_scope(user) -> QuerySet[Request]:
+    if not user.is_authenticated:
+        return Request.objects.none()
+    if can_read_all(user):
+        return Request.objects.all()
+    return Request.objects.filter(
+        Q(requester=user)
+        | Q(identity__in=identity_scope(user).values("pk"))
+        | Q(pk__in=waiting_for(user))
+    )
+
+
+def request_list(*, user, box: str = "mine", filters: dict | None = None) -> QuerySet[Request]:
+    from .filtersets import RequestFilterSet
+
+    if box == "waiting":
+        qs = Request.objects.filter(pk__in=waiting_for(user))
+    elif box == "mine":
+        qs = Request.objects.filter(requester=user)
+    else:
+        qs = request_scope(user)
+    qs = qs.select_related(*RELATED).prefetch_related("decisions")
+    return RequestFilterSet(filters or {}, queryset=qs).qs
+
+
+def request_get(*, user, pk) -> Request:
+    try:
+        return request_scope(user).select_related(*RELATED, "evaluation").get(pk=pk)
+    except (Request.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such request.") from None
+
+
+def grant_scope(user) -> QuerySet[Grant]:
+    return Grant.objects.filter(request__in=request_scope(user).values("pk"))
+
+
+def grant_get(*, user, pk) -> Grant:
+    try:
+        return grant_scope(user).select_related("identity", "request__requester").get(pk=pk)
+    except (Grant.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such grant.") from None
+
+
+def active_emergency_grants(user) -> QuerySet[Grant]:
+    now = timezone.now()
+    return (
+        grant_scope(user)
+        .filter(
+            kind=RequestKind.EMERGENCY,
+            status=GrantStatus.ACTIVE,
+            starts_at__lte=now,
+            expires_at__gt=now,
+        )
+        .select_related("identity", "request__requester")
+    )
+
+
+def reviews_due(user) -> QuerySet[Grant]:
+    """Break-glass grants whose post-incident review is still open."""
+    return (
+        grant_scope(user)
+        .filter(review_due_at__isnull=False, reviewed_at__isnull=True)
+        .select_related("identity", "request__requester")
+        .order_by("review_due_at")
+    )
+
+
+def identity_requests(*, identity) -> QuerySet[Request]:
+    return identity.requests.select_related("requester", "grant").order_by("-created_at")[:20]
