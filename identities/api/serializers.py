@@ -9,7 +9,6 @@ a credential is refused before a service is called (`identities.secrets`).
 import re
 from collections.abc import Mapping
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -269,8 +268,8 @@ class CredentialOutputSerializer(serializers.ModelSerializer):
     """Credential metadata. There is no secret value to show: Steward never holds one."""
 
     identity = IdentityRefSerializer()
-    issued_by = serializers.SerializerMethodField()
-    revoked_by = serializers.SerializerMethodField()
+    issued_by = serializers.CharField(source="issued_by.username", allow_null=True)
+    revoked_by = serializers.CharField(source="revoked_by.username", allow_null=True)
     replaces = serializers.IntegerField(source="replaces_id", allow_null=True)
     links = serializers.SerializerMethodField()
 
@@ -297,14 +296,6 @@ class CredentialOutputSerializer(serializers.ModelSerializer):
             "links",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_issued_by(self, obj) -> str | None:
-        return obj.issued_by.get_username() if obj.issued_by_id else None
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_revoked_by(self, obj) -> str | None:
-        return obj.revoked_by.get_username() if obj.revoked_by_id else None
 
     @extend_schema_field(CredentialLinksSerializer)
     def get_links(self, obj) -> dict:
