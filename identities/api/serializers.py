@@ -9,6 +9,7 @@ a credential is refused before a service is called (`identities.secrets`).
 import re
 from collections.abc import Mapping
 
+from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -169,9 +170,20 @@ class CredentialRevokeInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=300)
 
 
-class TeamCreateInputSerializer(StrictInputSerializer):
+class DirectoryCreateInputSerializer(StrictInputSerializer):
+    """Teams and platforms: the slug defaults to the slugified name, and must not be empty."""
+
     identifier_fields = ("slug",)
 
+    def validate(self, attrs):
+        if not (attrs.get("slug") or slugify(attrs["name"])):
+            raise serializers.ValidationError(
+                {"slug": "Give a slug: the name has no letters or digits to make one from."}
+            )
+        return attrs
+
+
+class TeamCreateInputSerializer(DirectoryCreateInputSerializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=100, required=False, default="", allow_blank=True)
     description = serializers.CharField(
@@ -179,9 +191,7 @@ class TeamCreateInputSerializer(StrictInputSerializer):
     )
 
 
-class PlatformCreateInputSerializer(StrictInputSerializer):
-    identifier_fields = ("slug",)
-
+class PlatformCreateInputSerializer(DirectoryCreateInputSerializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=100, required=False, default="", allow_blank=True)
     kind = serializers.ChoiceField(choices=PlatformKind.choices)
