@@ -6,7 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
@@ -24,6 +29,11 @@ ERROR_TEXT = {
     403: "Authenticated, but not allowed to do this.",
     404: "Not found, or outside what you may see.",
 }
+
+
+# The pages' FilterSet takes teams and platforms by slug: say so in the schema.
+for _slug_filter in ("team", "platform"):
+    extend_schema_field(OpenApiTypes.STR)(IdentityFilterSet.base_filters[_slug_filter])
 
 
 def errors(*codes: int) -> dict:
@@ -64,10 +74,12 @@ class ScopedAPIView(generics.GenericAPIView):
 # --- identities -------------------------------------------------------------------------
 @extend_schema_view(
     get=extend_schema(
+        tags=["identities"],
         summary="List identities in your scope",
         responses={200: s.IdentityOutputSerializer(many=True), **errors(400, 401, 404)},
     ),
     post=extend_schema(
+        tags=["identities"],
         summary="Register an identity (starts pending)",
         request=s.IdentityCreateInputSerializer,
         responses={201: s.IdentityOutputSerializer, **errors(400, 401, 403)},
@@ -90,10 +102,12 @@ class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
 
 @extend_schema_view(
     get=extend_schema(
+        tags=["identities"],
         summary="An identity",
         responses={200: s.IdentityOutputSerializer, **errors(401, 404)},
     ),
     patch=extend_schema(
+        tags=["identities"],
         summary="Change an identity's details",
         request=s.IdentityUpdateInputSerializer,
         responses={200: s.IdentityOutputSerializer, **errors(400, 401, 403, 404)},
@@ -119,10 +133,12 @@ class IdentityDetailView(ScopedAPIView):
 
 @extend_schema_view(
     get=extend_schema(
+        tags=["credentials"],
         summary="Credentials of an identity",
         responses={200: s.CredentialOutputSerializer(many=True), **errors(400, 401, 404)},
     ),
     post=extend_schema(
+        tags=["credentials"],
         summary="Record a credential issued to an identity (metadata only, never the secret)",
         request=s.CredentialRecordInputSerializer,
         responses={201: s.CredentialOutputSerializer, **errors(400, 401, 403, 404)},
@@ -149,6 +165,7 @@ class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
 # --- credentials ------------------------------------------------------------------------
 @extend_schema_view(
     get=extend_schema(
+        tags=["credentials"],
         summary="List credential metadata in your scope",
         responses={200: s.CredentialOutputSerializer(many=True), **errors(400, 401, 404)},
     )
@@ -170,6 +187,7 @@ def _credential(request, pk) -> Credential:
 
 @extend_schema_view(
     get=extend_schema(
+        tags=["credentials"],
         summary="A credential's metadata",
         responses={200: s.CredentialOutputSerializer, **errors(401, 404)},
     )
@@ -183,6 +201,7 @@ class CredentialDetailView(ScopedAPIView):
 
 @extend_schema_view(
     post=extend_schema(
+        tags=["credentials"],
         summary="Record a rotation: the credential is superseded by a new one",
         request=s.CredentialRotateInputSerializer,
         responses={201: s.CredentialOutputSerializer, **errors(400, 401, 403, 404)},
@@ -200,6 +219,7 @@ class CredentialRotateView(ScopedAPIView):
 
 @extend_schema_view(
     post=extend_schema(
+        tags=["credentials"],
         summary="Record that a credential was revoked",
         request=s.CredentialRevokeInputSerializer,
         responses={200: s.CredentialOutputSerializer, **errors(400, 401, 403, 404)},
@@ -224,10 +244,12 @@ class DirectoryListView(ScopedAPIView, generics.ListAPIView):
 
 @extend_schema_view(
     get=extend_schema(
+        tags=["teams"],
         summary="List teams",
         responses={200: s.TeamOutputSerializer(many=True), **errors(400, 401, 404)},
     ),
     post=extend_schema(
+        tags=["teams"],
         summary="Create a team (admins)",
         request=s.TeamCreateInputSerializer,
         responses={201: s.TeamOutputSerializer, **errors(400, 401, 403)},
@@ -247,7 +269,11 @@ class TeamListCreateView(DirectoryListView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="A team", responses={200: s.TeamOutputSerializer, **errors(401, 404)})
+    get=extend_schema(
+        tags=["teams"],
+        summary="A team",
+        responses={200: s.TeamOutputSerializer, **errors(401, 404)},
+    )
 )
 class TeamDetailView(ScopedAPIView):
     serializer_class = s.TeamOutputSerializer
@@ -261,10 +287,12 @@ class TeamDetailView(ScopedAPIView):
 
 @extend_schema_view(
     get=extend_schema(
+        tags=["platforms"],
         summary="List platforms",
         responses={200: s.PlatformOutputSerializer(many=True), **errors(400, 401, 404)},
     ),
     post=extend_schema(
+        tags=["platforms"],
         summary="Create a platform (admins)",
         request=s.PlatformCreateInputSerializer,
         responses={201: s.PlatformOutputSerializer, **errors(400, 401, 403)},
@@ -286,7 +314,9 @@ class PlatformListCreateView(DirectoryListView):
 
 @extend_schema_view(
     get=extend_schema(
-        summary="A platform", responses={200: s.PlatformOutputSerializer, **errors(401, 404)}
+        tags=["platforms"],
+        summary="A platform",
+        responses={200: s.PlatformOutputSerializer, **errors(401, 404)},
     )
 )
 class PlatformDetailView(ScopedAPIView):

@@ -269,3 +269,16 @@ def test_team_name_without_letters_needs_a_slug(api_client, admin_user):
     response = api_client.post("/api/v1/teams/", {"name": "\U0001f680"}, format="json")
     assert response.status_code == 400
     assert "slug" in response.json()
+
+
+def test_schema_and_swagger_ui_are_served_locally(api_client, engineer):
+    api_client.force_authenticate(engineer)
+    schema = api_client.get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/v1/identities/", "/api/v1/credentials/{id}/revoke/"} <= set(paths)
+    docs = api_client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn." not in html and "unpkg" not in html
