@@ -205,6 +205,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IdentityKindEnum": "identities.choices.IdentityKind",
+        "IdentityStatusEnum": "identities.choices.IdentityStatus",
+        "PlatformKindEnum": "identities.choices.PlatformKind",
+        "CredentialKindEnum": "identities.choices.CredentialKind",
+        "CredentialStatusEnum": "identities.choices.CredentialStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """One FilterSet per list, shared by the registry pages, the CSV download and the API."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -78,11 +80,23 @@ class IdentityFilterSet(django_filters.FilterSet):
         return qs if self.data.get("ordering") else qs.order_by("name", "id")
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59): compare in UTC."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError:
+                value = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return super().filter(qs, value)
+
+
 class CredentialFilterSet(django_filters.FilterSet):
     identity = django_filters.NumberFilter(field_name="identity_id")
     kind = django_filters.MultipleChoiceFilter(choices=CredentialKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=CredentialStatus.choices)
-    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lte")
+    expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lte")
 
     class Meta:
         model = Credential
