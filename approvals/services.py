@@ -75,6 +75,11 @@ def onboarding_submit(*, actor, data: dict, source: str = "wizard", now=None) ->
         )
 
 
+def onboarding_register(*, actor, data: dict, source: str) -> Identity:
+    """`onboarding_submit` returning the identity (the registry API's onboarding hook)."""
+    return onboarding_submit(actor=actor, data=data, source=source).identity
+
+
 # --- submit -------------------------------------------------------------------------------
 def policy_for(kind: str) -> ApprovalPolicy:
     try:

@@ -67,6 +67,8 @@ def lifecycle_event_record(
 def team_create(*, actor, name: str, slug: str = "", description: str = "") -> Team:
     _require_admin(actor)
     slug = slug or slugify(name)
+    if not slug:
+        raise ValidationError({"slug": "Give the team a slug of letters, digits or hyphens."})
     if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name=name).exists():
         raise ValidationError({"name": f"A team named {name!r} already exists."})
     group, _ = Group.objects.get_or_create(name=f"team:{slug}")

@@ -32,8 +32,7 @@ MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGAT
 
 
 @pytest.fixture
-def seeded(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def seeded(transactional_db):
     admin = UserFactory(username="st-admin", groups=["admins"])
     teams = [TeamFactory(slug=f"st-team-{i}", name=f"ST team {i}") for i in range(2)]
     platforms = [PlatformFactory(slug=f"st-platform-{i}", owning_team=teams[i]) for i in range(2)]

@@ -10,11 +10,6 @@ from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def team(engineer):
     return TeamFactory(slug="payments", name="Payments", members=[engineer])
@@ -41,7 +36,7 @@ def onboarding(team, platform, **overrides):
 
 
 def test_pipeline_onboards_pending_identity_with_a_bearer_token(
-    api_client, engineer, team, platform
+    api_client, engineer, team, platform, governed
 ):
     _, raw = api_token_create(user=engineer, name="ci", days=7)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -55,8 +50,9 @@ def test_pipeline_onboards_pending_identity_with_a_bearer_token(
     assert body["links"]["self"].endswith(f"/api/v1/identities/{body['id']}/")
     identity = Identity.objects.get(pk=body["id"])
     assert identity.created_by == engineer
-    event = LifecycleEvent.objects.get(identity=identity)
+    event = LifecycleEvent.objects.get(identity=identity, kind="onboarded")
     assert event.details == {"source": "api"}
+    assert identity.requests.get().kind == "onboarding"  # approvals opened its request
     assert identity.history.first().history_change_reason.startswith("registered via api")
 
 
@@ -68,12 +64,12 @@ def test_engineer_cannot_onboard_into_another_team(api_client, engineer, platfor
     assert not Identity.objects.exists()
 
 
-def test_onboarding_refuses_a_duplicate_external_id(api_client, engineer, team, platform):
+def test_onboarding_refuses_a_duplicate_external_id(api_client, engineer, team, platform, governed):
     IdentityFactory(team=team, platform=platform, external_id="etl/runner")
     api_client.force_authenticate(engineer)
     response = api_client.post("/api/v1/identities/", onboarding(team, platform), format="json")
     assert response.status_code == 400
-    assert "external id" in response.content.decode().lower()
+    assert "already registered" in response.json()["external_id"][0]
     assert Identity.objects.count() == 1
 
 

@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 SCOPES = ("in", "out")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The matrix makes five personas per test: a cheap hasher keeps it quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def grant(user, identity, *codenames):
     for codename in codenames:
         IdentityUserObjectPermission.objects.create(
@@ -53,7 +47,7 @@ class World:
 
 
 @pytest.fixture
-def world(admin_user, auditor, engineer, owner, outsider):
+def world(admin_user, auditor, engineer, owner, outsider, governed):
     team_in = TeamFactory(slug="payments", name="Payments", members=[engineer])
     team_out = TeamFactory(slug="search", name="Search")
     platform = PlatformFactory(slug="prod-k8s", name="Prod cluster", owning_team=team_in)

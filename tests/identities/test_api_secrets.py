@@ -14,11 +14,6 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\n-----END RSA PRIVATE 
 HIGH_ENTROPY = "zQ8+vL2pX7mN4kR9wT1yB6cF3hJ5dG0sA8eU2iO7lP4x"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def setup(engineer):
     team = TeamFactory(slug="payments", members=[engineer])

@@ -1,0 +1,42 @@
+"""Rotation policies: per credential kind and risk tier, the maximum age, when to remind and
+what happens at expiry. The sweeps apply them (sweeps.py)."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.models import TimeStampedModel
+from identities.choices import CredentialKind, RiskTier
+
+from .choices import ExpiryAction
+
+
+class RotationPolicy(TimeStampedModel):
+    credential_kind = models.CharField(max_length=30, choices=CredentialKind.choices)
+    risk_tier = models.CharField(max_length=10, choices=RiskTier.choices)
+    max_age_days = models.PositiveIntegerField(help_text="Rotate at the latest after this long.")
+    reminder_days = models.JSONField(
+        default=list, help_text="Reminder lead times before the due date, in days, e.g. [30, 7, 1]."
+    )
+    escalate_after_days = models.PositiveIntegerField(
+        default=3, help_text="Overdue this long → escalate to the accountable owner."
+    )
+    action_at_expiry = models.CharField(
+        max_length=10, choices=ExpiryAction.choices, default=ExpiryAction.EXPIRE
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "rotation policies"
+        ordering = ["credential_kind", "risk_tier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential_kind", "risk_tier"], name="one_rotation_policy_per_kind_tier"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_credential_kind_display()} / {self.get_risk_tier_display()}"
+
+    @property
+    def leads(self) -> list[int]:
+        return sorted({int(d) for d in self.reminder_days if int(d) >= 0}, reverse=True)
