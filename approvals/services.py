@@ -530,3 +530,21 @@ def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> Gra
 
 def _users(ids):
     return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+
+
+def requests_cancel_for_identity(*, actor, identity: Identity, reason: str, now=None) -> int:
+    """Close every pending request of an identity (it is being decommissioned)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = list(
+            Request.objects.select_for_update().filter(
+                identity=identity, status=RequestStatus.PENDING
+            )
+        )
+        for r in pending:
+            r.status, r.decided_at = RequestStatus.CANCELLED, now
+        bulk_update_with_history(
+            pending, Request, ["status", "decided_at"], default_user=actor,
+            default_change_reason=f"closed: {reason}",
+        )  # fmt: skip
+    return len(pending)

@@ -249,6 +249,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=HEARTBEAT_INTERVAL),
         "options": {"expires": HEARTBEAT_INTERVAL * 0.9},
     },
+    **{
+        f"sweep-{name}": {
+            "task": f"lifecycle.tasks.{name}_sweep",
+            "schedule": timedelta(seconds=env_float(f"SWEEP_{name.upper()}_INTERVAL", default)),
+            "options": {"expires": env_float(f"SWEEP_{name.upper()}_INTERVAL", default) * 0.9},
+        }
+        for name, default in (
+            ("rotation", 3600.0),
+            ("expiry", 300.0),
+            ("decommission", 3600.0),
+            ("escalation", 3600.0),
+        )
+    },
     "deliver-notifications": {
         "task": "core.tasks.deliver_notifications",
         "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),
@@ -257,6 +270,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Steward --------------------------------------------------------------------------
+LIFECYCLE_SWEEP_BATCH_SIZE = env_int("LIFECYCLE_SWEEP_BATCH_SIZE", 1000)
+LIFECYCLE_END_GRACE_DAYS = env_int("LIFECYCLE_END_GRACE_DAYS", 7)
+LIFECYCLE_UNUSED_DAYS = env_int("LIFECYCLE_UNUSED_DAYS", 90)
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and

@@ -231,3 +231,11 @@ def inbox_mark_read(*, user, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+def notifications_resolve(*, subject) -> int:
+    """The thing a reminder was about is dealt with (rotated, revoked): clear its unread
+    reminders from every inbox."""
+    return Notification.objects.filter(
+        subject_type=subject._meta.label_lower, subject_id=subject.pk, read_at__isnull=True
+    ).update(read_at=timezone.now())

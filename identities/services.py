@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.notifications import notifications_resolve
 from core.roles import is_admin
 
 from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
@@ -370,6 +371,7 @@ def credential_rotate(
             summary=f"'{old.label}' rotated",
             details={"replaces": old.pk},
         )
+        notifications_resolve(subject=old)  # its rotation reminders are done
     return new
 
 
@@ -399,6 +401,7 @@ def credential_revoke(*, actor, credential: Credential, reason: str, check_permi
             summary=f"'{locked.label}' revoked: {reason}",
             details={"reason": reason},
         )
+        notifications_resolve(subject=locked)
     return locked
 
 

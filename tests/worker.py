@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
+LOGS = ROOT / "var" / "test-logs"  # worker output, for reading after a failure
 
 
 def test_database_url() -> str:
@@ -22,15 +23,17 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(*, extra_args=(), env=None):
+def celery_worker(*, extra_args=(), env=None, queue=None):
     """Yield (process, queue); tasks sent to `queue` run in the worker against the test DB."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
     proc_env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
     proc_env.update(env or {})
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = open(LOGS / f"worker-{queue}.log", "ab")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -51,9 +54,8 @@ def celery_worker(*, extra_args=(), env=None):
         ],
         cwd=ROOT,
         env=proc_env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     try:
         yield proc, queue
@@ -64,6 +66,7 @@ def celery_worker(*, extra_args=(), env=None):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
@@ -74,3 +77,29 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
             return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@contextmanager
+def celery_beat(*, queue: str, env=None, schedule_dir):
+    """A real beat process sending its schedule to `queue` (env overrides the intervals)."""
+    proc_env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "STEWARD_VAR_DIR": str(schedule_dir),
+        **(env or {}),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO",
+         "--schedule", str(Path(schedule_dir) / "beat-schedule")],
+        cwd=ROOT, env=proc_env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

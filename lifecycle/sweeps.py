@@ -1,0 +1,347 @@
+"""The sweeps Celery beat runs. Each is set-based (a few queries per batch), idempotent
+(notifications are unique per kind/subject/recipient/due date; state changes skip what is
+already done) and catches up (it selects a window — everything due by now — never an exact
+date, so what fell due while beat or the worker was down is handled on the next run).
+
+Every function takes `now`: time is injected, never read from a global in tests."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from simple_history.utils import bulk_update_with_history
+
+from approvals.choices import GrantStatus
+from approvals.models import Grant
+from approvals.services import grants_end, policy_for, requests_expire_pending
+from core.notifications import Draft, notify_many
+from core.system import system_user
+from governance.choices import DomainKey
+from governance.selectors import gap_identity_ids
+from identities.choices import CredentialStatus, EventKind, IdentityStatus
+from identities.models import Credential, Identity, LifecycleEvent
+
+from .choices import ExpiryAction
+from .choices import NotificationKind as K
+from .models import RotationPolicy
+from .owners import escalation_targets, owners_for
+
+LIVE = (IdentityStatus.ACTIVE, IdentityStatus.SUSPENDED, IdentityStatus.PENDING)
+
+
+@dataclass
+class SweepResult:
+    name: str
+    handled: int = 0
+    notifications: int = 0
+    details: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        extra = "".join(f", {k}={v}" for k, v in self.details.items())
+        return f"{self.name}: handled={self.handled}, notifications={self.notifications}{extra}"
+
+
+def _batches(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _batch_size() -> int:
+    return settings.LIFECYCLE_SWEEP_BATCH_SIZE
+
+
+# --- rotation -------------------------------------------------------------------------------
+def credential_due(credential_issued: dt.datetime, expires: dt.datetime | None, max_age_days):
+    """A credential is due at its expiry or at its maximum age, whichever comes first."""
+    by_age = credential_issued + timedelta(days=max_age_days)
+    return min(by_age, expires) if expires else by_age
+
+
+def rotation_candidates(*, now: dt.datetime) -> list[tuple]:
+    """(credential id, identity id, label, due, policy) for every active credential within the
+    largest reminder lead of its due date: one query per rotation policy."""
+    out = []
+    for policy in RotationPolicy.objects.all():
+        lead = timedelta(days=max(policy.leads, default=0))
+        rows = Credential.objects.filter(
+            status=CredentialStatus.ACTIVE,
+            kind=policy.credential_kind,
+            identity__risk_tier=policy.risk_tier,
+            identity__status__in=LIVE,
+        ).filter(
+            Q(expires_at__lte=now + lead)
+            | Q(issued_at__lte=now + lead - timedelta(days=policy.max_age_days))
+        )
+        for pk, identity_id, label, issued, expires in rows.values_list(
+            "pk", "identity_id", "label", "issued_at", "expires_at"
+        ).iterator(chunk_size=2000):
+            out.append(
+                (
+                    pk,
+                    identity_id,
+                    label,
+                    credential_due(issued, expires, policy.max_age_days),
+                    policy,
+                )
+            )
+    return out
+
+
+def rotation_sweep(*, now: dt.datetime) -> SweepResult:
+    """Reminders before the due date (at each lead time), overdue reminders to the R (else
+    the A) of the identity domain, and escalation to the A after the policy's grace."""
+    result = SweepResult("rotation")
+    candidates = rotation_candidates(now=now)
+    for batch in _batches(candidates, _batch_size()):
+        owners = owners_for({c[1] for c in batch}, DomainKey.IDENTITY)
+        drafts = []
+        for pk, identity_id, label, due, policy in batch:
+            who = owners.get(identity_id)
+            if who is None:
+                continue
+            subject = Credential(pk=pk)
+            link = f"/identities/{identity_id}/#credentials"
+            when = f"{due:%Y-%m-%d}"
+            escalate = due <= now - timedelta(days=policy.escalate_after_days)
+            if escalate and who.accountable and who.accountable not in who.remind:
+                drafts.append(Draft(
+                        K.ROTATION_ESCALATED, subject, who.accountable, due.date(),
+                        f"Escalated: '{label}' was due for rotation on {when}",
+                        f"You are the A of the identity domain; it is over "
+                        f"{policy.escalate_after_days} day(s) overdue.", link=link,
+                    ))  # fmt: skip
+            if due <= now:
+                kind, title = K.ROTATION_OVERDUE, f"'{label}' is overdue for rotation (due {when})"
+            else:
+                lead = min(d for d in policy.leads if due <= now + timedelta(days=d))
+                kind, title = f"{K.ROTATION_DUE}_{lead}d", f"Rotate '{label}' by {when}"
+            reason = (
+                "You are responsible (R) in the identity domain for this identity."
+                if who.responsible
+                else "You are the accountable owner (A) of the identity domain; no R is assigned."
+            )
+            drafts += [
+                Draft(kind, subject, uid, due.date(), title, reason, link=link)
+                for uid in who.remind
+            ]
+        with transaction.atomic():
+            notify_many(drafts)
+        result.handled += len(batch)
+        result.notifications += len(drafts)
+    return result
+
+
+# --- expiry ---------------------------------------------------------------------------------
+def expiry_sweep(*, now: dt.datetime) -> SweepResult:
+    """Credentials and grants past their end are ended by Steward; pending requests past their
+    expiry are expired. Owners are told."""
+    result = SweepResult("expiry")
+    actor = system_user()
+    expire_kinds = {
+        (p.credential_kind, p.risk_tier)
+        for p in RotationPolicy.objects.exclude(action_at_expiry=ExpiryAction.NOTIFY)
+    }
+    due = list(
+        Credential.objects.filter(status=CredentialStatus.ACTIVE, expires_at__lte=now)
+        .select_related("identity")
+        .order_by("expires_at", "pk")
+    )
+    due = [c for c in due if (c.kind, c.identity.risk_tier) in expire_kinds] if expire_kinds else []
+    expired = 0
+    for batch in _batches(due, _batch_size()):
+        expired += _expire_credentials(batch, actor=actor, now=now)
+    grant_ids = list(
+        Grant.objects.filter(status=GrantStatus.ACTIVE, expires_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    ended = 0
+    for batch in _batches(grant_ids, _batch_size()):
+        ended += len(grants_end(grant_ids=batch, status=GrantStatus.EXPIRED, actor=actor, now=now))
+    requests = 0
+    while count := requests_expire_pending(now=now, batch=_batch_size()):
+        requests += count
+    result.handled = expired + ended + requests
+    result.details = {"credentials": expired, "grants": ended, "requests": requests}
+    return result
+
+
+def _expire_credentials(batch: list[Credential], *, actor, now) -> int:
+    with transaction.atomic():
+        locked_ids = set(
+            Credential.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[c.pk for c in batch], status=CredentialStatus.ACTIVE)
+            .values_list("pk", flat=True)
+        )
+        batch = [c for c in batch if c.pk in locked_ids]
+        for c in batch:
+            c.status = CredentialStatus.EXPIRED
+        bulk_update_with_history(
+            batch, Credential, ["status"], default_user=actor,
+            default_change_reason="expired: reached its expiry (sweep)",
+        )  # fmt: skip
+        LifecycleEvent.objects.bulk_create([
+            LifecycleEvent(
+                identity_id=c.identity_id, kind=EventKind.CREDENTIAL_EXPIRED, actor=actor,
+                occurred_at=now, credential=c,
+                summary=f"'{c.label}' expired on {c.expires_at:%Y-%m-%d %H:%M}",
+            )
+            for c in batch
+        ])  # fmt: skip
+        owners = owners_for({c.identity_id for c in batch}, DomainKey.IDENTITY)
+        notify_many([
+            Draft(
+                K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
+                f"'{c.label}' of {c.identity} expired", "You own this identity's credentials.",
+                link=f"/identities/{c.identity_id}/#credentials",
+            )
+            for c in batch
+            for uid in owners[c.identity_id].remind | {owners[c.identity_id].accountable} - {None}
+        ])  # fmt: skip
+    return len(batch)
+
+
+# --- decommission -----------------------------------------------------------------------------
+def decommission_sweep(*, now: dt.datetime) -> SweepResult:
+    """Identities past their end date or unused for long → reminders to the A; past the end
+    date beyond the grace → suspended."""
+    result = SweepResult("decommission")
+    today = now.date()
+    grace = timedelta(days=settings.LIFECYCLE_END_GRACE_DAYS)
+    unused_after = timedelta(days=settings.LIFECYCLE_UNUSED_DAYS)
+    ended = list(
+        Identity.objects.filter(
+            status__in=(IdentityStatus.ACTIVE, IdentityStatus.SUSPENDED), ends_on__lt=today
+        ).values_list("pk", "name", "ends_on", "status")
+    )
+    unused = list(
+        Identity.objects.filter(status=IdentityStatus.ACTIVE)
+        .filter(
+            Q(last_used_at__lt=now - unused_after)
+            | Q(last_used_at__isnull=True, created_at__lt=now - unused_after)
+        )
+        .values_list("pk", "name", "last_used_at", "created_at")
+    )
+    owners = owners_for({r[0] for r in ended} | {r[0] for r in unused}, DomainKey.IDENTITY)
+    drafts = []
+    for pk, name, ends_on, _status in ended:
+        drafts += [
+            Draft(K.DECOMMISSION_DUE, Identity(pk=pk), uid, ends_on,
+                  f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
+                  "You are the accountable owner (A) of the identity domain.",
+                  link=f"/identities/{pk}/")
+            for uid in {owners[pk].accountable} - {None}
+        ]  # fmt: skip
+    for pk, name, last_used, created in unused:
+        since = (last_used or created).date()
+        drafts += [
+            Draft(K.UNUSED, Identity(pk=pk), uid, since + unused_after,
+                  f"{name} has not been used since {since:%Y-%m-%d}: keep or decommission?",
+                  f"You are the A of the identity domain; unused for {unused_after.days}+ days.",
+                  link=f"/identities/{pk}/")
+            for uid in {owners[pk].accountable} - {None}
+        ]  # fmt: skip
+    with transaction.atomic():
+        notify_many(drafts)
+    to_suspend = [
+        pk
+        for pk, _n, ends_on, status in ended
+        if status == IdentityStatus.ACTIVE and ends_on < today - grace
+    ]
+    suspended = 0
+    for batch in _batches(to_suspend, _batch_size()):
+        suspended += _suspend(batch, owners=owners, now=now)
+    result.handled = len(ended) + len(unused)
+    result.notifications = len(drafts)
+    result.details = {"suspended": suspended}
+    return result
+
+
+def _suspend(ids: list[int], *, owners, now) -> int:
+    actor = system_user()
+    reason = "suspended by Steward: past its end date beyond the grace period"
+    with transaction.atomic():
+        batch = list(
+            Identity.objects.select_for_update(skip_locked=True).filter(
+                pk__in=ids, status=IdentityStatus.ACTIVE
+            )
+        )
+        for identity in batch:
+            identity.status = IdentityStatus.SUSPENDED
+        bulk_update_with_history(
+            batch, Identity, ["status"], default_user=actor, default_change_reason=reason
+        )
+        LifecycleEvent.objects.bulk_create([
+            LifecycleEvent(identity=i, kind=EventKind.SUSPENDED, actor=actor, occurred_at=now,
+                           summary=f"Active → Suspended: {reason}",
+                           details={"from": "active", "to": "suspended", "reason": reason})
+            for i in batch
+        ])  # fmt: skip
+        notify_many([
+            Draft(K.SUSPENDED, i, uid, i.ends_on, f"{i.name} was suspended (ended {i.ends_on})",
+                  "You are the accountable owner (A) of the identity domain.",
+                  link=f"/identities/{i.pk}/")
+            for i in batch
+            for uid in {owners[i.pk].accountable} - {None}
+        ])  # fmt: skip
+    return len(batch)
+
+
+# --- escalation -------------------------------------------------------------------------------
+def escalation_sweep(*, now: dt.datetime) -> SweepResult:
+    """Ownership gaps → the domain's global A, or admins where there is none (weekly), and
+    overdue post-incident reviews → the A of the emergency policy's domain, or admins."""
+    result = SweepResult("escalation")
+    week = now.date() - timedelta(days=now.weekday())
+    gaps = gap_identity_ids()
+    targets = escalation_targets({k for keys in gaps.values() for k in keys})
+    names = dict(Identity.objects.filter(pk__in=list(gaps)).values_list("pk", "name"))
+    drafts = [
+        Draft(f"{K.GAP_ESCALATED}:{key}", Identity(pk=identity_id), uid, week,
+              f"Ownership gap: {names.get(identity_id, identity_id)} has no active A for {key}",
+              "You are the global A of this domain (or an admin, where it has none): "
+              "assign an owner.", link="/ownership/gaps/")
+        for identity_id, keys in gaps.items()
+        for key in keys
+        for uid in targets.get(key, ())
+    ]  # fmt: skip
+    overdue = list(
+        Grant.objects.filter(review_due_at__lte=now, reviewed_at__isnull=True)
+        .select_related("identity")
+        .order_by("review_due_at")
+    )
+    if overdue:
+        emergency_domain = policy_for("emergency").approver_domain.key
+        review_owners = owners_for({g.identity_id for g in overdue}, emergency_domain)
+        fallback = escalation_targets([emergency_domain])[emergency_domain]
+        for g in overdue:
+            a = review_owners[g.identity_id].accountable
+            for uid in {a} if a else fallback:
+                drafts.append(Draft(
+                    K.REVIEW_OVERDUE, g, uid, g.review_due_at.date(),
+                    f"Post-incident review overdue: emergency access to {g.identity}",
+                    "You are the A of emergency access for this identity (or an admin).",
+                    link=f"/approvals/requests/{g.request_id}/",
+                ))  # fmt: skip
+    for batch in _batches(drafts, _batch_size()):
+        with transaction.atomic():
+            notify_many(batch)
+    result.handled = len(gaps) + len(overdue)
+    result.notifications = len(drafts)
+    result.details = {"gaps": len(gaps), "reviews_overdue": len(overdue)}
+    return result
+
+
+SWEEPS = {
+    "rotation": rotation_sweep,
+    "expiry": expiry_sweep,
+    "decommission": decommission_sweep,
+    "escalation": escalation_sweep,
+}
+
+
+def run_sweeps(*, now: dt.datetime, only=None) -> list[SweepResult]:
+    return [fn(now=now) for name, fn in SWEEPS.items() if not only or name in only]
