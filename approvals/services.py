@@ -75,6 +75,45 @@ def onboarding_submit(*, actor, data: dict, source: str = "wizard", now=None) ->
         )
 
 
+# --- policies -----------------------------------------------------------------------------
+POLICY_FIELDS = (
+    "name",
+    "description",
+    "approver_domain",
+    "approver_roles",
+    "approvals_by_risk",
+    "max_duration_hours",
+    "default_duration_hours",
+    "requires_justification",
+    "requires_compensating_controls",
+    "requires_incident_reference",
+    "break_glass",
+    "post_incident_review_hours",
+    "pending_expiry_hours",
+)
+
+
+def policy_update(*, actor, policy: ApprovalPolicy, reason: str, **changes) -> ApprovalPolicy:
+    """Change a policy (admins): a new version, kept in history with the reason, so every
+    evaluation still names the exact version it applied."""
+    if not is_admin(actor):
+        raise PermissionDenied("Only admins change approval policies.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for the change: it goes into history."})
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.full_clean()
+        locked._change_reason = f"v{locked.version} by {actor}: {reason.strip()}"
+        locked.save()
+    return locked
+
+
 # --- submit -------------------------------------------------------------------------------
 def policy_for(kind: str) -> ApprovalPolicy:
     try:
