@@ -314,6 +314,14 @@ def _check_window(request: Request, start, end) -> None:
         raise ValidationError({"granted_end": "The end cannot be later than asked."})
     if end is not None and end <= (start or request.requested_start):
         raise ValidationError({"granted_end": "The end must be after the start."})
+    # with a quorum the grant is the narrowest window of all approvals: it must stay open
+    prior = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
+    starts = [start or request.requested_start, *(d.granted_start for d in prior)]
+    ends = [end or request.requested_end, *(d.granted_end for d in prior)]
+    if min(e for e in ends if e) <= max(s for s in starts if s):
+        raise ValidationError(
+            {"granted_end": "This window does not overlap the one an earlier approver granted."}
+        )
 
 
 def _finish(request: Request, status: str, actor, comment: str, now) -> None:

@@ -132,7 +132,7 @@ def test_decommissioned_identity_is_refused(engineer, team, governed):
     assert "decommissioned identity" in reasons[0]
 
 
-def test_exception_needs_an_active_identity_but_emergency_allows_suspended(engineer, team, governed):
+def test_exception_needs_active_identity_emergency_allows_suspended(engineer, team, governed):
     suspended = IdentityFactory(team=team, status="suspended")
     refused(lambda: submit_exception(actor=engineer, identity=suspended))
     req = submit_emergency(actor=engineer, identity=suspended)
