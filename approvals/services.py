@@ -21,7 +21,7 @@ from governance.selectors import deciders_for
 from identities.choices import EventKind, IdentityStatus
 from identities.models import Credential, Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
-from identities.selectors import identity_scope
+from identities.selectors import can_change_identity, identity_scope
 from identities.services import identity_register, identity_set_status, lifecycle_event_record
 
 from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
@@ -558,7 +558,10 @@ def grant_review(*, actor, grant: Grant, notes: str, now=None) -> Grant:
 
 
 def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> GrantCredential:
-    """Record that `credential` was issued under `grant` (which secret, under which approval)."""
+    """Record that `credential` was issued under `grant` (which secret, under which approval).
+    By those who may change the identity (its team's engineers, its owners) or an admin."""
+    if not (is_admin(actor) or can_change_identity(actor, grant.identity)):
+        raise PermissionDenied("Only the identity's team, its owners or an admin link credentials.")
     if credential.identity_id != grant.identity_id:
         raise ValidationError("The credential belongs to another identity.")
     if grant.status != GrantStatus.ACTIVE:
