@@ -100,7 +100,7 @@ def request_list(*, user, box: str = "mine", filters: dict | None = None) -> Que
 
 def request_get(*, user, pk) -> Request:
     try:
-        return request_scope(user).select_related(*RELATED, "evaluation").get(pk=pk)
+        return request_scope(user).select_related(*RELATED, "evaluation", "grant").get(pk=pk)
     except (Request.DoesNotExist, ValueError, TypeError):
         raise Http404("No such request.") from None
 

@@ -153,6 +153,8 @@ def request_submit(
         if renews.status != GrantStatus.ACTIVE:
             raise ValidationError("Only an active grant can be renewed.")
         requested_start = requested_start or renews.expires_at
+        for name in TEXT_FIELDS:  # what the renewal does not restate, it keeps
+            fields[name] = fields.get(name) or getattr(renews.request, name)
     start = requested_start or now
     if requested_end is None:
         hours = duration_hours if duration_hours is not None else policy.default_duration_hours

@@ -505,3 +505,17 @@ def test_outsiders_see_no_requests(engineer, identity, outsider):
     submit_exception(actor=engineer, identity=identity)
     assert not selectors.request_scope(outsider).exists()
     assert selectors.waiting_for(outsider) == []
+
+
+def test_renewal_keeps_what_it_does_not_restate(grant, engineer, identity):
+    renewal = services.request_submit(
+        actor=engineer,
+        kind="exception",
+        identity=identity,
+        renews=grant,
+        duration_hours=24,
+        justification="One more day.",
+    )
+    assert renewal.justification == "One more day."
+    assert renewal.compensating_controls == grant.request.compensating_controls
+    assert renewal.excepted_policy == grant.request.excepted_policy
