@@ -35,6 +35,8 @@ def seed_policies(policy_model, historical_model, domain_model) -> None:
             default_duration_hours=default_h, post_incident_review_hours=review_h,
             pending_expiry_hours=expiry_h, **flags,
         )  # fmt: skip
+        if historical_model.objects.filter(id=policy.pk).exists():
+            continue  # real models (tests, demo): simple-history's signal wrote version 1
         fields = {f.attname: getattr(policy, f.attname) for f in policy_model._meta.concrete_fields}
         historical_model.objects.create(
             **fields, history_type="+", history_change_reason="seeded default policy",

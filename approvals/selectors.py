@@ -12,7 +12,7 @@ from governance.selectors import effective_raci
 from identities.selectors import identity_scope
 
 from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
-from .models import ApprovalPolicy, Grant, Request
+from .models import ApprovalPolicy, Decision, Grant, Request
 
 RELATED = ("identity__team", "identity__platform", "requester", "evaluation__policy")
 
@@ -21,21 +21,26 @@ def waiting_for(user) -> list[int]:
     """Ids of pending requests this user may decide: set-based over all pending requests."""
     if not user.is_authenticated:
         return []
-    pending = list(
-        Request.objects.filter(status=RequestStatus.PENDING, expires_at__gt=timezone.now())
-        .exclude(requester=user)
-        .values_list("pk", "identity_id", "kind")
-    )
-    if not pending:
+    pending = Request.objects.filter(
+        status=RequestStatus.PENDING, expires_at__gt=timezone.now()
+    ).exclude(requester=user)
+    return _approver_of(user, pending)
+
+
+def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
+    """Ids among `requests` whose policy names this user as a decider for its identity,
+    resolved now from the RACI matrix: a constant number of queries."""
+    rows = list(requests.values_list("pk", "identity_id", "kind"))
+    if not rows:
         return []
     policies = {p.kind: p for p in ApprovalPolicy.objects.select_related("approver_domain")}
     raci = effective_raci(
-        identity_ids=list({i for _, i, _ in pending}),
+        identity_ids=list({i for _, i, _ in rows}),
         domain_keys=list({p.approver_domain.key for p in policies.values()}),
     )
     team_groups = set(user.groups.values_list("pk", flat=True))
     mine = []
-    for pk, identity_id, kind in pending:
+    for pk, identity_id, kind in rows:
         policy = policies.get(kind)
         entry = raci.get(identity_id, {}).get(policy.approver_domain.key) if policy else None
         if entry is None:
@@ -63,10 +68,20 @@ def request_scope(user) -> QuerySet[Request]:
         return Request.objects.none()
     if can_read_all(user):
         return Request.objects.all()
+    # The owners the policy names see what they may decide and what is still live under
+    # their ownership (an active grant, an open post-incident review), even when they cannot
+    # see the identity itself; deciders and reviewers keep seeing what they did.
+    live = Request.objects.filter(
+        Q(status=RequestStatus.PENDING, expires_at__gt=timezone.now())
+        | Q(grant__status=GrantStatus.ACTIVE)
+        | Q(grant__review_due_at__isnull=False, grant__reviewed_at__isnull=True)
+    )
     return Request.objects.filter(
         Q(requester=user)
         | Q(identity__in=identity_scope(user).values("pk"))
-        | Q(pk__in=waiting_for(user))
+        | Q(pk__in=_approver_of(user, live))
+        | Q(pk__in=Decision.objects.filter(decider=user).values("request_id"))
+        | Q(grant__reviewed_by=user)
     )
 
 
@@ -85,7 +100,7 @@ def request_list(*, user, box: str = "mine", filters: dict | None = None) -> Que
 
 def request_get(*, user, pk) -> Request:
     try:
-        return request_scope(user).select_related(*RELATED, "evaluation").get(pk=pk)
+        return request_scope(user).select_related(*RELATED, "evaluation", "grant").get(pk=pk)
     except (Request.DoesNotExist, ValueError, TypeError):
         raise Http404("No such request.") from None
 

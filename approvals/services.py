@@ -21,7 +21,7 @@ from governance.selectors import deciders_for
 from identities.choices import EventKind, IdentityStatus
 from identities.models import Credential, Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
-from identities.selectors import identity_scope
+from identities.selectors import can_change_identity, identity_scope
 from identities.services import identity_register, identity_set_status, lifecycle_event_record
 
 from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
@@ -80,6 +80,45 @@ def onboarding_register(*, actor, data: dict, source: str) -> Identity:
     return onboarding_submit(actor=actor, data=data, source=source).identity
 
 
+# --- policies -----------------------------------------------------------------------------
+POLICY_FIELDS = (
+    "name",
+    "description",
+    "approver_domain",
+    "approver_roles",
+    "approvals_by_risk",
+    "max_duration_hours",
+    "default_duration_hours",
+    "requires_justification",
+    "requires_compensating_controls",
+    "requires_incident_reference",
+    "break_glass",
+    "post_incident_review_hours",
+    "pending_expiry_hours",
+)
+
+
+def policy_update(*, actor, policy: ApprovalPolicy, reason: str, **changes) -> ApprovalPolicy:
+    """Change a policy (admins): a new version, kept in history with the reason, so every
+    evaluation still names the exact version it applied."""
+    if not is_admin(actor):
+        raise PermissionDenied("Only admins change approval policies.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for the change: it goes into history."})
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.full_clean()
+        locked._change_reason = f"v{locked.version} by {actor}: {reason.strip()}"
+        locked.save()
+    return locked
+
+
 # --- submit -------------------------------------------------------------------------------
 def policy_for(kind: str) -> ApprovalPolicy:
     try:
@@ -119,6 +158,8 @@ def request_submit(
         if renews.status != GrantStatus.ACTIVE:
             raise ValidationError("Only an active grant can be renewed.")
         requested_start = requested_start or renews.expires_at
+        for name in TEXT_FIELDS:  # what the renewal does not restate, it keeps
+            fields[name] = fields.get(name) or getattr(renews.request, name)
     start = requested_start or now
     if requested_end is None:
         hours = duration_hours if duration_hours is not None else policy.default_duration_hours
@@ -280,6 +321,14 @@ def _check_window(request: Request, start, end) -> None:
         raise ValidationError({"granted_end": "The end cannot be later than asked."})
     if end is not None and end <= (start or request.requested_start):
         raise ValidationError({"granted_end": "The end must be after the start."})
+    # with a quorum the grant is the narrowest window of all approvals: it must stay open
+    prior = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
+    starts = [start or request.requested_start, *(d.granted_start for d in prior)]
+    ends = [end or request.requested_end, *(d.granted_end for d in prior)]
+    if min(e for e in ends if e) <= max(s for s in starts if s):
+        raise ValidationError(
+            {"granted_end": "This window does not overlap the one an earlier approver granted."}
+        )
 
 
 def _finish(request: Request, status: str, actor, comment: str, now) -> None:
@@ -516,7 +565,10 @@ def grant_review(*, actor, grant: Grant, notes: str, now=None) -> Grant:
 
 
 def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> GrantCredential:
-    """Record that `credential` was issued under `grant` (which secret, under which approval)."""
+    """Record that `credential` was issued under `grant` (which secret, under which approval).
+    By those who may change the identity (its team's engineers, its owners) or an admin."""
+    if not (is_admin(actor) or can_change_identity(actor, grant.identity)):
+        raise PermissionDenied("Only the identity's team, its owners or an admin link credentials.")
     if credential.identity_id != grant.identity_id:
         raise ValidationError("The credential belongs to another identity.")
     if grant.status != GrantStatus.ACTIVE:

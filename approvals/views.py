@@ -4,6 +4,7 @@ onboarding wizard. Thin: selectors read, services write and enforce every rule."
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from identities.selectors import identity_get
 from . import forms, selectors, services
 from .choices import RequestKind, RequestStatus
 from .filtersets import RequestFilterSet
+from .models import Decision
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -128,12 +130,15 @@ class RequestDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         req = selectors.request_get(user=user, pk=kwargs["pk"])
+        prefetch_related_objects(
+            [req], Prefetch("decisions", queryset=Decision.objects.select_related("decider"))
+        )
         may_decide = req.status == RequestStatus.PENDING and req.pk in selectors.waiting_for(user)
         grant = getattr(req, "grant", None)
         return super().get_context_data(
             req=req,
             evaluation=req.evaluation,
-            decisions=req.decisions.select_related("decider"),
+            decisions=req.decisions.all(),
             grant=grant,
             history=req.history.select_related("history_user").order_by("-history_date")[:50],
             may_decide=may_decide,
@@ -242,16 +247,21 @@ class GrantActionView(View):
 
     def post(self, request, pk, action):
         form = self.actions[action][0](request.POST)
+        status = 400
         if form.is_valid():
             try:
                 target = self._apply(form.cleaned_data)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc) or "Not allowed.")
+                status = 403
+            except Conflict as exc:
+                form.add_error(None, exc.messages)
+                status = 409
             except ValidationError as exc:
                 _attach(form, exc)
             else:
                 return redirect("approvals:request", pk=target)
-        return self._render(form, status=400)
+        return self._render(form, status=status)
 
     def _apply(self, data) -> int:
         user, grant = self.request.user, self.grant

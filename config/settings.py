@@ -211,6 +211,9 @@ SPECTACULAR_SETTINGS = {
         "PlatformKindEnum": "identities.choices.PlatformKind",
         "CredentialKindEnum": "identities.choices.CredentialKind",
         "CredentialStatusEnum": "identities.choices.CredentialStatus",
+        "RequestKindEnum": "approvals.choices.RequestKind",
+        "RequestStatusEnum": "approvals.choices.RequestStatus",
+        "GrantStatusEnum": "approvals.choices.GrantStatus",
     },
 }
 
