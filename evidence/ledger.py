@@ -39,7 +39,11 @@ from django.utils import timezone
 
 GENESIS = "0" * 64
 LOCK_KEY = 0x5374_6577  # "Stew": pg_advisory_xact_lock key of the ledger
-APPEND_ONLY = ("identities.LifecycleEvent", "approvals.PolicyEvaluation", "approvals.GrantCredential")
+APPEND_ONLY = (
+    "identities.LifecycleEvent",
+    "approvals.PolicyEvaluation",
+    "approvals.GrantCredential",
+)
 CHUNK = 2000
 
 
@@ -66,8 +70,15 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def entry_hash(*, prev_hash: str, seq: int, source: str, record_pk: int, payload_digest: str,
-               created_at: dt.datetime) -> str:  # fmt: skip
+def entry_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    source: str,
+    record_pk: int,
+    payload_digest: str,
+    created_at: dt.datetime,
+) -> str:
     stamp = _plain(created_at)
     return sha256(f"{prev_hash}|{seq}|{source}|{record_pk}|{payload_digest}|{stamp}")
 
@@ -136,11 +147,24 @@ def append(model, pks: Iterable[int]) -> int:
                 continue
             seq += 1
             digest = digests[pk]
-            h = entry_hash(prev_hash=prev, seq=seq, source=source, record_pk=pk,
-                           payload_digest=digest, created_at=now)  # fmt: skip
+            h = entry_hash(
+                prev_hash=prev,
+                seq=seq,
+                source=source,
+                record_pk=pk,
+                payload_digest=digest,
+                created_at=now,
+            )
             entries.append(
-                LedgerEntry(seq=seq, source=source, record_pk=pk, payload_digest=digest,
-                            prev_hash=prev, entry_hash=h, created_at=now)  # fmt: skip
+                LedgerEntry(
+                    seq=seq,
+                    source=source,
+                    record_pk=pk,
+                    payload_digest=digest,
+                    prev_hash=prev,
+                    entry_hash=h,
+                    created_at=now,
+                )
             )
             prev = h
         LedgerEntry.objects.bulk_create(entries, batch_size=CHUNK)
@@ -223,16 +247,25 @@ def _check_chunk(chunk, models, prev, expected_seq, report, limit) -> tuple[str,
             break
         if e.seq != expected_seq:
             report.problems.append(
-                Problem(e.seq, e.source, e.record_pk,
-                        f"sequence broken: expected entry #{expected_seq} here")  # fmt: skip
+                Problem(
+                    e.seq,
+                    e.source,
+                    e.record_pk,
+                    f"sequence broken: expected entry #{expected_seq} here",
+                )
             )
         if e.prev_hash != prev:
             report.problems.append(
                 Problem(e.seq, e.source, e.record_pk, "does not link to the previous entry")
             )
-        recomputed = entry_hash(prev_hash=e.prev_hash, seq=e.seq, source=e.source,
-                                record_pk=e.record_pk, payload_digest=e.payload_digest,
-                                created_at=e.created_at)  # fmt: skip
+        recomputed = entry_hash(
+            prev_hash=e.prev_hash,
+            seq=e.seq,
+            source=e.source,
+            record_pk=e.record_pk,
+            payload_digest=e.payload_digest,
+            created_at=e.created_at,
+        )
         if recomputed != e.entry_hash:
             report.problems.append(Problem(e.seq, e.source, e.record_pk, "entry was altered"))
         current = digests.get(e.source, {}).get(e.record_pk)

@@ -20,7 +20,9 @@ class LedgerEntry(models.Model):
         ordering = ["seq"]
         verbose_name_plural = "ledger entries"
         constraints = [
-            models.UniqueConstraint(fields=["source", "record_pk"], name="ledger_one_entry_per_row"),
+            models.UniqueConstraint(
+                fields=["source", "record_pk"], name="ledger_one_entry_per_row"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,28 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('source', models.CharField(help_text='app_label.model of the recorded row', max_length=100)),
-                ('record_pk', models.BigIntegerField()),
-                ('payload_digest', models.CharField(max_length=64)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField()),
+                ("seq", models.BigIntegerField(primary_key=True, serialize=False)),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="app_label.model of the recorded row", max_length=100
+                    ),
+                ),
+                ("record_pk", models.BigIntegerField()),
+                ("payload_digest", models.CharField(max_length=64)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name_plural': 'ledger entries',
-                'ordering': ['seq'],
-                'constraints': [models.UniqueConstraint(fields=('source', 'record_pk'), name='ledger_one_entry_per_row')],
+                "verbose_name_plural": "ledger entries",
+                "ordering": ["seq"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "record_pk"), name="ledger_one_entry_per_row"
+                    )
+                ],
             },
         ),
     ]

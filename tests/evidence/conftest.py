@@ -90,6 +90,13 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
     for obj in (exception_grant, emergency_grant, credential):
         obj.refresh_from_db()
     return Scenario(
-        identity, onboarding, exception, exception_grant, credential, emergency,
-        emergency_grant, team, platform,
-    )  # fmt: skip
+        identity,
+        onboarding,
+        exception,
+        exception_grant,
+        credential,
+        emergency,
+        emergency_grant,
+        team,
+        platform,
+    )

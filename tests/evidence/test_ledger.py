@@ -18,9 +18,11 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _sql(statement: str, params=()) -> None:
+def _sql(statement: str, model, params=()) -> None:
+    """Run raw SQL against `model`'s table (`{table}` in the statement): tampering."""
+    sql = statement.format(table=_table(model))
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(sql, params)
 
 
 def test_untouched_database_verifies(scenario):
@@ -45,8 +47,9 @@ def test_bulk_paths_are_chained_in_their_transaction(scenario):
     assert LedgerEntry.objects.filter(
         source="approvals.historicalgrant", record_pk=ended.pk
     ).exists()
-    event = LifecycleEvent.objects.get(related_type="approvals.grant", related_id=grant.pk,
-                                       kind="grant_expired")  # fmt: skip
+    event = LifecycleEvent.objects.get(
+        related_type="approvals.grant", related_id=grant.pk, kind="grant_expired"
+    )
     assert LedgerEntry.objects.filter(
         source="identities.lifecycleevent", record_pk=event.pk
     ).exists()
@@ -63,9 +66,15 @@ def test_requests_expire_pending_is_chained(governed, engineer, owner):
     team = TeamFactory(members=[engineer])
     identity = IdentityFactory(team=team)
     request = request_submit(
-        actor=engineer, kind="exception", identity=identity, justification="j",
-        excepted_policy="p", scope="s", compensating_controls="c", duration_hours=1,
-    )  # fmt: skip
+        actor=engineer,
+        kind="exception",
+        identity=identity,
+        justification="j",
+        excepted_policy="p",
+        scope="s",
+        compensating_controls="c",
+        duration_hours=1,
+    )
     assert requests_expire_pending(now=timezone.now() + timedelta(days=30)) == 1
     row = request.history.filter(status="expired").get()
     assert row.history_user.username == "steward-system"
@@ -76,7 +85,7 @@ def test_requests_expire_pending_is_chained(governed, engineer, owner):
 def test_verify_detects_an_sql_update_of_a_history_row(scenario):
     model = Grant.history.model
     row = model.objects.order_by("history_id").first()
-    _sql(f"UPDATE {_table(model)} SET end_reason = %s WHERE history_id = %s", ["x", row.pk])
+    _sql("UPDATE {table} SET end_reason = %s WHERE history_id = %s", model, ["x", row.pk])
     report = ledger.verify()
     assert not report.ok
     assert report.first_break.record_pk == row.pk
@@ -87,8 +96,9 @@ def test_verify_detects_an_sql_update_of_a_history_row(scenario):
 
 def test_verify_detects_an_sql_update_of_a_ledger_entry(scenario):
     entry = LedgerEntry.objects.order_by("seq")[5]
-    _sql(f"UPDATE {_table(LedgerEntry)} SET record_pk = record_pk + 100000 WHERE seq = %s",
-         [entry.seq])  # fmt: skip
+    _sql(
+        "UPDATE {table} SET record_pk = record_pk + 100000 WHERE seq = %s", LedgerEntry, [entry.seq]
+    )
     report = ledger.verify()
     assert report.first_break.seq == entry.seq
 
@@ -96,7 +106,7 @@ def test_verify_detects_an_sql_update_of_a_ledger_entry(scenario):
 def test_verify_detects_a_deleted_history_row(scenario):
     model = LifecycleEvent
     event = LifecycleEvent.objects.order_by("id").last()
-    _sql(f"DELETE FROM {_table(model)} WHERE id = %s", [event.pk])
+    _sql("DELETE FROM {table} WHERE id = %s", model, [event.pk])
     report = ledger.verify()
     assert report.first_break.record_pk == event.pk
     assert "gone" in report.first_break.reason
@@ -104,16 +114,18 @@ def test_verify_detects_a_deleted_history_row(scenario):
 
 def test_verify_detects_a_deleted_ledger_entry(scenario):
     entry = LedgerEntry.objects.order_by("seq")[3]
-    _sql(f"DELETE FROM {_table(LedgerEntry)} WHERE seq = %s", [entry.seq])
+    _sql("DELETE FROM {table} WHERE seq = %s", LedgerEntry, [entry.seq])
     report = ledger.verify()
     assert report.first_break.seq == entry.seq + 1
-    assert any(p.reason == "row is not in the ledger" and p.record_pk == entry.record_pk
-               for p in report.problems)  # fmt: skip
+    assert any(
+        p.reason == "row is not in the ledger" and p.record_pk == entry.record_pk
+        for p in report.problems
+    )
 
 
 def test_verify_detects_a_deleted_last_ledger_entry(scenario):
     entry = LedgerEntry.objects.order_by("-seq").first()
-    _sql(f"DELETE FROM {_table(LedgerEntry)} WHERE seq = %s", [entry.seq])
+    _sql("DELETE FROM {table} WHERE seq = %s", LedgerEntry, [entry.seq])
     report = ledger.verify()
     assert not report.ok
     assert report.first_break.record_pk == entry.record_pk
@@ -121,10 +133,9 @@ def test_verify_detects_a_deleted_last_ledger_entry(scenario):
 
 def test_verify_detects_reordered_ledger_entries(scenario):
     a, b = LedgerEntry.objects.order_by("seq")[2:4]
-    table = _table(LedgerEntry)
-    _sql(f"UPDATE {table} SET seq = -1 WHERE seq = %s", [a.seq])
-    _sql(f"UPDATE {table} SET seq = %s WHERE seq = %s", [a.seq, b.seq])
-    _sql(f"UPDATE {table} SET seq = %s WHERE seq = -1", [b.seq])
+    _sql("UPDATE {table} SET seq = -1 WHERE seq = %s", LedgerEntry, [a.seq])
+    _sql("UPDATE {table} SET seq = %s WHERE seq = %s", LedgerEntry, [a.seq, b.seq])
+    _sql("UPDATE {table} SET seq = %s WHERE seq = -1", LedgerEntry, [b.seq])
     report = ledger.verify()
     assert report.first_break.seq == a.seq
 
@@ -132,17 +143,22 @@ def test_verify_detects_reordered_ledger_entries(scenario):
 def test_verify_detects_reordered_history_rows(scenario):
     model = Grant.history.model
     first, second = model.objects.order_by("history_id")[:2]
-    table = _table(model)
-    _sql(f"UPDATE {table} SET history_date = %s WHERE history_id = %s",
-         [second.history_date, first.pk])  # fmt: skip
-    _sql(f"UPDATE {table} SET history_date = %s WHERE history_id = %s",
-         [first.history_date, second.pk])  # fmt: skip
+    _sql(
+        "UPDATE {table} SET history_date = %s WHERE history_id = %s",
+        model,
+        [second.history_date, first.pk],
+    )
+    _sql(
+        "UPDATE {table} SET history_date = %s WHERE history_id = %s",
+        model,
+        [first.history_date, second.pk],
+    )
     report = ledger.verify()
     assert {p.record_pk for p in report.problems} >= {first.pk, second.pk}
 
 
 def test_catch_up_chains_rows_written_without_hooks(scenario):
-    _sql(f"DELETE FROM {_table(LedgerEntry)} WHERE seq = (SELECT MAX(seq) FROM {_table(LedgerEntry)})")
+    _sql("DELETE FROM {table} WHERE seq = (SELECT MAX(seq) FROM {table})", LedgerEntry)
     assert not ledger.verify().ok
     assert ledger.catch_up() == 1
     assert ledger.verify().ok

@@ -20,7 +20,9 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(report.as_dict()))
         elif report.ok:
             self.stdout.write(
-                self.style.SUCCESS(f"Audit chain intact: {report.entries} entries, head {report.head}")
+                self.style.SUCCESS(
+                    f"Audit chain intact: {report.entries} entries, head {report.head}"
+                )
             )
         if not report.ok:
             for problem in report.problems:
