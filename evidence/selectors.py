@@ -17,7 +17,6 @@ class Change:
     model: str  # label of the tracked model, e.g. identities.identity
     model_name: str
     object_id: int
-    object_repr: str
     history_id: int
     date: object
     kind: str  # + ~ -
@@ -78,7 +77,6 @@ def audit_changes(*, model=None, actor=None, object_id=None, filters=None, page=
                 model=label,
                 model_name=history.instance_type._meta.verbose_name,
                 object_id=getattr(row, history.instance_type._meta.pk.attname),
-                object_repr=str(row.instance) if row.history_type != "-" else "(deleted)",
                 history_id=row.history_id,
                 date=row.history_date,
                 kind=row.history_type,

@@ -45,12 +45,13 @@ def verify(path):
     except (KeyError, OSError, ValueError) as exc:
         return [f"manifest.json unreadable: {exc}"]
     try:
-        recorded = read("manifest.sha256").decode().split()[0]
-    except (KeyError, OSError, IndexError) as exc:
+        recorded = read("manifest.sha256")
+    except (KeyError, OSError) as exc:
         problems.append(f"manifest.sha256 unreadable: {exc}")
     else:
-        if hashlib.sha256(manifest_bytes).hexdigest() != recorded:
-            problems.append("manifest.json was changed (its SHA-256 differs from manifest.sha256)")
+        expected = f"{hashlib.sha256(manifest_bytes).hexdigest()}  manifest.json\n".encode()
+        if recorded != expected:
+            problems.append("manifest.json or manifest.sha256 was changed (they disagree)")
     listed = manifest.get("files", {})
     for name, meta in sorted(listed.items()):
         try:
