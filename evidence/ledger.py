@@ -7,8 +7,11 @@ from the database), `prev_hash` = entry *n-1*'s `entry_hash` and
 
 How rows get chained, always in the transaction that writes them:
 
-* single saves: simple-history's `post_create_historical_record` (every historical model) and
-  `post_save(created=True)` of the append-only models (`APPEND_ONLY`);
+* single saves: `post_save(created=True)` of every historical model and append-only model
+  (`APPEND_ONLY`). For history rows this is the save inside simple-history's
+  `create_historical_record`, just before its `post_create_historical_record` signal; unlike
+  that signal it also covers history rows created directly (`seed_policies` writes its
+  version-1 rows with `HistoricalApprovalPolicy.objects.create`);
 * bulk paths: simple-history sends no signal from `bulk_history_create` (used by
   `bulk_update_with_history`/`bulk_create_with_history`) and Django none from `bulk_create`.
   `install()` wraps `HistoryManager.bulk_history_create` and the append-only models' default
@@ -137,7 +140,7 @@ def append(model, pks: Iterable[int]) -> int:
     from .models import LedgerEntry
 
     source = label(model)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction
         digests = row_digests(model, pks)
         seq, prev = _lock_and_head(LedgerEntry)
         now = timezone.now()
@@ -302,11 +305,7 @@ def verify(*, limit: int = 100) -> Report:
 
 
 # --- hooks ----------------------------------------------------------------------------------
-def on_history(sender, history_instance, **kwargs):
-    append(sender, [history_instance.pk])
-
-
-def on_append_only_save(sender, instance, created, raw=False, **kwargs):
+def on_record_save(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         append(sender, [instance.pk])
 
@@ -329,9 +328,9 @@ def install() -> None:
     _installed = True
     from django.db.models.signals import post_save
     from simple_history.manager import HistoryManager
-    from simple_history.signals import post_create_historical_record
 
-    post_create_historical_record.connect(on_history, dispatch_uid="evidence-ledger-history")
+    for name, model in sources().items():
+        post_save.connect(on_record_save, sender=model, dispatch_uid=f"evidence-ledger-{name}")
     original_bulk_history = HistoryManager.bulk_history_create
 
     def bulk_history_create(self, objs, *args, **kwargs):
@@ -346,14 +345,13 @@ def install() -> None:
             model = apps.get_model(name)
         except LookupError:
             continue
-        post_save.connect(on_append_only_save, sender=model, dispatch_uid=f"evidence-{name}")
         manager = model._default_manager
         manager.bulk_create = _chained_bulk_create(model, manager.bulk_create)
 
 
 def _chained_bulk_create(model, original):
     def bulk_create(objs, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             created = original(objs, *args, **kwargs)
             append(model, [o.pk for o in created])
         return created

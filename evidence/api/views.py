@@ -2,6 +2,8 @@
 
 from itertools import islice
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,11 +45,13 @@ class _Base(APIView):
 class ChainAPIView(_Base):
     """The audit ledger's status (`?refresh=1` re-verifies now)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(chain_status(refresh=request.query_params.get("refresh") == "1"))
 
 
 class PostureAPIView(_Base):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response([c.as_row() for c in posture(filters=self.filters(request))])
 
@@ -56,6 +60,7 @@ class AccessEvidenceAPIView(_Base):
     """Access evidence rows for the filters (`?offset=`; at most 500 per call — use the
     streamed exports for more)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         try:
             offset = max(int(request.query_params.get("offset", 0)), 0)
