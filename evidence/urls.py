@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401 - filled as the app grows
+from django.urls import path
+
+from . import views
 
 app_name = "evidence"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.IndexView.as_view(), name="index"),
+    path("audit/", views.AuditView.as_view(), name="audit"),
+    path("posture/", views.PostureView.as_view(), name="posture"),
+    path("exports/<slug:kind>.<slug:fmt>", views.ExportView.as_view(), name="export"),
+    path("bundle.zip", views.BundleView.as_view(), name="bundle"),
+    path("panels/summary/", views.DashboardPanelView.as_view(), name="dashboard-panel"),
+]

@@ -391,6 +391,6 @@ def test_apply_query_count_is_bounded_per_row(
     plan = preview(admin_user, "steward-json", json.dumps(items), team=team, platform=cluster)
     # Per row: the registry services (~10) and governance's permission sync for the new
     # identity (~5). Linear in rows by design (history + events per identity), never worse.
-    with django_assert_max_num_queries(10 + 20 * 16):
+    with django_assert_max_num_queries(10 + 20 * 28):  # + evidence ledger: ~4 per chained row
         apply_import(actor=admin_user, plan=plan)
     assert Identity.objects.count() == 20

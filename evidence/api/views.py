@@ -1,0 +1,77 @@
+"""API v1 for evidence: read-only (auditors and admins), thin callers of selectors."""
+
+from itertools import islice
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.roles import can_read_all
+
+from ..checks import chain_status, posture
+from ..exports import EXPORTS
+from ..forms import EvidenceFilterForm
+
+MAX_ROWS = 500
+
+
+class EvidenceReader(permissions.BasePermission):
+    """Admins and auditors read; nobody writes through the evidence API."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and can_read_all(user)
+            and request.method in permissions.SAFE_METHODS
+        )
+
+
+class _Base(APIView):
+    permission_classes = [EvidenceReader]
+
+    def filters(self, request) -> dict:
+        form = EvidenceFilterForm(request.query_params or None)
+        if request.query_params and not form.is_valid():
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError(form.errors)
+        return form.filters() if form.is_bound else {}
+
+
+class ChainAPIView(_Base):
+    """The audit ledger's status (`?refresh=1` re-verifies now)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(chain_status(refresh=request.query_params.get("refresh") == "1"))
+
+
+class PostureAPIView(_Base):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response([c.as_row() for c in posture(filters=self.filters(request))])
+
+
+class AccessEvidenceAPIView(_Base):
+    """Access evidence rows for the filters (`?offset=`; at most 500 per call — use the
+    streamed exports for more)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        try:
+            offset = max(int(request.query_params.get("offset", 0)), 0)
+        except ValueError:
+            offset = 0
+        rows = list(
+            islice(
+                EXPORTS["access"].rows(self.filters(request), request.user),
+                offset,
+                offset + MAX_ROWS + 1,
+            )
+        )
+        nxt = offset + MAX_ROWS if len(rows) > MAX_ROWS else None
+        return Response({"offset": offset, "next_offset": nxt, "results": rows[:MAX_ROWS]})

@@ -1,0 +1,314 @@
+"""Live checks that evidence framework controls, and the posture they add up to.
+
+The registry is pluggable: `register(key, title, requires=(...), link=...)` on a function
+`(now) -> (total, failing_ids)`. A check whose `requires` names a model that is not installed
+(e.g. the usage app) is "not evaluated", never "pass"."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
+
+from .catalog import Control, controls
+
+PASS, FAIL, NOT_EVALUATED = "pass", "fail", "not_evaluated"
+DEFAULT_MAX_CREDENTIAL_AGE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    title: str
+    run: Callable
+    requires: tuple[str, ...] = ()
+    link: str = ""  # where the evidence rows are (URL path, filters appended by the page)
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    status: str
+    total: int = 0
+    failing: list = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def failing_count(self) -> int:
+        return len(self.failing)
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def register(key: str, title: str, *, requires=(), link: str = ""):
+    def wrap(fn):
+        REGISTRY[key] = Check(key, title, fn, tuple(requires), link)
+        return fn
+
+    return wrap
+
+
+def _available(label: str) -> bool:
+    try:
+        apps.get_model(label)
+    except (LookupError, ValueError):
+        return False
+    return True
+
+
+def run_check(key: str, *, now=None) -> CheckResult:
+    check = REGISTRY.get(key)
+    if check is None:
+        dummy = Check(key, key, lambda now: (0, []))
+        return CheckResult(dummy, NOT_EVALUATED, note="no such check is registered")
+    missing = [label for label in check.requires if not _available(label)]
+    if missing:
+        return CheckResult(check, NOT_EVALUATED, note=f"no data: {', '.join(missing)} absent")
+    total, failing = check.run(now or timezone.now())
+    if total is None:
+        return CheckResult(check, NOT_EVALUATED, note="no data to evaluate")
+    return CheckResult(check, FAIL if failing else PASS, total, list(failing))
+
+
+# --- the checks -------------------------------------------------------------------------------
+def _governed_identities():
+    from governance.choices import GOVERNED_STATUSES
+    from identities.models import Identity
+
+    return Identity.objects.filter(status__in=GOVERNED_STATUSES)
+
+
+@register(
+    "every_identity_has_accountable_owner",
+    "Every identity has an accountable owner",
+    link="/ownership/gaps/",
+)
+def _owners(now):
+    from governance.selectors import gap_identity_ids
+
+    return _governed_identities().count(), sorted(gap_identity_ids())
+
+
+@register(
+    "no_credential_past_expiry",
+    "No active credential past its expiry",
+    link="/evidence/exports/credentials.csv",
+)
+def _expired(now):
+    from identities.models import Credential
+
+    active = Credential.objects.filter(status="active")
+    return active.count(), list(
+        active.filter(expires_at__lte=now).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+@register(
+    "no_credential_past_max_age",
+    "No active credential older than its maximum age",
+    link="/evidence/exports/credentials.csv",
+)
+def _max_age(now):
+    from identities.models import Credential
+
+    days = getattr(settings, "STEWARD_MAX_CREDENTIAL_AGE_DAYS", DEFAULT_MAX_CREDENTIAL_AGE_DAYS)
+    active = Credential.objects.filter(status="active")
+    old = active.filter(issued_at__lte=now - dt.timedelta(days=days))
+    return active.count(), list(old.order_by("pk").values_list("pk", flat=True))
+
+
+@register(
+    "every_grant_time_bound",
+    "Every grant is time-bound within its policy's maximum",
+    link="/evidence/?kind=",
+)
+def _time_bound(now):
+    from approvals.models import Grant
+
+    grants = Grant.objects.annotate(
+        length=ExpressionWrapper(F("expires_at") - F("starts_at"), output_field=DurationField())
+    )
+    failing = []
+    for kind, max_hours in _policy_max_hours().items():
+        over = grants.filter(kind=kind, length__gt=dt.timedelta(hours=max_hours))
+        failing += list(over.values_list("pk", flat=True))
+    failing += list(grants.filter(expires_at__isnull=True).values_list("pk", flat=True))
+    return grants.count(), sorted(failing)
+
+
+def _policy_max_hours() -> dict[str, int]:
+    from approvals.models import ApprovalPolicy
+
+    return dict(ApprovalPolicy.objects.values_list("kind", "max_duration_hours"))
+
+
+@register(
+    "emergency_grants_reviewed",
+    "Emergency grants are reviewed by their deadline",
+    link="/evidence/?kind=emergency",
+)
+def _reviewed(now):
+    from approvals.models import Grant
+
+    due = Grant.objects.filter(review_due_at__isnull=False)
+    overdue = due.filter(reviewed_at__isnull=True, review_due_at__lte=now)
+    late = due.filter(reviewed_at__gt=F("review_due_at"))
+    return due.count(), sorted(
+        set(overdue.values_list("pk", flat=True)) | set(late.values_list("pk", flat=True))
+    )
+
+
+@register(
+    "every_request_evaluated_by_policy",
+    "Every request was evaluated by a named policy version",
+    link="/evidence/",
+)
+def _evaluated(now):
+    from approvals.models import Request
+
+    return Request.objects.count(), list(
+        Request.objects.filter(evaluation__isnull=True).values_list("pk", flat=True)
+    )
+
+
+@register("separation_of_duties", "No requester approved their own request", link="/evidence/")
+def _sod(now):
+    from approvals.models import Decision
+
+    return Decision.objects.count(), list(
+        Decision.objects.filter(decider_id=F("request__requester_id")).values_list("pk", flat=True)
+    )
+
+
+@register(
+    "offboarded_identities_hold_no_credentials",
+    "Decommissioned identities hold no active credential or grant",
+    link="/evidence/exports/credentials.csv",
+)
+def _offboarded(now):
+    from identities.models import Identity
+
+    gone = Identity.objects.filter(status="decommissioned")
+    holding = gone.filter(Q(credentials__status="active") | Q(grants__status="active"))
+    return gone.count(), sorted(set(holding.values_list("pk", flat=True)))
+
+
+@register(
+    "identities_past_end_date", "No identity is active past its end date", link="/identities/"
+)
+def _past_end(now):
+    qs = _governed_identities()
+    return qs.count(), list(qs.filter(ends_on__lt=now.date()).values_list("pk", flat=True))
+
+
+@register(
+    "inventory_traceable",
+    "Every identity is bound to an external id, team and purpose",
+    link="/identities/",
+)
+def _inventory(now):
+    from identities.models import Identity
+
+    bad = Identity.objects.filter(Q(external_id="") | Q(purpose=""))
+    return Identity.objects.count(), list(bad.values_list("pk", flat=True))
+
+
+@register("audit_chain_intact", "The audit ledger verifies end to end", link="/evidence/audit/")
+def _chain(now):
+    report = chain_status()
+    return report["entries"], [] if report["ok"] else [report["first_break"]]
+
+
+@register(
+    "no_usage_after_revocation",
+    "No usage after a credential was revoked or expired",
+    requires=("usage.UsageRecord",),
+    link="/usage/",
+)
+def _usage_after_revocation(now):
+    """Evaluated once the usage app records usage: usage dated after the identity's last
+    credential ended while it had no active credential."""
+    usage = apps.get_model("usage", "UsageRecord")
+    field_names = {f.name for f in usage._meta.get_fields()}
+    if not {"identity", "day"} <= field_names:
+        return None, []
+    from identities.models import Credential
+
+    revoked = Credential.objects.filter(status__in=["revoked", "expired"]).values("identity_id")
+    active = Credential.objects.filter(status="active").values("identity_id")
+    rows = usage.objects.filter(identity_id__in=revoked).exclude(identity_id__in=active)
+    return usage.objects.count(), sorted(set(rows.values_list("identity_id", flat=True)))
+
+
+# --- chain status (cached: verification reads the whole ledger) ------------------------------
+CHAIN_CACHE_KEY = "evidence:chain-status"
+
+
+def chain_status(*, refresh: bool = False, ttl: int = 300) -> dict:
+    from .ledger import verify
+
+    report = None if refresh else cache.get(CHAIN_CACHE_KEY)
+    if report is None:
+        report = verify().as_dict()
+        cache.set(CHAIN_CACHE_KEY, report, ttl)
+    return report
+
+
+# --- posture -----------------------------------------------------------------------------------
+@dataclass
+class ControlPosture:
+    control: Control
+    results: list[CheckResult]
+
+    @property
+    def status(self) -> str:
+        evaluated = [r for r in self.results if r.status != NOT_EVALUATED]
+        if not evaluated:
+            return NOT_EVALUATED
+        return FAIL if any(r.status == FAIL for r in evaluated) else PASS
+
+    def as_row(self) -> dict:
+        return {
+            "framework": self.control.framework,
+            "control_id": self.control.ref_id,
+            "urn": self.control.urn,
+            "title": self.control.title,
+            "status": self.status,
+            "checks": [
+                {
+                    "check": r.check.key,
+                    "status": r.status,
+                    "total": r.total,
+                    "failing": r.failing_count,
+                    "note": r.note,
+                }
+                for r in self.results
+            ],
+            "evaluated": sum(1 for r in self.results if r.status != NOT_EVALUATED),
+            "failing": sum(r.failing_count for r in self.results),
+            "passing": sum(max(r.total - r.failing_count, 0) for r in self.results),
+        }
+
+
+def posture(*, filters: dict | None = None, now=None) -> list[ControlPosture]:
+    """Every control (or the one in `filters['control']`) with its checks, each run once."""
+    from .catalog import control_get
+
+    now = now or timezone.now()
+    wanted = controls()
+    if filters and filters.get("control"):
+        one = control_get(filters["control"])
+        wanted = [one] if one else []
+    results: dict[str, CheckResult] = {}
+    out = []
+    for control in wanted:
+        for key in control.checks:
+            if key not in results:
+                results[key] = run_check(key, now=now)
+        out.append(ControlPosture(control, [results[k] for k in control.checks]))
+    return out

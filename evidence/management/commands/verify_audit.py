@@ -1,0 +1,34 @@
+"""Recompute the audit ledger's hash chain; exit 1 and name the first broken link if any."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evidence.ledger import verify
+
+
+class Command(BaseCommand):
+    help = "Verify the tamper-evident audit ledger (hash chain, rows, completeness)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+        parser.add_argument("--limit", type=int, default=20, help="Problems to list at most.")
+
+    def handle(self, *args, **options):
+        report = verify(limit=options["limit"])
+        if options["json"]:
+            self.stdout.write(_dumps(report.as_dict()))
+        elif report.ok:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Audit chain intact: {report.entries} entries, head {report.head}"
+                )
+            )
+        if not report.ok:
+            for problem in report.problems:
+                self.stderr.write(f"  {problem}")
+            raise CommandError(f"Audit chain broken. First broken link: {report.first_break}")
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, indent=2)

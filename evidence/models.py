@@ -1,0 +1,29 @@
+"""The tamper-evident ledger: one hash-chained entry per history or append-only record."""
+
+from django.db import models
+
+
+class LedgerEntry(models.Model):
+    """Entry `seq` commits to the recorded row (`payload_digest`) and to entry `seq - 1`
+    (`prev_hash`); `entry_hash` = sha256 over both (see `evidence.ledger`). Append-only:
+    only `evidence.ledger` writes it, in the transaction of the change it records."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    source = models.CharField(max_length=100, help_text="app_label.model of the recorded row")
+    record_pk = models.BigIntegerField()
+    payload_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "record_pk"], name="ledger_one_entry_per_row"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.source}:{self.record_pk}"

@@ -1,0 +1,174 @@
+"""Evidence pages: access evidence, audit browser, posture, exports and bundles.
+
+Read-only for auditors and admins (every view is GET-only); others get 403."""
+
+from itertools import islice
+
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.roles import RoleRequiredMixin, can_read_all
+
+from . import selectors
+from .bundle import DEFAULT_EXPORTS, bundle_build
+from .checks import chain_status, posture
+from .exports import EXPORTS
+from .formats import FORMATS, csv_lines, jsonl_lines, xlsx_file
+from .forms import EXPORT_CHOICES, EvidenceFilterForm
+
+PAGE = 50
+
+
+class ReaderRequired(RoleRequiredMixin):
+    role_check = staticmethod(can_read_all)
+    http_method_names = ["get", "head", "options"]
+
+
+def _filters(request) -> tuple[EvidenceFilterForm, dict]:
+    form = EvidenceFilterForm(request.GET or None)
+    return form, (form.filters() if form.is_valid() else {})
+
+
+def _query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class IndexView(ReaderRequired, TemplateView):
+    """Access evidence for the filters, first rows on the page, everything in the exports."""
+
+    template_name = "evidence/index.html"
+
+    def get_context_data(self, **kwargs):
+        form, filters = _filters(self.request)
+        try:
+            page = max(int(self.request.GET.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        rows = list(
+            islice(
+                EXPORTS["access"].rows(filters, self.request.user),
+                (page - 1) * PAGE,
+                page * PAGE + 1,
+            )
+        )
+        return super().get_context_data(
+            form=form,
+            rows=rows[:PAGE],
+            page=page,
+            has_next=len(rows) > PAGE,
+            query=_query(self.request),
+            exports=EXPORT_CHOICES,
+            chain=chain_status(),
+            **kwargs,
+        )
+
+
+class AuditView(ReaderRequired, TemplateView):
+    """Every change: filtered by model, actor, object and period, with field diffs."""
+
+    template_name = "evidence/audit.html"
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        try:
+            page = max(int(params.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        form, filters = _filters(self.request)
+        changes, has_next = selectors.audit_changes(
+            model=params.get("model") or None,
+            actor=params.get("actor") or None,
+            object_id=params.get("object") or None,
+            filters=filters,
+            page=page,
+            per_page=PAGE,
+        )
+        return super().get_context_data(
+            form=form,
+            changes=changes,
+            page=page,
+            has_next=has_next,
+            models=selectors.audit_models(),
+            selected_model=params.get("model", ""),
+            actor=params.get("actor", ""),
+            object_id=params.get("object", ""),
+            query=_query(self.request),
+            chain=chain_status(refresh=params.get("verify") == "1"),
+            **kwargs,
+        )
+
+
+class PostureView(ReaderRequired, TemplateView):
+    template_name = "evidence/posture.html"
+
+    def get_context_data(self, **kwargs):
+        form, filters = _filters(self.request)
+        return super().get_context_data(
+            form=form, controls=posture(filters=filters), query=_query(self.request), **kwargs
+        )
+
+
+class ExportView(ReaderRequired, View):
+    """`/evidence/exports/<kind>.<fmt>`: streamed CSV/JSON Lines, XLSX from a spooled file."""
+
+    def get(self, request, kind: str, fmt: str):
+        export = EXPORTS.get(kind)
+        if export is None or fmt not in FORMATS:
+            raise Http404("No such export.")
+        form, filters = _filters(request)
+        if request.GET and not form.is_valid():
+            return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+        content_type, ext = FORMATS[fmt]
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        filename = f"steward-{kind}-{stamp}.{ext}"
+        rows = export.rows(filters, request.user)
+        if fmt == "xlsx":
+            return FileResponse(
+                xlsx_file(export.columns, rows, title=export.title),
+                as_attachment=True,
+                filename=filename,
+                content_type=content_type,
+            )
+        lines = csv_lines if fmt == "csv" else jsonl_lines
+        response = StreamingHttpResponse(lines(export.columns, rows), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class BundleView(ReaderRequired, View):
+    """`?include=access&include=raci...` plus the filters: the zip with its manifest."""
+
+    def get(self, request):
+        form, filters = _filters(request)
+        if request.GET and not form.is_valid():
+            return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+        chosen = [k for k in request.GET.getlist("include") if k in EXPORTS] or list(
+            DEFAULT_EXPORTS
+        )
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        return FileResponse(
+            bundle_build(user=request.user, filters=filters, exports=chosen),
+            as_attachment=True,
+            filename=f"steward-evidence-{stamp}.zip",
+            content_type="application/zip",
+        )
+
+
+class DashboardPanelView(View):
+    """The dashboard card: chain status and counts (auditors/admins; others an empty 200)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        if not can_read_all(request.user):
+            return HttpResponse("")
+        return render(
+            request,
+            "evidence/partials/_dashboard_panel.html",
+            {"chain": chain_status(), "counts": selectors.evidence_counts()},
+        )

@@ -1,0 +1,102 @@
+"""The evidence scenario: onboard → exception approved → credential issued under it →
+expired; emergency (break-glass) → revoked. Everything through the services."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PlatformFactory, TeamFactory
+
+
+@dataclass
+class Scenario:
+    identity: object
+    onboarding: object
+    exception: object
+    exception_grant: object
+    credential: object
+    emergency: object
+    emergency_grant: object
+    team: object
+    platform: object
+
+
+@pytest.fixture
+def scenario(governed, engineer, owner, admin_user) -> Scenario:
+    from approvals import services as approvals
+    from approvals.models import Grant
+    from identities.services import credential_record
+
+    team = TeamFactory(name="Payments", slug="payments", members=[engineer])
+    platform = PlatformFactory(name="prod-k8s", slug="prod-k8s", owning_team=team)
+    now = timezone.now()
+    onboarding = approvals.onboarding_submit(
+        actor=engineer,
+        data={
+            "team": team,
+            "platform": platform,
+            "name": "ledger-writer",
+            "kind": "service_account",
+            "external_id": "payments/ledger-writer",
+            "environment": "production",
+            "purpose": "Writes ledger entries.",
+            "risk_tier": "medium",
+            "justification": "New ledger service",
+        },
+    )
+    approvals.request_decide(request_id=onboarding.pk, actor=owner, outcome="approve", comment="ok")
+    identity = onboarding.identity
+    identity.refresh_from_db()
+    exception = approvals.request_submit(
+        actor=engineer,
+        kind="exception",
+        identity=identity,
+        justification="Legacy client needs a static key",
+        excepted_policy="no static keys",
+        scope="ledger:write",
+        compensating_controls="IP allow-list",
+        duration_hours=48,
+    )
+    approvals.request_decide(
+        request_id=exception.pk, actor=owner, outcome="approve", comment="until migration"
+    )
+    exception_grant = Grant.objects.get(request=exception)
+    credential = credential_record(
+        actor=engineer,
+        identity=identity,
+        kind="api_key",
+        label="static key",
+        fingerprint="SHA256:abc123",
+        last_chars="x9",
+        expires_at=now + timedelta(days=2),
+    )
+    approvals.grant_link_credential(actor=engineer, grant=exception_grant, credential=credential)
+    approvals.grants_end(
+        grant_ids=[exception_grant.pk], status="expired", now=now + timedelta(hours=49)
+    )
+    emergency = approvals.request_submit(
+        actor=engineer,
+        kind="emergency",
+        identity=identity,
+        justification="Incident: ledger stuck",
+        access_requested="ledger:admin",
+        incident_reference="INC-42",
+        duration_hours=2,
+    )
+    emergency_grant = Grant.objects.get(request=emergency)
+    approvals.grant_revoke(actor=owner, grant=emergency_grant, reason="incident closed")
+    for obj in (exception_grant, emergency_grant, credential):
+        obj.refresh_from_db()
+    return Scenario(
+        identity,
+        onboarding,
+        exception,
+        exception_grant,
+        credential,
+        emergency,
+        emergency_grant,
+        team,
+        platform,
+    )

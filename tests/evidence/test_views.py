@@ -1,0 +1,115 @@
+"""Auditors and admins read and export everything and change nothing; others get 403,
+anonymous visitors the sign-in page."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PERSONAS
+from tests.url_walk import all_urls
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [url for name, url in all_urls() if name.startswith("evidence:")]
+PAGES = sorted({u.replace("/x.x", "/access.csv") for u in PAGES})
+API = ["/api/v1/evidence/chain/", "/api/v1/evidence/posture/", "/api/v1/evidence/access/"]
+READERS = {"admin_user", "auditor"}
+
+
+def test_the_walk_finds_every_evidence_page():
+    assert {
+        "/evidence/",
+        "/evidence/audit/",
+        "/evidence/posture/",
+        "/evidence/bundle.zip",
+        "/evidence/exports/access.csv",
+        "/evidence/panels/summary/",
+    } <= set(PAGES)
+
+
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_by_role(scenario, client, persona, url):
+    client.force_login(persona)
+    response = client.get(url)
+    if url == "/evidence/panels/summary/":
+        assert response.status_code == 200
+        assert bool(response.content.strip()) == (
+            persona.username in ("alice-admin", "dana-auditor")
+        )
+        return
+    expected = 200 if persona.groups.filter(name__in=["admins", "auditors"]).exists() else 403
+    assert response.status_code == expected, url
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_is_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+@pytest.mark.parametrize("url", API)
+def test_api_by_role(scenario, api_client, persona, url):
+    api_client.force_authenticate(persona)
+    response = api_client.get(url)
+    readers = persona.groups.filter(name__in=["admins", "auditors"]).exists()
+    assert response.status_code == (200 if readers else 403)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("url", PAGES + API)
+def test_auditors_change_nothing(scenario, client, auditor, method, url):
+    from evidence.models import LedgerEntry
+
+    before = LedgerEntry.objects.count()
+    client.force_login(auditor)
+    response = getattr(client, method)(url)
+    assert response.status_code in (403, 405), (method, url)
+    assert LedgerEntry.objects.count() == before
+
+
+def test_index_shows_the_four_answers_and_the_chain(scenario, client, auditor):
+    client.force_login(auditor)
+    response = client.get(reverse("evidence:index"), {"kind": "exception"})
+    html = response.content.decode()
+    assert "A of Runtime policy" in html and "SHA256:abc123" in html and "expired" in html
+    assert "exception v1" in html
+    assert 'data-testid="chain-status"' in html and "intact" in html
+
+
+def test_audit_browser_filters_and_diffs(scenario, client, auditor, owner):
+    client.force_login(auditor)
+    grant = scenario.emergency_grant
+    response = client.get(
+        reverse("evidence:audit"),
+        {"model": "approvals.grant", "object": grant.pk, "actor": owner.username},
+    )
+    changes = response.context["changes"]
+    assert changes and all(c.object_id == grant.pk and c.actor == owner.username for c in changes)
+    revoked = next(c for c in changes if c.kind == "~")
+    assert ("status", "active", "revoked") in revoked.diffs
+    assert revoked.reason.startswith("grant revoked")
+    everything = client.get(reverse("evidence:audit")).context["changes"]
+    assert len({c.model for c in everything}) > 3
+
+
+def test_audit_browser_query_count(scenario, client, auditor, django_assert_max_num_queries):
+    client.force_login(auditor)
+    client.get(reverse("evidence:audit"))  # warm the chain-status cache
+    with django_assert_max_num_queries(40):
+        client.get(reverse("evidence:audit"))
+
+
+def test_posture_lists_every_framework_and_not_evaluated_checks(scenario, client, auditor):
+    client.force_login(auditor)
+    response = client.get(reverse("evidence:posture"))
+    rows = {(p.control.framework, p.control.ref_id): p for p in response.context["controls"]}
+    assert {
+        ("NIST-CSF-2.0", "GV.RR-02"),
+        ("OWASP-NHI-2025", "NHI1"),
+        ("OWASP-NHI-2025", "NHI10"),
+        ("CSA-MAESTRO", "L7"),
+    } <= set(rows)
+    assert rows[("NIST-CSF-2.0", "DE.CM-03")].status == "not_evaluated"
+    assert rows[("NIST-CSF-2.0", "GV.RR-02")].status == "pass"
+    assert rows[("NIST-CSF-2.0", "PR.PS-04")].status == "pass"
