@@ -14,6 +14,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from core.errors import Conflict
+from core.history import stamp
 from core.notifications import Draft, notify, notify_many
 from core.roles import is_admin, is_auditor
 from core.system import system_user
@@ -114,7 +115,7 @@ def policy_update(*, actor, policy: ApprovalPolicy, reason: str, **changes) -> A
             setattr(locked, name, value)
         locked.version += 1
         locked.full_clean()
-        locked._change_reason = f"v{locked.version} by {actor}: {reason.strip()}"
+        stamp(locked, actor=actor, reason=f"v{locked.version} by {actor}: {reason.strip()}")
         locked.save()
     return locked
 
@@ -187,7 +188,7 @@ def request_submit(
             expires_at=now + timedelta(hours=policy.pending_expiry_hours),
             **fields,
         )
-        request._change_reason = f"submitted by {actor}; {evaluation.outcome}"
+        stamp(request, actor=actor, reason=f"submitted by {actor}; {evaluation.outcome}")
         request.save()
         PolicyEvaluation.objects.create(
             request=request,
@@ -213,7 +214,7 @@ def request_submit(
             grant = _grant_create(request, start, requested_end, actor, now)
             grant.review_due_at = now + timedelta(hours=policy.post_incident_review_hours or 24)
             grant.save(update_fields=["review_due_at"])
-            _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now)
+            _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now, actor)
             notify(
                 kind="emergency_activated",
                 subject=request,
@@ -280,7 +281,7 @@ def request_decide(
                     granted_end=granted_end,
                     decided_at=now,
                 )
-                decision._change_reason = f"{outcome} by {actor}"
+                stamp(decision, actor=actor, reason=f"{outcome} by {actor}")
                 decision.save()
         except IntegrityError:
             raise Conflict("You have already decided this request.") from None
@@ -332,7 +333,7 @@ def _check_window(request: Request, start, end) -> None:
 
 
 def _finish(request: Request, status: str, actor, comment: str, now) -> None:
-    _set_status(request, status, f"{status} by {actor}", now)
+    _set_status(request, status, f"{status} by {actor}", now, actor)
     identity = request.identity
     if status == RequestStatus.APPROVED:
         decisions = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
@@ -378,10 +379,10 @@ def _finish(request: Request, status: str, actor, comment: str, now) -> None:
     )
 
 
-def _set_status(request: Request, status: str, reason: str, now) -> None:
+def _set_status(request: Request, status: str, reason: str, now, actor) -> None:
     request.status = status
     request.decided_at = now
-    request._change_reason = reason
+    stamp(request, actor=actor, reason=reason)
     request.save(update_fields=["status", "decided_at", "updated_at"])
 
 
@@ -393,7 +394,7 @@ def _grant_create(request: Request, start, end, actor, now) -> Grant:
         starts_at=start,
         expires_at=end,
     )
-    grant._change_reason = f"granted under request #{request.pk}"
+    stamp(grant, actor=actor, reason=f"granted under request #{request.pk}")
     grant.save()
     lifecycle_event_record(
         identity=request.identity,
@@ -415,7 +416,7 @@ def request_cancel(*, actor, request: Request, now=None) -> Request:
             raise PermissionDenied("Only the requester or an admin may cancel.")
         if locked.status != RequestStatus.PENDING:
             raise Conflict(f"This request is already {locked.get_status_display().lower()}.")
-        _set_status(locked, RequestStatus.CANCELLED, f"cancelled by {actor}", now)
+        _set_status(locked, RequestStatus.CANCELLED, f"cancelled by {actor}", now, actor)
     return locked
 
 
@@ -551,7 +552,7 @@ def grant_review(*, actor, grant: Grant, notes: str, now=None) -> Grant:
         if locked.reviewed_at is not None:
             raise Conflict("This grant has already been reviewed.")
         locked.reviewed_at, locked.reviewed_by, locked.review_notes = now, actor, notes.strip()
-        locked._change_reason = f"post-incident review by {actor}"
+        stamp(locked, actor=actor, reason=f"post-incident review by {actor}")
         locked.save(update_fields=["reviewed_at", "reviewed_by", "review_notes", "updated_at"])
         lifecycle_event_record(
             identity=locked.identity,

@@ -20,3 +20,9 @@ def history_actor(user):
         yield
     finally:
         del context.request
+
+
+def stamp(instance, *, actor, reason: str) -> None:
+    """Name who changed `instance` and why, for its history row — in a request or not."""
+    instance._history_user = actor
+    instance._change_reason = reason

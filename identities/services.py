@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core.history import stamp
 from core.notifications import notifications_resolve
 from core.roles import is_admin
 
@@ -74,7 +75,7 @@ def team_create(*, actor, name: str, slug: str = "", description: str = "") -> T
         raise ValidationError({"name": f"A team named {name!r} already exists."})
     group, _ = Group.objects.get_or_create(name=f"team:{slug}")
     team = Team(name=name, slug=slug, description=description, group=group)
-    team._change_reason = f"team created by {actor}"
+    stamp(team, actor=actor, reason=f"team created by {actor}")
     team.save()
     return team
 
@@ -113,7 +114,7 @@ def platform_create(
         name=name, slug=slug, kind=kind, owning_team=owning_team, description=description
     )
     platform.full_clean()
-    platform._change_reason = f"platform created by {actor}"
+    stamp(platform, actor=actor, reason=f"platform created by {actor}")
     platform.save()
     return platform
 
@@ -164,7 +165,7 @@ def identity_register(
     identity.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            identity._change_reason = f"registered via {source} by {actor}"
+            stamp(identity, actor=actor, reason=f"registered via {source} by {actor}")
             identity.save()
             lifecycle_event_record(
                 identity=identity,
@@ -206,7 +207,7 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
         if not changed:
             return locked
         locked.full_clean(validate_unique=False, validate_constraints=False)
-        locked._change_reason = reason or f"updated by {actor}"
+        stamp(locked, actor=actor, reason=reason or f"updated by {actor}")
         try:
             with transaction.atomic():
                 locked.save()
@@ -245,7 +246,7 @@ def identity_set_status(
             )
         previous = locked.status
         locked.status = status
-        locked._change_reason = reason
+        stamp(locked, actor=actor, reason=reason)
         locked.save(update_fields=["status", "updated_at"])
         lifecycle_event_record(
             identity=locked,
@@ -299,7 +300,7 @@ def credential_record(
     )
     credential.full_clean()
     with transaction.atomic():
-        credential._change_reason = f"issued, recorded by {actor}"
+        stamp(credential, actor=actor, reason=f"issued, recorded by {actor}")
         credential.save()
         lifecycle_event_record(
             identity=identity,
@@ -359,9 +360,9 @@ def credential_rotate(
         new.full_clean()
         old.status = CredentialStatus.ROTATED
         old.rotated_at = now
-        old._change_reason = f"rotated by {actor}"
+        stamp(old, actor=actor, reason=f"rotated by {actor}")
         old.save(update_fields=["status", "rotated_at", "updated_at"])
-        new._change_reason = f"issued by rotation, recorded by {actor}"
+        stamp(new, actor=actor, reason=f"issued by rotation, recorded by {actor}")
         new.save()
         lifecycle_event_record(
             identity=old.identity,
@@ -391,7 +392,7 @@ def credential_revoke(*, actor, credential: Credential, reason: str, check_permi
         locked.status = CredentialStatus.REVOKED
         locked.revoked_at = timezone.now()
         locked.revoked_by = actor
-        locked._change_reason = f"revoked by {actor}: {reason}"
+        stamp(locked, actor=actor, reason=f"revoked by {actor}: {reason}")
         locked.save(update_fields=["status", "revoked_at", "revoked_by", "updated_at"])
         lifecycle_event_record(
             identity=locked.identity,
