@@ -202,7 +202,7 @@ def request_submit(
         )
         lifecycle_event_record(
             identity=identity,
-            kind=EventKind.REQUEST_DECIDED,
+            kind=EventKind.REQUEST_SUBMITTED,
             actor=actor,
             related=request,
             summary=f"{request.get_kind_display()} requested by {actor}",

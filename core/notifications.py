@@ -89,6 +89,16 @@ def notify_many(drafts: list[Draft]) -> None:
             ignore_conflicts=True,
             batch_size=500,
         )
+    _schedule_delivery()
+
+
+def _schedule_delivery() -> None:
+    """One delivery task per transaction, however many notifications it queued."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback is _enqueue_delivery for _sids, callback, _robust in connection.run_on_commit
+    ):
+        return
     transaction.on_commit(_enqueue_delivery)
 
 

@@ -117,7 +117,9 @@ def seed(ctx: dict) -> None:
             source="demo",
         )
         for c in range(rng.choice([0, 1, 1, 1, 2, 2, 3])):
-            issued = now - timedelta(days=rng.randint(1, 500))
+            # Mostly within policy, with a tail of stale credentials to rotate.
+            age = rng.randint(1, 80) if rng.random() < 0.85 else rng.randint(120, 500)
+            issued = now - timedelta(days=age)
             lifetime = rng.choice([30, 90, 180, 365, None])
             credential_record(
                 actor=admin,

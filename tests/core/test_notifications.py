@@ -147,3 +147,12 @@ def test_inbox_lists_marks_read_and_badge_counts(client, owner, engineer):
     client.post("/inbox/read/")
     assert inbox_unread_count(owner) == 0
     assert inbox_unread_count(engineer) == 1
+
+
+def test_one_delivery_task_per_transaction(owner, engineer, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        send(owner, [owner])
+        send(engineer, [engineer])
+    assert len(callbacks) == 1
