@@ -16,7 +16,7 @@ from core.errors import Conflict
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
 from identities.selectors import identity_get
 
-from . import forms, selectors, services
+from . import forms, grants, selectors, services
 from .choices import RequestKind, RequestStatus
 from .filtersets import RequestFilterSet
 from .models import Decision
@@ -266,10 +266,10 @@ class GrantActionView(View):
     def _apply(self, data) -> int:
         user, grant = self.request.user, self.grant
         if self.action == "revoke":
-            services.grant_revoke(actor=user, grant=grant, reason=data["reason"])
+            grants.grant_revoke(actor=user, grant=grant, reason=data["reason"])
             messages.success(self.request, "Access revoked.")
         elif self.action == "review":
-            services.grant_review(actor=user, grant=grant, notes=data["notes"])
+            grants.grant_review(actor=user, grant=grant, notes=data["notes"])
             messages.success(self.request, "Post-incident review recorded.")
         else:
             req = services.request_submit(

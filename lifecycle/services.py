@@ -5,7 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.choices import GrantStatus
-from approvals.services import grants_end, requests_cancel_for_identity
+from approvals.grants import grants_end
+from approvals.services import requests_cancel_for_identity
 from core.roles import is_admin
 from governance.choices import DomainKey
 from governance.selectors import accountable_for

@@ -15,8 +15,9 @@ from django.db.models import Q
 from simple_history.utils import bulk_update_with_history
 
 from approvals.choices import GrantStatus
+from approvals.grants import grants_end
 from approvals.models import Grant
-from approvals.services import grants_end, policy_for, requests_expire_pending
+from approvals.services import policy_for, requests_expire_pending
 from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from core.api.pagination import StewardPagination
 from identities.selectors import credential_get, identity_get
 
-from .. import selectors, services
+from .. import grants, selectors, services
 from ..filtersets import RequestFilterSet
 from ..models import Decision
 from .serializers import (
@@ -143,7 +143,7 @@ class GrantRevokeAPIView(APIView):
         grant = selectors.grant_get(user=request.user, pk=pk)
         data = RevokeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        grant = services.grant_revoke(actor=request.user, grant=grant, **data.validated_data)
+        grant = grants.grant_revoke(actor=request.user, grant=grant, **data.validated_data)
         return Response(GrantSerializer(grant).data)
 
 
@@ -159,7 +159,7 @@ class GrantCredentialAPIView(APIView):
         data = LinkCredentialInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credential = credential_get(user=request.user, pk=data.validated_data["credential"])
-        link = services.grant_link_credential(
+        link = grants.grant_link_credential(
             actor=request.user, grant=grant, credential=credential
         )
         return Response(

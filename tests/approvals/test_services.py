@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from approvals import selectors, services
+from approvals import grants, selectors, services
 from approvals.choices import GrantStatus, RequestStatus
 from approvals.models import ApprovalPolicy, Decision, Grant, GrantCredential, Request
 from core.errors import Conflict
@@ -300,16 +300,16 @@ def test_post_incident_review_by_the_a_only(engineer, owner, identity, admin_use
     grant = submit_emergency(actor=engineer, identity=identity).grant
     assert list(selectors.reviews_due(owner)) == [grant]
     with pytest.raises(PermissionDenied, match="own emergency"):
-        services.grant_review(actor=engineer, grant=grant, notes="all fine")
+        grants.grant_review(actor=engineer, grant=grant, notes="all fine")
     with pytest.raises(PermissionDenied):
-        services.grant_review(actor=admin_user, grant=grant, notes="all fine")
+        grants.grant_review(actor=admin_user, grant=grant, notes="all fine")
     with pytest.raises(ValidationError):
-        services.grant_review(actor=owner, grant=grant, notes="  ")
-    reviewed = services.grant_review(actor=owner, grant=grant, notes="Used as asked.")
+        grants.grant_review(actor=owner, grant=grant, notes="  ")
+    reviewed = grants.grant_review(actor=owner, grant=grant, notes="Used as asked.")
     assert reviewed.reviewed_by == owner and reviewed.review_notes == "Used as asked."
     assert list(selectors.reviews_due(owner)) == []
     with pytest.raises(Conflict):
-        services.grant_review(actor=owner, grant=grant, notes="again")
+        grants.grant_review(actor=owner, grant=grant, notes="again")
 
 
 def test_review_becomes_overdue_after_the_deadline(engineer, owner, identity):
@@ -323,9 +323,9 @@ def test_only_break_glass_grants_are_reviewed(engineer, owner, identity):
     req = submit_exception(actor=engineer, identity=identity)
     approve(req, owner)
     with pytest.raises(PermissionDenied):  # owner is A of exceptions too, but wrong kind
-        services.grant_review(actor=UserFactory(), grant=req.grant, notes="x")
+        grants.grant_review(actor=UserFactory(), grant=req.grant, notes="x")
     with pytest.raises(ValidationError, match="needs no post-incident review"):
-        services.grant_review(actor=owner, grant=Grant.objects.get(pk=req.grant.pk), notes="x")
+        grants.grant_review(actor=owner, grant=Grant.objects.get(pk=req.grant.pk), notes="x")
 
 
 # --- revoke and end -------------------------------------------------------------------------
@@ -338,42 +338,42 @@ def grant(engineer, owner, identity):
 
 def test_owner_revokes_with_a_reason(grant, owner, engineer):
     with pytest.raises(ValidationError):
-        services.grant_revoke(actor=owner, grant=grant, reason=" ")
-    ended = services.grant_revoke(actor=owner, grant=grant, reason="vendor fixed it")
+        grants.grant_revoke(actor=owner, grant=grant, reason=" ")
+    ended = grants.grant_revoke(actor=owner, grant=grant, reason="vendor fixed it")
     assert (ended.status, ended.ended_by, ended.end_reason) == ("revoked", owner, "vendor fixed it")
     assert notified("grant_revoked", engineer)
     assert LifecycleEvent.objects.filter(kind="grant_revoked", related_id=grant.pk).exists()
     assert "grant revoked" in grant.history.latest().history_change_reason
     with pytest.raises(Conflict, match="already ended"):
-        services.grant_revoke(actor=owner, grant=grant, reason="again")
+        grants.grant_revoke(actor=owner, grant=grant, reason="again")
 
 
 def test_admin_and_requester_may_revoke_others_may_not(grant, admin_user, engineer, auditor):
     for actor in (auditor, UserFactory(groups=["engineers"])):
         with pytest.raises(PermissionDenied):
-            services.grant_revoke(actor=actor, grant=grant, reason="no")
-    services.grant_revoke(actor=engineer, grant=grant, reason="no longer needed")
+            grants.grant_revoke(actor=actor, grant=grant, reason="no")
+    grants.grant_revoke(actor=engineer, grant=grant, reason="no longer needed")
     grant.refresh_from_db()
     assert grant.status == GrantStatus.REVOKED
     other = Grant.objects.get(pk=grant.pk)
     with pytest.raises(Conflict):
-        services.grant_revoke(actor=admin_user, grant=other, reason="also")
+        grants.grant_revoke(actor=admin_user, grant=other, reason="also")
 
 
 def test_grants_end_is_set_based_and_idempotent(grant, engineer, owner, identity):
     second = submit_emergency(actor=engineer, identity=identity).grant
-    ended = services.grants_end(grant_ids=[grant.pk, second.pk], status="expired")
+    ended = grants.grants_end(grant_ids=[grant.pk, second.pk], status="expired")
     assert {g.pk for g in ended} == {grant.pk, second.pk}
-    assert services.grants_end(grant_ids=[grant.pk, second.pk], status="expired") == []
+    assert grants.grants_end(grant_ids=[grant.pk, second.pk], status="expired") == []
     grant.refresh_from_db()
     assert grant.status == "expired" and grant.ended_by.username
     assert grant.end_reason == "reached its end time"
     with pytest.raises(ValidationError):
-        services.grants_end(grant_ids=[grant.pk], status="active")
+        grants.grants_end(grant_ids=[grant.pk], status="active")
 
 
 def test_grant_end_for_a_decommissioned_identity(grant):
-    ended = services.grant_end(grant=grant, status="decommissioned", reason="identity retired")
+    ended = grants.grant_end(grant=grant, status="decommissioned", reason="identity retired")
     assert ended.status == GrantStatus.DECOMMISSIONED
 
 
@@ -423,7 +423,7 @@ def test_renewal_must_refer_to_an_active_grant_of_the_same_identity(
         services.request_submit(actor=engineer, kind="exception", identity=other, renews=grant)
     with pytest.raises(ValidationError, match="same identity and kind"):
         services.request_submit(actor=engineer, kind="emergency", identity=identity, renews=grant)
-    services.grant_revoke(actor=owner, grant=grant, reason="done")
+    grants.grant_revoke(actor=owner, grant=grant, reason="done")
     grant.refresh_from_db()
     with pytest.raises(ValidationError, match="Only an active grant"):
         services.request_submit(actor=engineer, kind="exception", identity=identity, renews=grant)
@@ -459,16 +459,16 @@ def test_pending_requests_expire_once(engineer, identity):
 # --- credentials under a grant --------------------------------------------------------------
 def test_credentials_link_to_their_grant(grant, owner, identity, engineer):
     credential = CredentialFactory(identity=identity)
-    link = services.grant_link_credential(actor=engineer, grant=grant, credential=credential)
+    link = grants.grant_link_credential(actor=engineer, grant=grant, credential=credential)
     assert list(grant.credentials.all()) == [credential] and link.grant == grant
     with pytest.raises(Conflict):
-        services.grant_link_credential(actor=engineer, grant=grant, credential=credential)
+        grants.grant_link_credential(actor=engineer, grant=grant, credential=credential)
     with pytest.raises(ValidationError, match="another identity"):
-        services.grant_link_credential(actor=engineer, grant=grant, credential=CredentialFactory())
-    services.grant_revoke(actor=owner, grant=grant, reason="done")
+        grants.grant_link_credential(actor=engineer, grant=grant, credential=CredentialFactory())
+    grants.grant_revoke(actor=owner, grant=grant, reason="done")
     grant.refresh_from_db()
     with pytest.raises(ValidationError, match="active grant"):
-        services.grant_link_credential(
+        grants.grant_link_credential(
             actor=engineer, grant=grant, credential=CredentialFactory(identity=identity)
         )
     assert GrantCredential.objects.count() == 1
@@ -495,8 +495,8 @@ def test_the_emergency_a_sees_the_active_grant_without_seeing_the_identity(
     grant = submit_emergency(actor=engineer, identity=identity).grant
     assert list(selectors.active_emergency_grants(a)) == [grant]
     assert list(selectors.reviews_due(a)) == [grant]
-    services.grant_review(actor=a, grant=grant, notes="ok")
-    services.grant_revoke(actor=a, grant=grant, reason="incident closed")
+    grants.grant_review(actor=a, grant=grant, notes="ok")
+    grants.grant_revoke(actor=a, grant=grant, reason="incident closed")
     assert selectors.request_get(user=a, pk=grant.request_id)  # still, as its reviewer
     assert list(selectors.active_emergency_grants(a)) == []
 

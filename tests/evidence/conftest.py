@@ -25,6 +25,7 @@ class Scenario:
 
 @pytest.fixture
 def scenario(governed, engineer, owner, admin_user) -> Scenario:
+    from approvals import grants as approval_grants
     from approvals import services as approvals
     from approvals.models import Grant
     from identities.services import credential_record
@@ -72,8 +73,10 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
         last_chars="x9",
         expires_at=now + timedelta(days=2),
     )
-    approvals.grant_link_credential(actor=engineer, grant=exception_grant, credential=credential)
-    approvals.grants_end(
+    approval_grants.grant_link_credential(
+        actor=engineer, grant=exception_grant, credential=credential
+    )
+    approval_grants.grants_end(
         grant_ids=[exception_grant.pk], status="expired", now=now + timedelta(hours=49)
     )
     emergency = approvals.request_submit(
@@ -86,7 +89,7 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
         duration_hours=2,
     )
     emergency_grant = Grant.objects.get(request=emergency)
-    approvals.grant_revoke(actor=owner, grant=emergency_grant, reason="incident closed")
+    approval_grants.grant_revoke(actor=owner, grant=emergency_grant, reason="incident closed")
     for obj in (exception_grant, emergency_grant, credential):
         obj.refresh_from_db()
     return Scenario(

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from approvals import grants as approval_grants
 from approvals import services as approvals
 from approvals.models import Decision, Grant, Request
 from core.history import history_actor
@@ -191,10 +192,12 @@ def test_every_service_writes_attributed_chained_history(governed, admin_user, e
     )
     grant = Grant.objects.get(request=emergency)
     writes_history(
-        owner, [Grant], lambda: approvals.grant_review(actor=owner, grant=grant, notes="fine")
+        owner, [Grant], lambda: approval_grants.grant_review(actor=owner, grant=grant, notes="fine")
     )
     writes_history(
-        owner, [Grant], lambda: approvals.grant_revoke(actor=owner, grant=grant, reason="done")
+        owner,
+        [Grant],
+        lambda: approval_grants.grant_revoke(actor=owner, grant=grant, reason="done"),
     )
     writes_history(
         admin_user,
@@ -219,7 +222,7 @@ def test_tasks_act_as_the_named_system_user(governed, engineer):
         duration_hours=1,
     )
     grant = Grant.objects.get(request=request)
-    approvals.grants_end(grant_ids=[grant.pk], status="expired")
+    approval_grants.grants_end(grant_ids=[grant.pk], status="expired")
     row = grant.history.filter(status="expired").get()
     assert row.history_user.username == "steward-system"
     assert row.history_change_reason.startswith("grant expired")

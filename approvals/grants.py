@@ -1,0 +1,157 @@
+"""Writes for grants: every grant ends — by time (the lifecycle sweep calls `grants_end`),
+by revocation, or because its identity is decommissioned — and break-glass grants get their
+post-incident review here."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from core.errors import Conflict
+from core.history import stamp
+from core.notifications import Draft, notify_many
+from core.roles import is_admin
+from core.system import system_user
+from governance.selectors import deciders_for
+from identities.choices import EventKind
+from identities.models import Credential, LifecycleEvent
+from identities.secrets import ensure_no_secret_values
+from identities.selectors import can_change_identity
+from identities.services import lifecycle_event_record
+
+from .choices import GrantStatus
+from .models import Grant, GrantCredential
+from .policy import decider_roles
+from .services import policy_for
+
+GRANT_END_EVENT = {
+    GrantStatus.EXPIRED: EventKind.GRANT_EXPIRED,
+    GrantStatus.REVOKED: EventKind.GRANT_REVOKED,
+    GrantStatus.DECOMMISSIONED: EventKind.GRANT_REVOKED,
+}
+
+
+# --- grants -------------------------------------------------------------------------------
+def grant_end(*, grant: Grant, status: str, actor=None, reason: str = "", now=None) -> Grant:
+    """End one grant (expired, revoked, or its identity decommissioned)."""
+    ended = grants_end(grant_ids=[grant.pk], status=status, actor=actor, reason=reason, now=now)
+    if not ended:
+        raise Conflict("This grant has already ended.")
+    return ended[0]
+
+
+def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None) -> list[Grant]:
+    """Set-based end of many grants in a few queries: status, end time, history, an event each,
+    and the owners told. Grants already ended are skipped (idempotent)."""
+    if status not in (GrantStatus.EXPIRED, GrantStatus.REVOKED, GrantStatus.DECOMMISSIONED):
+        raise ValidationError("A grant ends as expired, revoked or decommissioned.")
+    now = now or timezone.now()
+    actor = actor or system_user()
+    with transaction.atomic():
+        grants = list(
+            Grant.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(grant_ids), status=GrantStatus.ACTIVE)
+            .select_related("identity", "request")
+        )
+        why = reason or {"expired": "reached its end time"}.get(status, status)
+        for g in grants:
+            g.status, g.ended_at, g.ended_by, g.end_reason = status, now, actor, why
+        bulk_update_with_history(
+            grants,
+            Grant,
+            ["status", "ended_at", "ended_by", "end_reason"],
+            default_user=actor,
+            default_change_reason=f"grant {status}: {why}",
+        )
+        LifecycleEvent.objects.bulk_create(
+            [
+                LifecycleEvent(
+                    identity=g.identity,
+                    kind=GRANT_END_EVENT[status],
+                    actor=actor,
+                    occurred_at=now,
+                    related_type="approvals.grant",
+                    related_id=g.pk,
+                    summary=f"{g.get_kind_display()} grant #{g.pk} {status}: {why}"[:300],
+                )
+                for g in grants
+            ]
+        )
+        notify_many(
+            [
+                Draft(
+                    f"grant_{status}",
+                    g,
+                    g.request.requester_id,
+                    now.date(),
+                    f"{g.get_kind_display()} access for {g.identity} has ended ({status})",
+                    "You requested this access.",
+                    body=why,
+                    link=f"/approvals/requests/{g.request_id}/",
+                )
+                for g in grants
+            ]
+        )
+    return grants
+
+
+def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
+    """Its owner (an approver the policy names), its requester or an admin revoke it."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for revoking."})
+    policy = policy_for(grant.kind)
+    owners = deciders_for(
+        identity=grant.identity, domain_key=policy.approver_domain.key, roles=decider_roles(policy)
+    )
+    if not (is_admin(actor) or actor.pk in owners or actor.pk == grant.request.requester_id):
+        raise PermissionDenied("Only the grant's owner, its requester or an admin may revoke it.")
+    return grant_end(grant=grant, status=GrantStatus.REVOKED, actor=actor, reason=reason, now=now)
+
+
+def grant_review(*, actor, grant: Grant, notes: str, now=None) -> Grant:
+    """The post-incident review of break-glass access, by its accountable owner."""
+    now = now or timezone.now()
+    if not notes.strip():
+        raise ValidationError({"notes": "Write what happened and what follows."})
+    ensure_no_secret_values({"notes": notes})
+    policy = policy_for(grant.kind)
+    if actor.pk == grant.request.requester_id:
+        raise PermissionDenied("The requester cannot review their own emergency access.")
+    if actor.pk not in deciders_for(identity=grant.identity, domain_key=policy.approver_domain.key):
+        raise PermissionDenied(f"Only the A of {policy.approver_domain.name} reviews it.")
+    with transaction.atomic():
+        locked = Grant.objects.select_for_update().get(pk=grant.pk)
+        if locked.review_due_at is None:
+            raise ValidationError("This grant needs no post-incident review.")
+        if locked.reviewed_at is not None:
+            raise Conflict("This grant has already been reviewed.")
+        locked.reviewed_at, locked.reviewed_by, locked.review_notes = now, actor, notes.strip()
+        stamp(locked, actor=actor, reason=f"post-incident review by {actor}")
+        locked.save(update_fields=["reviewed_at", "reviewed_by", "review_notes", "updated_at"])
+        lifecycle_event_record(
+            identity=locked.identity,
+            kind=EventKind.REVIEWED,
+            actor=actor,
+            related=locked,
+            summary=f"Post-incident review of emergency grant #{locked.pk}",
+            occurred_at=now,
+        )
+    return locked
+
+
+def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> GrantCredential:
+    """Record that `credential` was issued under `grant` (which secret, under which approval).
+    By those who may change the identity (its team's engineers, its owners) or an admin."""
+    if not (is_admin(actor) or can_change_identity(actor, grant.identity)):
+        raise PermissionDenied("Only the identity's team, its owners or an admin link credentials.")
+    if credential.identity_id != grant.identity_id:
+        raise ValidationError("The credential belongs to another identity.")
+    if grant.status != GrantStatus.ACTIVE:
+        raise ValidationError("Credentials are issued only under an active grant.")
+    try:
+        with transaction.atomic():
+            return GrantCredential.objects.create(grant=grant, credential=credential)
+    except IntegrityError:
+        raise Conflict("This credential is already linked to a grant.") from None
+
+
