@@ -10,7 +10,6 @@ from django.http import Http404
 
 from core.roles import can_read_all, is_admin, is_engineer
 
-from .filtersets import IdentityFilterSet
 from .models import (
     Credential,
     Identity,
@@ -82,11 +81,6 @@ def onboarding_teams(user) -> QuerySet[Team]:
     if is_engineer(user):
         return Team.objects.filter(group__user=user)
     return Team.objects.none()
-
-
-def identity_list(*, user, filters: dict | None = None) -> QuerySet[Identity]:
-    qs = identity_scope(user).select_related("team", "platform")
-    return IdentityFilterSet(filters or {}, queryset=qs).qs
 
 
 def identity_get(*, user, pk) -> Identity:

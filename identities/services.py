@@ -91,11 +91,6 @@ def team_add_member(*, actor, team: Team, user) -> None:
     team.group.user_set.add(user)
 
 
-def team_remove_member(*, actor, team: Team, user) -> None:
-    _require_admin(actor)
-    team.group.user_set.remove(user)
-
-
 @transaction.atomic
 def platform_create(
     *,
