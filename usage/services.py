@@ -59,7 +59,11 @@ def signal_transition(*, actor, signal_id: int, status: str, reason: str = "", n
     if status == SignalStatus.DISMISSED and not reason:
         raise ValidationError({"reason": "Say why the signal is dismissed."})
     with transaction.atomic():
-        signal = Signal.objects.select_for_update().select_related("identity").get(pk=signal_id)
+        signal = (
+            Signal.objects.select_for_update(of=("self",))
+            .select_related("identity")
+            .get(pk=signal_id)
+        )
         _ensure_can_triage(actor, signal)
         if status == signal.status:
             raise Conflict(f"The signal is already {signal.get_status_display().lower()}.")
