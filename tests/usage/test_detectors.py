@@ -222,3 +222,17 @@ def test_sweep_queries_do_not_grow_with_identities(
     with django_assert_max_num_queries(25):
         result = detect(start=today - dt.timedelta(days=2), end=today)
     assert result.created == {SignalKind.SPIKE: 30}
+
+
+def test_evidence_check_is_evaluated_from_usage(usage_world, today):
+    from evidence.checks import FAIL, NOT_EVALUATED, PASS, run_check
+
+    assert run_check("no_usage_after_revocation").status == NOT_EVALUATED
+    identity = usage_world["identity"]
+    add_series(identity, [1], end=today)
+    assert run_check("no_usage_after_revocation").status == PASS
+    ended = timezone.now() - dt.timedelta(days=3)
+    CredentialFactory(identity=identity, status="revoked", revoked_at=ended,
+                      issued_at=ended - dt.timedelta(days=30))  # fmt: skip
+    result = run_check("no_usage_after_revocation")
+    assert (result.status, result.failing) == (FAIL, [identity.pk])
