@@ -146,3 +146,13 @@ def test_triage_pages_queries_are_bounded(
         assert client.get(f"/usage/signals/{signal.pk}/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/usage/records/").status_code == 200
+
+
+def test_unassigned_signals_render(client, usage_world, admin_user, today):
+    UsageRecord.objects.create(platform_ref="p", external_ref="e", source="b", day=today,
+                               cost=Decimal("3"))  # fmt: skip
+    detect(start=today, end=today)
+    client.force_login(admin_user)
+    assert "admins" in client.get("/usage/").content.decode()
+    signal = Signal.objects.get()
+    assert client.get(f"/usage/signals/{signal.pk}/").status_code == 200
