@@ -203,7 +203,7 @@ def detect(*, start: dt.date, end: dt.date, now=None, config: SpikeConfig | None
     for (identity_id, day), t in totals.items():
         if identity_id in inactive:
             at = since.get(identity_id)
-            if at is None or day > at.date():
+            if at is None or day >= at.date():  # the day of the change counts: triage decides
                 by_identity[identity_id].append(t)
     for identity_id, days in by_identity.items():
         identity, at = identities[identity_id], since.get(identity_id)

@@ -140,11 +140,12 @@ def test_usage_by_an_inactive_identity_after_it_became_so(
     LifecycleEvent.objects.filter(identity=identity).update(
         occurred_at=timezone.now() - dt.timedelta(days=2)
     )
-    add_series(identity, [3, 3, 3], end=today)  # the day before the change too
+    add_series(identity, [3, 3, 3, 3], end=today)  # the day before the change too
     unchanged()
-    detect(start=today - dt.timedelta(days=2), end=today)
+    detect(start=today - dt.timedelta(days=3), end=today)
     signal = Signal.objects.get(kind=SignalKind.INACTIVE_IDENTITY)
-    assert signal.details["days"] == [(today - dt.timedelta(days=1)).isoformat(), today.isoformat()]
+    days = [(today - dt.timedelta(days=d)).isoformat() for d in (2, 1, 0)]  # from the change
+    assert signal.details["days"] == days
     assert signal.severity == "high" and signal.assignee == finance
     assert Identity.objects.get(pk=identity.pk).status == status
 
