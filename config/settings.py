@@ -214,6 +214,9 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "approvals.choices.RequestKind",
         "RequestStatusEnum": "approvals.choices.RequestStatus",
         "GrantStatusEnum": "approvals.choices.GrantStatus",
+        "SignalKindEnum": "usage.choices.SignalKind",
+        "SignalStatusEnum": "usage.choices.SignalStatus",
+        "SignalSeverityEnum": "usage.choices.Severity",
     },
 }
 
@@ -265,6 +268,11 @@ CELERY_BEAT_SCHEDULE = {
             ("escalation", 3600.0),
         )
     },
+    "usage-detect": {
+        "task": "usage.tasks.detect_sweep",
+        "schedule": timedelta(seconds=env_float("USAGE_DETECT_INTERVAL", 86400.0)),
+        "options": {"expires": env_float("USAGE_DETECT_INTERVAL", 86400.0) * 0.9},
+    },
     "deliver-notifications": {
         "task": "core.tasks.deliver_notifications",
         "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),
@@ -276,6 +284,17 @@ CELERY_BEAT_SCHEDULE = {
 LIFECYCLE_SWEEP_BATCH_SIZE = env_int("LIFECYCLE_SWEEP_BATCH_SIZE", 1000)
 LIFECYCLE_END_GRACE_DAYS = env_int("LIFECYCLE_END_GRACE_DAYS", 7)
 LIFECYCLE_UNUSED_DAYS = env_int("LIFECYCLE_UNUSED_DAYS", 90)
+# Usage detectors (usage/detectors.py): the daily sweep looks back USAGE_DETECT_WINDOW_DAYS
+# (catch-up after downtime); a spike is a robust z-score (median / MAD of the identity's own
+# observed days in the baseline) of at least USAGE_SPIKE_Z, at least USAGE_SPIKE_MIN_RATIO
+# times the median, with at least USAGE_SPIKE_MIN_HISTORY observed days.
+USAGE_DETECT_WINDOW_DAYS = env_int("USAGE_DETECT_WINDOW_DAYS", 3)
+USAGE_SPIKE_BASELINE_DAYS = env_int("USAGE_SPIKE_BASELINE_DAYS", 28)
+USAGE_SPIKE_MIN_HISTORY = env_int("USAGE_SPIKE_MIN_HISTORY", 7)
+USAGE_SPIKE_Z = env_float("USAGE_SPIKE_Z", 5.0)
+USAGE_SPIKE_MIN_RATIO = env_float("USAGE_SPIKE_MIN_RATIO", 2.0)
+USAGE_SPIKE_METRIC = env_str("USAGE_SPIKE_METRIC", "cost")
+USAGE_INGEST_MAX_ROWS = env_int("USAGE_INGEST_MAX_ROWS", 20000)
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and

@@ -11,6 +11,7 @@ MAIN_NAV = [
     ("Identities", "identities:list", None),
     ("Approvals", "approvals:inbox", None),
     ("Ownership", "governance:matrix", None),
+    ("Usage", "usage:signals", None),
     ("Evidence", "evidence:index", None),
     ("Admin", "admin:index", is_admin),
 ]

@@ -231,18 +231,18 @@ def _chain(now):
     link="/usage/",
 )
 def _usage_after_revocation(now):
-    """Evaluated once the usage app records usage: usage dated after the identity's last
-    credential ended while it had no active credential."""
-    usage = apps.get_model("usage", "UsageRecord")
-    field_names = {f.name for f in usage._meta.get_fields()}
-    if not {"identity", "day"} <= field_names:
-        return None, []
-    from identities.models import Credential
+    """Identities used on a day when every credential they had was already revoked, rotated
+    or expired (usage's own correlation, the data its detector uses). No usage recorded yet:
+    not evaluated."""
+    from usage.models import UsageRecord
+    from usage.selectors import usage_after_credentials_ended
 
-    revoked = Credential.objects.filter(status__in=["revoked", "expired"]).values("identity_id")
-    active = Credential.objects.filter(status="active").values("identity_id")
-    rows = usage.objects.filter(identity_id__in=revoked).exclude(identity_id__in=active)
-    return usage.objects.count(), sorted(set(rows.values_list("identity_id", flat=True)))
+    used = UsageRecord.objects.filter(identity__isnull=False).values("identity_id").distinct()
+    total = used.count()
+    if not total:
+        return None, []
+    failing = usage_after_credentials_ended().values_list("identity_id", flat=True).distinct()
+    return total, sorted(set(failing))
 
 
 # --- chain status (cached: verification reads the whole ledger) ------------------------------

@@ -1,0 +1,148 @@
+"""API v1 for usage: thin callers of usage's selectors and services.
+
+POST usage/records/ is a bulk, idempotent upsert keyed by identity + day + source (a billing
+export job posts the same day again: nothing changes); `dry_run` previews. GET lists records
+and signals in your scope; PATCH a signal to triage it (consumption owner or admin)."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.pagination import StewardPagination
+
+from .. import selectors, services
+from ..ingest import UsageFileError
+from ..models import SignalNote
+from .serializers import (
+    SignalTriageInputSerializer,
+    UsageErrorSerializer,
+    UsageIngestInputSerializer,
+    UsageIngestResultSerializer,
+    UsageRecordSerializer,
+    UsageSignalSerializer,
+)
+
+ERRORS = {
+    403: OpenApiResponse(UsageErrorSerializer, description="Not allowed."),
+    404: OpenApiResponse(UsageErrorSerializer, description="No such object in your scope."),
+}
+
+
+def _result(plan) -> dict:
+    return {
+        "applied": plan.applied,
+        "counts": plan.counts,
+        "rows": [r.as_dict() for r in plan.rows],
+    }
+
+
+class UsageRecordListCreateAPIView(APIView):
+    """Usage records in your scope, or a bulk upsert (admins and consumption owners)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("identity", int),
+            OpenApiParameter("team", str, many=True),
+            OpenApiParameter("platform", str, many=True),
+            OpenApiParameter("source", str),
+            OpenApiParameter("day_from", str, description="YYYY-MM-DD"),
+            OpenApiParameter("day_to", str, description="YYYY-MM-DD"),
+            OpenApiParameter("unattributed", bool),
+            OpenApiParameter("ordering", str),
+        ],
+        responses={200: UsageRecordSerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        qs = selectors.record_list(user=request.user, filters=request.query_params)
+        paginator = StewardPagination()
+        page = paginator.paginate_queryset(qs.order_by("-day", "-id"), request, view=self)
+        return paginator.get_paginated_response(UsageRecordSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=UsageIngestInputSerializer,
+        responses={
+            200: UsageIngestResultSerializer,
+            400: OpenApiResponse(
+                UsageIngestResultSerializer, description="Rows with errors: nothing written."
+            ),
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        data = UsageIngestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        records = data.validated_data["records"]
+        try:
+            plan = services.usage_ingest(
+                actor=request.user,
+                rows=[(f"[{i}]", raw) for i, raw in enumerate(records)],
+                dry_run=data.validated_data["dry_run"],
+            )
+        except UsageFileError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=400)
+        code = status.HTTP_400_BAD_REQUEST if plan.has_errors else status.HTTP_200_OK
+        return Response(_result(plan), status=code)
+
+
+def _signals(qs):
+    return qs.prefetch_related(
+        Prefetch("notes", queryset=SignalNote.objects.select_related("author"))
+    ).select_related("resolved_by")
+
+
+class UsageSignalListAPIView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, many=True),
+            OpenApiParameter("status", str, many=True),
+            OpenApiParameter("severity", str, many=True),
+            OpenApiParameter("identity", int),
+            OpenApiParameter("team", str, many=True),
+            OpenApiParameter("day_from", str),
+            OpenApiParameter("day_to", str),
+            OpenApiParameter("q", str),
+            OpenApiParameter("ordering", str),
+        ],
+        responses={200: UsageSignalSerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        qs = selectors.signal_list(user=request.user, filters=request.query_params)
+        paginator = StewardPagination()
+        page = paginator.paginate_queryset(_signals(qs).order_by("-day", "-id"), request, view=self)
+        return paginator.get_paginated_response(UsageSignalSerializer(page, many=True).data)
+
+
+class UsageSignalDetailAPIView(APIView):
+    @extend_schema(responses={200: UsageSignalSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        signal = selectors.signal_get(user=request.user, pk=pk)
+        return Response(UsageSignalSerializer(_signals(selectors.signal_scope(request.user)).get(
+            pk=signal.pk)).data)  # fmt: skip
+
+    @extend_schema(
+        request=SignalTriageInputSerializer,
+        responses={
+            200: UsageSignalSerializer,
+            400: OpenApiResponse(UsageErrorSerializer, description="Invalid transition."),
+            409: OpenApiResponse(UsageErrorSerializer, description="Already in that status."),
+            **ERRORS,
+        },
+    )
+    def patch(self, request, pk: int):
+        signal = selectors.signal_get(user=request.user, pk=pk)
+        data = SignalTriageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        if "note" in fields:
+            services.signal_add_note(actor=request.user, signal_id=signal.pk, body=fields["note"])
+        if "status" in fields:
+            services.signal_transition(
+                actor=request.user,
+                signal_id=signal.pk,
+                status=fields["status"],
+                reason=fields.get("reason", ""),
+            )
+        fresh = _signals(selectors.signal_scope(request.user)).get(pk=signal.pk)
+        return Response(UsageSignalSerializer(fresh).data)

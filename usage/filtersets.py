@@ -1,0 +1,62 @@
+"""One FilterSet per list, shared by the usage pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from identities.models import Platform, Team
+
+from .choices import Severity, SignalKind, SignalStatus
+from .models import Signal, UsageRecord
+
+
+class UsageRecordFilterSet(django_filters.FilterSet):
+    identity = django_filters.NumberFilter(field_name="identity_id")
+    team = django_filters.ModelMultipleChoiceFilter(
+        field_name="identity__team__slug", to_field_name="slug", queryset=Team.objects.all()
+    )
+    platform = django_filters.ModelMultipleChoiceFilter(
+        field_name="identity__platform__slug",
+        to_field_name="slug",
+        queryset=Platform.objects.all(),
+    )
+    source = django_filters.CharFilter()
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+    unattributed = django_filters.BooleanFilter(field_name="identity", lookup_expr="isnull")
+    ordering = django_filters.OrderingFilter(
+        fields=(("day", "day"), ("cost", "cost"), ("calls", "calls"), ("tokens", "tokens"))
+    )
+
+    class Meta:
+        model = UsageRecord
+        fields: list[str] = []
+
+
+class SignalFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=SignalKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=SignalStatus.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    identity = django_filters.NumberFilter(field_name="identity_id")
+    team = django_filters.ModelMultipleChoiceFilter(
+        field_name="identity__team__slug", to_field_name="slug", queryset=Team.objects.all()
+    )
+    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+    ordering = django_filters.OrderingFilter(
+        fields=(("day", "day"), ("severity", "severity"), ("cost", "cost"), ("kind", "kind"))
+    )
+
+    class Meta:
+        model = Signal
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(summary__icontains=value)
+            | Q(identity__name__icontains=value)
+            | Q(external_ref__icontains=value)
+        )
