@@ -8,195 +8,640 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identities', '0002_importjob'),
-        ('lifecycle', '0002_seed_rotation_policies'),
+        ("identities", "0002_importjob"),
+        ("lifecycle", "0002_seed_rotation_policies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalReviewSchedule',
+            name="HistoricalReviewSchedule",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('name', models.CharField(db_index=True, max_length=200)),
-                ('scope', models.JSONField(blank=True, default=dict, help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.')),
-                ('reviewer_rule', models.CharField(choices=[('A', 'The A of the identity domain'), ('R', 'An R of the identity domain (else the A)')], default='A', max_length=1)),
-                ('cadence_months', models.PositiveSmallIntegerField(default=3)),
-                ('due_after_days', models.PositiveSmallIntegerField(default=21)),
-                ('overdue_rule', models.CharField(choices=[('escalate', "Escalate to the domain's global A (or admins)"), ('gap', 'Mark the identity as an ownership gap'), ('suspend', 'Suspend the identity')], default='escalate', max_length=10)),
-                ('active', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("name", models.CharField(db_index=True, max_length=200)),
+                (
+                    "scope",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.',
+                    ),
+                ),
+                (
+                    "reviewer_rule",
+                    models.CharField(
+                        choices=[
+                            ("A", "The A of the identity domain"),
+                            ("R", "An R of the identity domain (else the A)"),
+                        ],
+                        default="A",
+                        max_length=1,
+                    ),
+                ),
+                ("cadence_months", models.PositiveSmallIntegerField(default=3)),
+                ("due_after_days", models.PositiveSmallIntegerField(default=21)),
+                (
+                    "overdue_rule",
+                    models.CharField(
+                        choices=[
+                            ("escalate", "Escalate to the domain's global A (or admins)"),
+                            ("gap", "Mark the identity as an ownership gap"),
+                            ("suspend", "Suspend the identity"),
+                        ],
+                        default="escalate",
+                        max_length=10,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical review schedule',
-                'verbose_name_plural': 'historical review schedules',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical review schedule",
+                "verbose_name_plural": "historical review schedules",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ReviewCampaign',
+            name="ReviewCampaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('period_start', models.DateField(blank=True, null=True)),
-                ('name', models.CharField(max_length=200)),
-                ('scope', models.JSONField(blank=True, default=dict, help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.')),
-                ('reviewer_rule', models.CharField(choices=[('A', 'The A of the identity domain'), ('R', 'An R of the identity domain (else the A)')], default='A', max_length=1)),
-                ('starts_on', models.DateField()),
-                ('due_on', models.DateField()),
-                ('overdue_rule', models.CharField(choices=[('escalate', "Escalate to the domain's global A (or admins)"), ('gap', 'Mark the identity as an ownership gap'), ('suspend', 'Suspend the identity')], default='escalate', max_length=10)),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('open', 'Open'), ('closed', 'Closed')], default='scheduled', max_length=10)),
-                ('launched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("period_start", models.DateField(blank=True, null=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "scope",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.',
+                    ),
+                ),
+                (
+                    "reviewer_rule",
+                    models.CharField(
+                        choices=[
+                            ("A", "The A of the identity domain"),
+                            ("R", "An R of the identity domain (else the A)"),
+                        ],
+                        default="A",
+                        max_length=1,
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("due_on", models.DateField()),
+                (
+                    "overdue_rule",
+                    models.CharField(
+                        choices=[
+                            ("escalate", "Escalate to the domain's global A (or admins)"),
+                            ("gap", "Mark the identity as an ownership gap"),
+                            ("suspend", "Suspend the identity"),
+                        ],
+                        default="escalate",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("open", "Open"),
+                            ("closed", "Closed"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("launched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_on', '-id'],
+                "ordering": ["-starts_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalReviewItem',
+            name="HistoricalReviewItem",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('assigned_reason', models.CharField(max_length=300)),
-                ('is_gap', models.BooleanField(default=False)),
-                ('decision', models.CharField(blank=True, choices=[('keep', 'Keep (attest)'), ('change', 'Change'), ('end', 'Let it end'), ('decommission', 'Decommission')], max_length=15, null=True)),
-                ('comment', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, help_text="Set by a 'let it end' decision.", null=True)),
-                ('overdue_action', models.CharField(blank=True, choices=[('', '—'), ('escalated', 'Escalated'), ('gap', 'Marked as a gap'), ('suspended', 'Suspended')], default='', max_length=10)),
-                ('overdue_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('identity', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='identities.identity')),
-                ('reviewer', models.ForeignKey(blank=True, db_constraint=False, help_text='Empty: the admins (an ownership gap with no active global A).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='lifecycle.reviewcampaign')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("assigned_reason", models.CharField(max_length=300)),
+                ("is_gap", models.BooleanField(default=False)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("keep", "Keep (attest)"),
+                            ("change", "Change"),
+                            ("end", "Let it end"),
+                            ("decommission", "Decommission"),
+                        ],
+                        max_length=15,
+                        null=True,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True, help_text="Set by a 'let it end' decision.", null=True
+                    ),
+                ),
+                (
+                    "overdue_action",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("escalated", "Escalated"),
+                            ("gap", "Marked as a gap"),
+                            ("suspended", "Suspended"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("overdue_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="identities.identity",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Empty: the admins (an ownership gap with no active global A).",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="lifecycle.reviewcampaign",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical review item',
-                'verbose_name_plural': 'historical review items',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical review item",
+                "verbose_name_plural": "historical review items",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ReviewSchedule',
+            name="ReviewSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('scope', models.JSONField(blank=True, default=dict, help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.')),
-                ('reviewer_rule', models.CharField(choices=[('A', 'The A of the identity domain'), ('R', 'An R of the identity domain (else the A)')], default='A', max_length=1)),
-                ('cadence_months', models.PositiveSmallIntegerField(default=3)),
-                ('due_after_days', models.PositiveSmallIntegerField(default=21)),
-                ('overdue_rule', models.CharField(choices=[('escalate', "Escalate to the domain's global A (or admins)"), ('gap', 'Mark the identity as an ownership gap'), ('suspend', 'Suspend the identity')], default='escalate', max_length=10)),
-                ('active', models.BooleanField(default=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "scope",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.',
+                    ),
+                ),
+                (
+                    "reviewer_rule",
+                    models.CharField(
+                        choices=[
+                            ("A", "The A of the identity domain"),
+                            ("R", "An R of the identity domain (else the A)"),
+                        ],
+                        default="A",
+                        max_length=1,
+                    ),
+                ),
+                ("cadence_months", models.PositiveSmallIntegerField(default=3)),
+                ("due_after_days", models.PositiveSmallIntegerField(default=21)),
+                (
+                    "overdue_rule",
+                    models.CharField(
+                        choices=[
+                            ("escalate", "Escalate to the domain's global A (or admins)"),
+                            ("gap", "Mark the identity as an ownership gap"),
+                            ("suspend", "Suspend the identity"),
+                        ],
+                        default="escalate",
+                        max_length=10,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='reviewcampaign',
-            name='schedule',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='lifecycle.reviewschedule'),
+            model_name="reviewcampaign",
+            name="schedule",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="campaigns",
+                to="lifecycle.reviewschedule",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalReviewCampaign',
+            name="HistoricalReviewCampaign",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('period_start', models.DateField(blank=True, null=True)),
-                ('name', models.CharField(max_length=200)),
-                ('scope', models.JSONField(blank=True, default=dict, help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.')),
-                ('reviewer_rule', models.CharField(choices=[('A', 'The A of the identity domain'), ('R', 'An R of the identity domain (else the A)')], default='A', max_length=1)),
-                ('starts_on', models.DateField()),
-                ('due_on', models.DateField()),
-                ('overdue_rule', models.CharField(choices=[('escalate', "Escalate to the domain's global A (or admins)"), ('gap', 'Mark the identity as an ownership gap'), ('suspend', 'Suspend the identity')], default='escalate', max_length=10)),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('open', 'Open'), ('closed', 'Closed')], default='scheduled', max_length=10)),
-                ('launched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='lifecycle.reviewschedule')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("period_start", models.DateField(blank=True, null=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "scope",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Which identities: {"teams": [slugs], "platforms": [slugs], "kinds": [...], "risk_tiers": [...]}; empty means all.',
+                    ),
+                ),
+                (
+                    "reviewer_rule",
+                    models.CharField(
+                        choices=[
+                            ("A", "The A of the identity domain"),
+                            ("R", "An R of the identity domain (else the A)"),
+                        ],
+                        default="A",
+                        max_length=1,
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("due_on", models.DateField()),
+                (
+                    "overdue_rule",
+                    models.CharField(
+                        choices=[
+                            ("escalate", "Escalate to the domain's global A (or admins)"),
+                            ("gap", "Mark the identity as an ownership gap"),
+                            ("suspend", "Suspend the identity"),
+                        ],
+                        default="escalate",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("open", "Open"),
+                            ("closed", "Closed"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("launched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="lifecycle.reviewschedule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical review campaign',
-                'verbose_name_plural': 'historical review campaigns',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical review campaign",
+                "verbose_name_plural": "historical review campaigns",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ReviewItem',
+            name="ReviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assigned_reason', models.CharField(max_length=300)),
-                ('is_gap', models.BooleanField(default=False)),
-                ('decision', models.CharField(blank=True, choices=[('keep', 'Keep (attest)'), ('change', 'Change'), ('end', 'Let it end'), ('decommission', 'Decommission')], max_length=15, null=True)),
-                ('comment', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, help_text="Set by a 'let it end' decision.", null=True)),
-                ('overdue_action', models.CharField(blank=True, choices=[('', '—'), ('escalated', 'Escalated'), ('gap', 'Marked as a gap'), ('suspended', 'Suspended')], default='', max_length=10)),
-                ('overdue_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='lifecycle.reviewcampaign')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('identity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_items', to='identities.identity')),
-                ('reviewer', models.ForeignKey(blank=True, help_text='Empty: the admins (an ownership gap with no active global A).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='review_items', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("assigned_reason", models.CharField(max_length=300)),
+                ("is_gap", models.BooleanField(default=False)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("keep", "Keep (attest)"),
+                            ("change", "Change"),
+                            ("end", "Let it end"),
+                            ("decommission", "Decommission"),
+                        ],
+                        max_length=15,
+                        null=True,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ends_on",
+                    models.DateField(
+                        blank=True, help_text="Set by a 'let it end' decision.", null=True
+                    ),
+                ),
+                (
+                    "overdue_action",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("escalated", "Escalated"),
+                            ("gap", "Marked as a gap"),
+                            ("suspended", "Suspended"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("overdue_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="lifecycle.reviewcampaign",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_items",
+                        to="identities.identity",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the admins (an ownership gap with no active global A).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_items",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['campaign', 'identity__name', 'id'],
-                'indexes': [models.Index(fields=['reviewer', 'decision'], name='lifecycle_r_reviewe_74cb55_idx'), models.Index(fields=['campaign', 'decision'], name='lifecycle_r_campaig_c29773_idx'), models.Index(fields=['identity', '-decided_at'], name='lifecycle_r_identit_043c11_idx')],
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'identity'), name='review_item_once_per_campaign')],
+                "ordering": ["campaign", "identity__name", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["reviewer", "decision"], name="lifecycle_r_reviewe_74cb55_idx"
+                    ),
+                    models.Index(
+                        fields=["campaign", "decision"], name="lifecycle_r_campaig_c29773_idx"
+                    ),
+                    models.Index(
+                        fields=["identity", "-decided_at"], name="lifecycle_r_identit_043c11_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "identity"), name="review_item_once_per_campaign"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='reviewschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('cadence_months__gte', 1), ('cadence_months__lte', 36)), name='review_schedule_cadence_1_36_months'),
+            model_name="reviewschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cadence_months__gte", 1), ("cadence_months__lte", 36)),
+                name="review_schedule_cadence_1_36_months",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('due_after_days__gte', 1)), name='review_schedule_due_after_1_day'),
+            model_name="reviewschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_after_days__gte", 1)),
+                name="review_schedule_due_after_1_day",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewcampaign',
-            index=models.Index(fields=['status', 'due_on'], name='lifecycle_r_status_01bbef_idx'),
+            model_name="reviewcampaign",
+            index=models.Index(fields=["status", "due_on"], name="lifecycle_r_status_01bbef_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewcampaign',
-            constraint=models.UniqueConstraint(fields=('schedule', 'period_start'), name='review_campaign_once_per_period'),
+            model_name="reviewcampaign",
+            constraint=models.UniqueConstraint(
+                fields=("schedule", "period_start"), name="review_campaign_once_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewcampaign',
-            constraint=models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('starts_on'))), name='review_campaign_due_after_start'),
+            model_name="reviewcampaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_on__gte", models.F("starts_on"))),
+                name="review_campaign_due_after_start",
+            ),
         ),
     ]

@@ -122,8 +122,7 @@ def _progress(qs, field: str, empty: str) -> list[Progress]:
         .order_by(field)
     )
     return [
-        Progress(r[field] or empty, r["total"], r["decided"], r["gaps"], r["overdue"])
-        for r in rows
+        Progress(r[field] or empty, r["total"], r["decided"], r["gaps"], r["overdue"]) for r in rows
     ]
 
 
@@ -135,10 +134,7 @@ def campaign_progress(*, user, campaign) -> dict:
     total = sum(p.total for p in per_team)
     decided = sum(p.decided for p in per_team)
     by_decision = dict(
-        qs.filter(decision__isnull=False)
-        .values_list("decision")
-        .annotate(n=Count("id"))
-        .order_by()
+        qs.filter(decision__isnull=False).values_list("decision").annotate(n=Count("id")).order_by()
     )
     return {
         "overall": Progress("All", total, decided, sum(p.gaps for p in per_team),

@@ -169,9 +169,7 @@ def campaign_launch(*, campaign_id: int, actor, now: dt.datetime | None = None) 
         campaign = ReviewCampaign.objects.select_for_update().get(pk=campaign_id)
         if campaign.status != CampaignStatus.SCHEDULED:
             return 0
-        ids = list(
-            scope_identities(campaign.scope).order_by("pk").values_list("pk", flat=True)
-        )
+        ids = list(scope_identities(campaign.scope).order_by("pk").values_list("pk", flat=True))
         assignments = reviewers_for(ids, campaign.reviewer_rule)
         items = [
             ReviewItem(
@@ -360,7 +358,7 @@ def items_bulk_keep(*, actor, item_ids, comment: str = "", now=None) -> int:
                 LifecycleEvent(
                     identity_id=i.identity_id, kind=EventKind.REVIEWED, actor=actor,
                     occurred_at=now, related_type=ReviewItem._meta.label_lower, related_id=i.pk,
-                    summary=(f"Access review: keep (bulk)" + (f" — {comment}" if comment else ""))[
+                    summary=("Access review: keep (bulk)" + (f" — {comment}" if comment else ""))[
                         :300
                     ],
                     details={"campaign": i.campaign_id, "decision": "keep", "comment": comment,
