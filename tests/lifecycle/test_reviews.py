@@ -277,8 +277,9 @@ def test_a_schedule_launches_once_per_period(world, admin_user):
 
 
 def test_the_database_refuses_a_second_campaign_for_a_period(world, admin_user):
-    schedule = services.schedule_create(actor=admin_user, name="Yearly low",
-                                        scope={"risk_tiers": ["low"]}, cadence_months=12)  # fmt: skip
+    schedule = services.schedule_create(
+        actor=admin_user, name="Yearly low", scope={"risk_tiers": ["low"]}, cadence_months=12
+    )
     fields = {"schedule": schedule, "period_start": dt.date(2026, 1, 1), "name": "x",
               "starts_on": TODAY, "due_on": TODAY}  # fmt: skip
     ReviewCampaign.objects.create(**fields)
