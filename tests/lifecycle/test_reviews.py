@@ -359,3 +359,27 @@ def test_overdue_suspends_the_identity(world, admin_user, owner):
     assert world["critical"].status == IdentityStatus.ACTIVE
     assert world["low"].events.filter(kind="suspended").count() == 1
     assert world["low"].history.first().history_change_reason.startswith("access review")
+
+
+# --- evidence ---------------------------------------------------------------------------
+def test_the_report_is_an_evidence_export_in_bundles_mapped_to_controls(campaign, owner, auditor):
+    import io
+    import zipfile
+
+    from evidence.bundle import bundle_build
+    from evidence.catalog import control_get
+    from evidence.checks import run_check
+    from evidence.exports import EXPORTS
+
+    item = items_of(campaign)["card-vault"]
+    services.item_decide(actor=owner, item_id=item.pk, decision="keep", comment="attested")
+    rows = list(EXPORTS["reviews"].rows({}, auditor))
+    kept = next(r for r in rows if r["identity"] == "card-vault")
+    assert kept["decision"] == "keep" and kept["decided_by"] == owner.username
+    assert kept["comment"] == "attested" and kept["on_time"] is True
+    archive = zipfile.ZipFile(io.BytesIO(bundle_build(user=auditor, filters={}).read()))
+    assert "card-vault" in archive.read("reviews.csv").decode()
+    for ref in ("PR.AA-05", "GV.RR-02", "NHI1"):
+        assert "access_reviews_on_time" in control_get(ref).checks
+    late = run_check("access_reviews_on_time", now=overdue_now())
+    assert late.status == "fail" and late.total == 3 and len(late.failing) == 2
