@@ -372,7 +372,7 @@ def test_the_report_is_an_evidence_export_in_bundles_mapped_to_controls(campaign
     from evidence.exports import EXPORTS
 
     item = items_of(campaign)["card-vault"]
-    services.item_decide(actor=owner, item_id=item.pk, decision="keep", comment="attested")
+    services.item_decide(actor=owner, item_id=item.pk, decision="keep", comment="attested", now=NOW)
     rows = list(EXPORTS["reviews"].rows({}, auditor))
     kept = next(r for r in rows if r["identity"] == "card-vault")
     assert kept["decision"] == "keep" and kept["decided_by"] == owner.username
