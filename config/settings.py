@@ -266,6 +266,7 @@ CELERY_BEAT_SCHEDULE = {
             ("expiry", 300.0),
             ("decommission", 3600.0),
             ("escalation", 3600.0),
+            ("reviews", 3600.0),
         )
     },
     "usage-detect": {

@@ -15,7 +15,7 @@ from .formats import csv_lines, jsonl_lines
 from .forms import plain_filters
 
 VERIFY_SCRIPT = Path(__file__).resolve().parent / "verify_bundle.py"
-DEFAULT_EXPORTS = ("access", "lifecycle", "raci", "gaps", "credentials", "posture")
+DEFAULT_EXPORTS = ("access", "lifecycle", "raci", "gaps", "credentials", "posture", "reviews")
 
 
 def _write(archive: zipfile.ZipFile, name: str, chunks) -> dict:

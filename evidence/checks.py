@@ -218,6 +218,18 @@ def _inventory(now):
     return Identity.objects.count(), list(bad.values_list("pk", flat=True))
 
 
+@register(
+    "access_reviews_on_time",
+    "Access review items are decided by their campaign's due date",
+    link="/evidence/exports/reviews.csv",
+)
+def _reviews_on_time(now):
+    from lifecycle.reviews.selectors import overdue_review_item_ids
+
+    total, late = overdue_review_item_ids(today=timezone.localdate(now))
+    return (total or None), late
+
+
 @register("audit_chain_intact", "The audit ledger verifies end to end", link="/evidence/audit/")
 def _chain(now):
     report = chain_status()

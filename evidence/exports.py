@@ -513,6 +513,24 @@ POSTURE_COLUMNS = [
     "passing",
 ]
 
+
+def review_rows(filters: dict, user=None) -> Iterator[dict]:
+    """Access review reports: who reviewed what, when, the decision and the comment (the
+    campaigns overlapping the period)."""
+    from lifecycle.reviews.selectors import report_items, report_rows
+
+    start, end = period(filters)
+    scoped = {k: filters.get(k) for k in ("team", "platform", "identity")}
+    items = report_items(filters={**scoped, "start": start, "end": end})
+    yield from report_rows(items=items)
+
+
+def review_columns() -> list[str]:
+    from lifecycle.reviews.selectors import REPORT_COLUMNS
+
+    return list(REPORT_COLUMNS)
+
+
 EXPORTS = {
     e.key: e
     for e in (
@@ -522,5 +540,6 @@ EXPORTS = {
         Export("gaps", "Ownership gaps", GAP_COLUMNS, gap_rows),
         Export("credentials", "Credential inventory", CREDENTIAL_COLUMNS, credential_rows),
         Export("posture", "Framework posture", POSTURE_COLUMNS, posture_rows),
+        Export("reviews", "Access reviews", review_columns(), review_rows),
     )
 }

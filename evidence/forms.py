@@ -14,6 +14,7 @@ EXPORT_CHOICES = [
     ("gaps", "Ownership gaps"),
     ("credentials", "Credential inventory"),
     ("posture", "Framework posture"),
+    ("reviews", "Access reviews (who attested what, when)"),
 ]
 
 

@@ -16,3 +16,41 @@ class NotificationKind(models.TextChoices):
     SUSPENDED = "identity_suspended", "Identity suspended past its end date"
     GAP_ESCALATED = "ownership_gap", "Ownership gap"
     REVIEW_OVERDUE = "review_overdue", "Post-incident review overdue"
+
+
+# --- access reviews ---------------------------------------------------------------------------
+class ReviewerRule(models.TextChoices):
+    ACCOUNTABLE = "A", "The A of the identity domain"
+    RESPONSIBLE = "R", "An R of the identity domain (else the A)"
+
+
+class OverdueRule(models.TextChoices):
+    ESCALATE = "escalate", "Escalate to the domain's global A (or admins)"
+    GAP = "gap", "Mark the identity as an ownership gap"
+    SUSPEND = "suspend", "Suspend the identity"
+
+
+class CampaignStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class ReviewDecision(models.TextChoices):
+    KEEP = "keep", "Keep (attest)"
+    CHANGE = "change", "Change"
+    END = "end", "Let it end"
+    DECOMMISSION = "decommission", "Decommission"
+
+
+class OverdueAction(models.TextChoices):
+    NONE = "", "—"
+    ESCALATED = "escalated", "Escalated"
+    GAP = "gap", "Marked as a gap"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class ReviewNotificationKind(models.TextChoices):
+    ASSIGNED = "review_assigned", "Access review assigned"
+    DUE = "review_due", "Access review due"
+    ESCALATED = "review_escalated", "Access review overdue: escalated"

@@ -40,3 +40,8 @@ class RotationPolicy(TimeStampedModel):
     @property
     def leads(self) -> list[int]:
         return sorted({int(d) for d in self.reminder_days if int(d) >= 0}, reverse=True)
+
+
+from .reviews.models import ReviewCampaign, ReviewItem, ReviewSchedule  # noqa: E402
+
+__all__ = ["ReviewCampaign", "ReviewItem", "ReviewSchedule", "RotationPolicy"]

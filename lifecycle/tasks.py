@@ -32,3 +32,12 @@ def decommission_sweep() -> str:
 @shared_task(name="lifecycle.tasks.escalation_sweep", acks_late=True)
 def escalation_sweep() -> str:
     return _run("escalation")
+
+
+@shared_task(name="lifecycle.tasks.reviews_sweep", acks_late=True)
+def reviews_sweep() -> str:
+    """Launch due access reviews, remind open items, apply the overdue rule."""
+    from .reviews.sweep import reviews_sweep as sweep
+
+    with history_actor(system_user()):
+        return str(sweep(now=timezone.now()))
