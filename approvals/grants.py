@@ -153,5 +153,3 @@ def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> Gra
             return GrantCredential.objects.create(grant=grant, credential=credential)
     except IntegrityError:
         raise Conflict("This credential is already linked to a grant.") from None
-
-

@@ -159,9 +159,7 @@ class GrantCredentialAPIView(APIView):
         data = LinkCredentialInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credential = credential_get(user=request.user, pk=data.validated_data["credential"])
-        link = grants.grant_link_credential(
-            actor=request.user, grant=grant, credential=credential
-        )
+        link = grants.grant_link_credential(actor=request.user, grant=grant, credential=credential)
         return Response(
             {"grant": grant.pk, "credential": credential.pk, "linked_at": link.linked_at},
             status=status.HTTP_201_CREATED,
