@@ -6,7 +6,6 @@ date, so what fell due while beat or the worker was down is handled on the next 
 Every function takes `now`: time is injected, never read from a global in tests."""
 
 import datetime as dt
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,20 +28,10 @@ from .choices import ExpiryAction
 from .choices import NotificationKind as K
 from .models import RotationPolicy
 from .owners import escalation_targets, owners_for
+from .results import SweepResult
+from .reviews.sweep import reviews_sweep
 
 LIVE = (IdentityStatus.ACTIVE, IdentityStatus.SUSPENDED, IdentityStatus.PENDING)
-
-
-@dataclass
-class SweepResult:
-    name: str
-    handled: int = 0
-    notifications: int = 0
-    details: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        extra = "".join(f", {k}={v}" for k, v in self.details.items())
-        return f"{self.name}: handled={self.handled}, notifications={self.notifications}{extra}"
 
 
 def _batches(items: list, size: int):
@@ -341,6 +330,7 @@ SWEEPS = {
     "expiry": expiry_sweep,
     "decommission": decommission_sweep,
     "escalation": escalation_sweep,
+    "reviews": reviews_sweep,
 }
 
 

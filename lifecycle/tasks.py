@@ -37,7 +37,4 @@ def escalation_sweep() -> str:
 @shared_task(name="lifecycle.tasks.reviews_sweep", acks_late=True)
 def reviews_sweep() -> str:
     """Launch due access reviews, remind open items, apply the overdue rule."""
-    from .reviews.sweep import reviews_sweep as sweep
-
-    with history_actor(system_user()):
-        return str(sweep(now=timezone.now()))
+    return _run("reviews")

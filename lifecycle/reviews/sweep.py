@@ -21,7 +21,7 @@ from identities.models import LifecycleEvent
 from ..choices import CampaignStatus, OverdueAction, OverdueRule
 from ..choices import ReviewNotificationKind as K
 from ..owners import escalation_targets
-from ..sweeps import SweepResult
+from ..results import SweepResult
 from . import services
 from .models import ReviewCampaign, ReviewItem, ReviewSchedule
 

@@ -213,12 +213,13 @@ def test_overdue_post_incident_review_escalates_to_the_a(lifecycle_world, now, e
     ]
 
 
-def test_run_sweeps_runs_all_four(lifecycle_world, now):
+def test_run_sweeps_runs_every_sweep(lifecycle_world, now):
     assert [r.name for r in run_sweeps(now=now)] == [
         "rotation",
         "expiry",
         "decommission",
         "escalation",
+        "reviews",
     ]
 
 

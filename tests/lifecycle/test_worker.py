@@ -28,7 +28,7 @@ def test_beat_scheduled_sweep_runs_through_the_broker(lifecycle_world, tmp_path)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     fast = {"SWEEP_ROTATION_INTERVAL": "1", "HEARTBEAT_INTERVAL": "3600"}
     with celery_worker(queue=queue), celery_beat(queue=queue, env=fast, schedule_dir=tmp_path):
-        wait_for(lambda: Notification.objects.filter(kind="rotation_due_7d").count() == 3, 60)
+        wait_for(lambda: Notification.objects.filter(kind="rotation_due_7d").count() == 3, 150)
     assert set(Notification.objects.values_list("subject_id", flat=True)) == {c.pk for c in creds}
 
 
