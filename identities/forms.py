@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .choices import CredentialKind
+from .choices import CredentialKind, Environment, IdentityKind, RiskTier
 from .secrets import find_secret_values
 from .services import CREDENTIAL_IDENTIFIER_FIELDS
 
@@ -71,3 +71,33 @@ class CredentialRotateForm(NoSecretValuesMixin, forms.Form):
 
 class ReasonForm(NoSecretValuesMixin, forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IdentityEditForm(NoSecretValuesMixin, forms.Form):
+    """What an owner may change on an identity; status changes go through their own flows."""
+
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=IdentityKind.choices)
+    environment = forms.ChoiceField(choices=Environment.choices)
+    risk_tier = forms.ChoiceField(choices=RiskTier.choices)
+    purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    entitlements = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="One per line."
+    )
+    ends_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="End date"
+    )
+    reason = forms.CharField(
+        max_length=300, help_text="Why it changes: recorded in the history and timeline."
+    )
+
+    def clean_entitlements(self):
+        raw = self.cleaned_data.get("entitlements", "")
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+
+    @classmethod
+    def initial_for(cls, identity) -> dict:
+        fields = ("name", "kind", "environment", "risk_tier", "purpose", "ends_on")
+        initial = {f: getattr(identity, f) for f in fields}
+        initial["entitlements"] = "\n".join(identity.entitlements)
+        return initial

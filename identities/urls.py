@@ -7,6 +7,7 @@ app_name = "identities"
 urlpatterns = [
     path("", views.IdentityListView.as_view(), name="list"),
     path("<int:pk>/", views.IdentityDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.IdentityEditView.as_view(), name="edit"),
     path("<int:pk>/timeline/", views.IdentityTimelinePartial.as_view(), name="timeline"),
     path("<int:pk>/history/", views.IdentityHistoryPartial.as_view(), name="history"),
     path("<int:pk>/credentials/new/", views.CredentialRecordView.as_view(), name="credential-new"),

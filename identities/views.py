@@ -18,7 +18,7 @@ from . import selectors, services
 from .choices import CredentialStatus, EventKind, IdentityStatus
 from .conditions import ends_within, overdue_credentials_exist
 from .filtersets import IdentityFilterSet
-from .forms import CredentialForm, CredentialRotateForm, ReasonForm
+from .forms import CredentialForm, CredentialRotateForm, IdentityEditForm, ReasonForm
 from .history import history_diffs
 
 PAGE_SIZE = 50
@@ -245,3 +245,38 @@ def _attach(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class IdentityEditView(View):
+    """Change an identity's details (owners and its team's engineers); history keeps the diff."""
+
+    template_name = "identities/identity_edit.html"
+
+    def _identity(self, request, pk):
+        identity = selectors.identity_get(user=request.user, pk=pk)
+        if not selectors.can_change_identity(request.user, identity):
+            raise PermissionDenied
+        return identity
+
+    def get(self, request, pk):
+        identity = self._identity(request, pk)
+        form = IdentityEditForm(initial=IdentityEditForm.initial_for(identity))
+        return render(request, self.template_name, {"identity": identity, "form": form})
+
+    def post(self, request, pk):
+        identity = self._identity(request, pk)
+        form = IdentityEditForm(request.POST)
+        if form.is_valid():
+            changes = dict(form.cleaned_data)
+            reason = changes.pop("reason")
+            try:
+                services.identity_update(
+                    actor=request.user, identity=identity, reason=reason, **changes
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, f"{identity.name} updated.")
+                return redirect("identities:detail", pk=identity.pk)
+        context = {"identity": identity, "form": form}
+        return render(request, self.template_name, context, status=400)

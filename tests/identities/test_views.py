@@ -253,3 +253,35 @@ def test_dashboard_panel_counts_in_scope(client, engineer, world):
     client.force_login(engineer)
     response = client.get("/identities/panels/dashboard/")
     assert response.context["counts"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("admin_user", 200), ("engineer", 200), ("auditor", 403), ("owner", 404), ("outsider", 404)],
+    indirect=["persona"],
+)
+def test_edit_page_permissions(client, world, persona, expected):
+    client.force_login(persona)
+    assert client.get(f"/identities/{world['mine'].pk}/edit/").status_code == expected
+
+
+def test_edit_records_changes_with_the_reason_and_refuses_secrets(client, engineer, world):
+    identity = world["mine"]
+    client.force_login(engineer)
+    data = {
+        "name": identity.name,
+        "kind": identity.kind,
+        "environment": "staging",
+        "risk_tier": "high",
+        "purpose": "Writes ledger entries.",
+        "entitlements": "ledger:write",
+        "ends_on": "",
+        "reason": "moved to staging",
+    }
+    bad = {**data, "purpose": "key ghp_abcdefghijklmnopqrstuvwxyz0123456789"}
+    assert client.post(f"/identities/{identity.pk}/edit/", bad).status_code == 400
+    assert client.post(f"/identities/{identity.pk}/edit/", data).status_code == 302
+    identity.refresh_from_db()
+    assert (identity.environment, identity.risk_tier) == ("staging", "high")
+    assert identity.entitlements == ["ledger:write"]
+    assert identity.history.first().history_change_reason == "moved to staging"
