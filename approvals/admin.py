@@ -3,7 +3,8 @@ with a reason in history); requests, decisions and grants are evidence, read-onl
 
 from django import forms
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.history_admin import HistoryAdmin
 
 from . import services
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
@@ -20,7 +21,7 @@ class ApprovalPolicyForm(forms.ModelForm):
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(SimpleHistoryAdmin):
+class ApprovalPolicyAdmin(HistoryAdmin):
     form = ApprovalPolicyForm
     list_display = (
         "kind",
@@ -52,7 +53,7 @@ class ApprovalPolicyAdmin(SimpleHistoryAdmin):
         obj.version = updated.version
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryAdmin):
     """Evidence: changed only through the services (decisions, grants, expiry)."""
 
     def has_add_permission(self, request):

@@ -130,6 +130,9 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user object
 GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 GUARDIAN_GROUP_OBJ_PERMS_MODEL = "guardian.GroupObjectPermission"
 STEWARD_SYSTEM_USERNAME = "steward-system"
+# History is evidence: no "revert to this version" form in the admin (it would write around
+# the services: no checks, no reasons, no permission sync).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- I18N / time ----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -154,6 +157,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Importers and the usage upload carry files up to 10 MB through a preview → apply round trip.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

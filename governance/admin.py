@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.history_admin import HistoryAdmin
 
 from .models import Assignment, ControlDomain
 
 
 @admin.register(ControlDomain)
-class ControlDomainAdmin(SimpleHistoryAdmin):
+class ControlDomainAdmin(HistoryAdmin):
     """Admins may add and describe domains here; keys are stable once used."""
 
     list_display = ("name", "key", "function", "position")
@@ -24,7 +25,7 @@ class ControlDomainAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(HistoryAdmin):
     """Read-only: the matrix is edited through the Ownership pages (services enforce the
     one-A rule, reasons and permission sync)."""
 

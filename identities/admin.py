@@ -4,7 +4,8 @@ read-only here — identities and credentials change through the pages, API and 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.history_admin import HistoryAdmin
 
 from .models import Credential, Identity, Platform, Team
 from .services import platform_create, team_create, team_set_members
@@ -29,7 +30,7 @@ class TeamAdminForm(forms.ModelForm):
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(HistoryAdmin):
     form = TeamAdminForm
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
@@ -52,7 +53,7 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Platform)
-class PlatformAdmin(SimpleHistoryAdmin):
+class PlatformAdmin(HistoryAdmin):
     list_display = ("name", "slug", "kind", "owning_team")
     list_filter = ("kind",)
     search_fields = ("name", "slug")
@@ -71,7 +72,7 @@ class PlatformAdmin(SimpleHistoryAdmin):
             obj.save()
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         return False
 

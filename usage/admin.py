@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.history_admin import HistoryAdmin
 
 from .models import Signal, SignalNote, UsageRecord
 
@@ -22,7 +23,7 @@ class SignalNoteInline(admin.TabularInline):
 
 
 @admin.register(Signal)
-class SignalAdmin(SimpleHistoryAdmin):
+class SignalAdmin(HistoryAdmin):
     """Read-only here: triage goes through the service (owner checks, history reasons)."""
 
     list_display = ("day", "kind", "identity", "status", "severity", "cost", "assignee")

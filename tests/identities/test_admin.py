@@ -36,3 +36,17 @@ def test_admin_creates_platform_through_the_service(superuser_client):
 
 def test_registry_is_read_only_in_admin(superuser_client):
     assert superuser_client.get("/admin/identities/identity/add/").status_code == 403
+
+
+def test_history_form_cannot_rewrite_the_registry(superuser_client):
+    from tests.factories import IdentityFactory
+
+    identity = IdentityFactory(purpose="original")
+    record = identity.history.first()
+    url = f"/admin/identities/identity/{identity.pk}/history/{record.history_id}/"
+    form = superuser_client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    response = superuser_client.post(url, {**data, "purpose": "rewritten"})
+    identity.refresh_from_db()
+    assert identity.purpose == "original"
+    assert response.status_code == 403
