@@ -97,6 +97,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
 
 def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
     """Its owner (an approver the policy names), its requester or an admin revoke it."""
+    ensure_no_secret_values({"reason": reason})
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for revoking."})
     policy = policy_for(grant.kind)

@@ -16,6 +16,7 @@ from identities.models import (
     Platform,
     Team,
 )
+from identities.secrets import ensure_no_secret_values
 from identities.services import lifecycle_event_record
 
 from .choices import PERMISSION_DOMAINS, TEAM_ASSIGNABLE_ROLES, Role, Scope
@@ -34,6 +35,7 @@ def _require_admin(actor) -> None:
 
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
+    ensure_no_secret_values({"reason": reason})
     if not reason:
         raise ValidationError({"reason": "Give a reason for the change: it goes into history."})
     return reason

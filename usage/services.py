@@ -18,6 +18,7 @@ from core.history import stamp
 from core.roles import is_admin
 from governance.choices import DomainKey
 from governance.selectors import accountable_for
+from identities.secrets import ensure_no_secret_values
 
 from .choices import SIGNAL_TRANSITIONS, SignalStatus
 from .ingest import UsagePlan, ingest
@@ -54,6 +55,7 @@ def signal_transition(*, actor, signal_id: int, status: str, reason: str = "", n
     """open → investigating → resolved, or dismissed with a reason; reopen a closed one."""
     now = now or timezone.now()
     reason = (reason or "").strip()
+    ensure_no_secret_values({"reason": reason})
     if status not in SignalStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     if status == SignalStatus.DISMISSED and not reason:
@@ -93,6 +95,7 @@ def signal_transition(*, actor, signal_id: int, status: str, reason: str = "", n
 
 def signal_add_note(*, actor, signal_id: int, body: str) -> SignalNote:
     body = (body or "").strip()
+    ensure_no_secret_values({"body": body})
     if not body:
         raise ValidationError({"body": "Write a note."})
     with transaction.atomic():

@@ -20,6 +20,7 @@ from core.notifications import Draft, notify_many
 from core.roles import ADMINS, is_admin
 from identities.choices import EventKind, IdentityStatus, RiskTier
 from identities.models import Identity, LifecycleEvent
+from identities.secrets import ensure_no_secret_values
 from identities.services import identity_update, lifecycle_event_record
 
 from ..choices import CampaignStatus, OverdueRule, ReviewDecision, ReviewerRule
@@ -279,6 +280,7 @@ def item_decide(
     end (sets its end date) or decommission (lifecycle's decommission, end to end)."""
     now = now or timezone.now()
     comment = (comment or "").strip()
+    ensure_no_secret_values({"comment": comment})
     if decision not in ReviewDecision.values:
         raise ValidationError({"decision": f"Unknown decision {decision!r}."})
     if decision in COMMENT_REQUIRED and not comment:
@@ -332,6 +334,7 @@ def items_bulk_keep(*, actor, item_ids, comment: str = "", now=None) -> int:
     Returns how many were kept; the others are left for one-by-one review."""
     now = now or timezone.now()
     comment = (comment or "").strip()
+    ensure_no_secret_values({"comment": comment})
     with transaction.atomic():
         mine = Q(reviewer=actor)
         if is_admin(actor):
@@ -376,6 +379,7 @@ def item_reassign(*, actor, item_id: int, reviewer, reason: str) -> ReviewItem:
     """An admin moves an open item to another active person, with a reason."""
     _require_admin(actor)
     reason = (reason or "").strip()
+    ensure_no_secret_values({"reason": reason})
     if not reason:
         raise ValidationError({"reason": "Give a reason for the reassignment."})
     if reviewer is None or not reviewer.is_active:
