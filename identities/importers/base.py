@@ -17,6 +17,8 @@ writes nothing; credentials are matched on (identity, key_id).
 Decision: imported identities are registered `active` (they already exist on their
 platform; the import records reality, it does not ask for access) with source
 `import:<format>`; ownership gaps and reviews then apply to them like to any identity.
+Because that skips onboarding approval, only admins import new identities; engineers may
+import updates to their teams' identities.
 """
 
 from __future__ import annotations
@@ -333,8 +335,13 @@ def _plan_row(row, *, team, platform, allowed_team_ids, existing, credentials, s
 
 
 def _plan_create(out, fields, team, allowed_team_ids, today):
-    if allowed_team_ids is not None and team.pk not in allowed_team_ids:
-        out.errors.append(f"team: you can import only into teams you belong to, not {team}.")
+    if allowed_team_ids is not None:
+        # Imports register identities `active`: only admins may, so nobody self-grants access
+        # around onboarding approval (engineers use the wizard or the API).
+        out.errors.append(
+            "new identity: only admins import new identities; onboard it through the wizard "
+            "or POST /api/v1/identities/ so its owner approves it."
+        )
     for required in ("name", "kind", "environment", "purpose"):
         if not fields.get(required):
             out.errors.append(f"{required}: required for a new identity.")

@@ -48,8 +48,10 @@ def run(actor, fmt, content, **kwargs):
 
 
 # --- Steward CSV ------------------------------------------------------------------------
-def test_steward_csv_sample_plans_and_applies(engineer, team, cluster):
-    plan, result = run(engineer, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
+def test_steward_csv_sample_plans_and_applies(admin_user, team, cluster):
+    plan, result = run(
+        admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster
+    )
     assert plan.counts["create"] == 3 and not plan.has_errors
     assert result == {"create": 3, "update": 0, "credentials": 0}
     bot = Identity.objects.get(external_id="reports/report-bot")
@@ -65,19 +67,21 @@ def test_steward_csv_sample_plans_and_applies(engineer, team, cluster):
     assert set(api.events.values_list("kind", flat=True)) == {"onboarded", "imported"}
 
 
-def test_steward_csv_reimport_is_unchanged_and_writes_nothing(engineer, team, cluster):
-    run(engineer, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
+def test_steward_csv_reimport_is_unchanged_and_writes_nothing(admin_user, team, cluster):
+    run(admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
     before = written()
-    plan, result = run(engineer, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
+    plan, result = run(
+        admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster
+    )
     assert plan.counts["unchanged"] == 3 and plan.counts["create"] == 0
     assert result == {"create": 0, "update": 0, "credentials": 0}
     assert written() == before
 
 
-def test_steward_csv_changed_field_is_an_update(engineer, team, cluster):
-    run(engineer, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
+def test_steward_csv_changed_field_is_an_update(admin_user, team, cluster):
+    run(admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
     changed = sample("steward.csv").replace("Builds the weekly", "Builds the daily")
-    plan, result = run(engineer, "steward-csv", changed, team=team, platform=cluster)
+    plan, result = run(admin_user, "steward-csv", changed, team=team, platform=cluster)
     row = next(r for r in plan.rows if r.action == "update")
     assert row.changes == {
         "purpose": {
@@ -90,7 +94,7 @@ def test_steward_csv_changed_field_is_an_update(engineer, team, cluster):
     assert Identity.objects.count() == 3
 
 
-def test_steward_csv_malformed_rows_have_errors_and_nothing_is_written(engineer, team, cluster):
+def test_steward_csv_malformed_rows_have_errors_and_nothing_is_written(admin_user, team, cluster):
     content = (
         "name,kind,external_id,environment,purpose,risk_tier,ends_on\n"
         "ok-one,bot,ns/ok-one,production,Fine.,low,\n"
@@ -101,7 +105,7 @@ def test_steward_csv_malformed_rows_have_errors_and_nothing_is_written(engineer,
         "dup,bot,ns/ok-one,production,Same id again.,low,\n"
     )
     before = written()
-    plan = preview(engineer, "steward-csv", content, team=team, platform=cluster)
+    plan = preview(admin_user, "steward-csv", content, team=team, platform=cluster)
     assert plan.counts["create"] == 1 and plan.counts["error"] == 5
     errors = plan.errors
     assert "kind: 'robot' is not one of" in errors["line 3"][0]
@@ -110,36 +114,37 @@ def test_steward_csv_malformed_rows_have_errors_and_nothing_is_written(engineer,
     assert errors["line 6"] == ["purpose: required for a new identity."]
     assert "also in line 2" in errors["line 7"][0]
     with pytest.raises(ValidationError, match="5 row"):
-        apply_import(actor=engineer, plan=plan)
+        apply_import(actor=admin_user, plan=plan)
     assert written() == before
 
 
-def test_steward_csv_unknown_or_missing_columns_refuse_the_file(engineer, team, cluster):
+def test_steward_csv_unknown_or_missing_columns_refuse_the_file(admin_user, team, cluster):
     with pytest.raises(ValidationError, match=r"Unknown column.*notes"):
-        preview(engineer, "steward-csv", "name,kind,external_id,notes\n", team=team)
+        preview(admin_user, "steward-csv", "name,kind,external_id,notes\n", team=team)
     with pytest.raises(ValidationError, match=r"Missing column.*external_id"):
-        preview(engineer, "steward-csv", "name,kind\nx,bot\n", team=team)
+        preview(admin_user, "steward-csv", "name,kind\nx,bot\n", team=team)
 
 
-def test_steward_csv_secret_column_is_refused_naming_it(engineer, team, cluster):
+def test_steward_csv_secret_column_is_refused_naming_it(admin_user, team, cluster):
     content = "name,kind,external_id,token\nx,bot,ns/x,abc\n"
     with pytest.raises(ValidationError, match="token would carry secret values"):
-        preview(engineer, "steward-csv", content, team=team, platform=cluster)
+        preview(admin_user, "steward-csv", content, team=team, platform=cluster)
     content = sample("steward.csv").replace(
         "Charges cards for checkout.", "key sk_live_4eC39HqLyjWDarjtT1zdp7dc"
     )
-    plan = preview(engineer, "steward-csv", content, team=team, platform=cluster)
+    plan = preview(admin_user, "steward-csv", content, team=team, platform=cluster)
     assert plan.errors["line 2"][0].startswith("purpose: This value looks like a Stripe key")
     assert Identity.objects.count() == 0
 
 
 def test_engineer_cannot_import_rows_into_a_team_not_theirs(engineer, team, cluster):
-    other = TeamFactory(slug="other")
+    TeamFactory(slug="other")
     content = sample("steward.csv").replace(",,,production", ",,other,production", 1)
     plan = preview(engineer, "steward-csv", content, team=team, platform=cluster)
     assert plan.errors["line 2"] == [
-        f"team: you can import only into teams you belong to, not {other}."
-    ]
+        "new identity: only admins import new identities; onboard it through the wizard "
+        "or POST /api/v1/identities/ so its owner approves it."
+    ]  # and nothing an engineer imports registers an identity around approval
 
 
 def test_engineer_cannot_update_another_teams_identity(engineer, team, cluster):
@@ -149,22 +154,22 @@ def test_engineer_cannot_update_another_teams_identity(engineer, team, cluster):
 
 
 # --- Steward JSON -----------------------------------------------------------------------
-def test_steward_json_sample_with_credentials_and_reimport(engineer, team, cluster):
+def test_steward_json_sample_with_credentials_and_reimport(admin_user, team, cluster):
     plan, result = run(
-        engineer, "steward-json", sample("steward.json"), team=team, platform=cluster
+        admin_user, "steward-json", sample("steward.json"), team=team, platform=cluster
     )
     assert plan.counts["create"] == 2 and result["credentials"] == 1
     cred = Credential.objects.get()
     assert (cred.key_id, cred.kind, cred.last_chars) == ("rk-payments-1", "api_key", "x9Q2")
     before = written()
     plan, result = run(
-        engineer, "steward-json", sample("steward.json"), team=team, platform=cluster
+        admin_user, "steward-json", sample("steward.json"), team=team, platform=cluster
     )
     assert plan.counts["unchanged"] == 2 and result["credentials"] == 0
     assert written() == before
 
 
-def test_steward_json_malformed_items_have_errors(engineer, team, cluster):
+def test_steward_json_malformed_items_have_errors(admin_user, team, cluster):
     content = json.dumps(
         [
             {"name": "a", "kind": "bot", "external_id": "x/a", "environment": "prod"},
@@ -180,32 +185,32 @@ def test_steward_json_malformed_items_have_errors(engineer, team, cluster):
         ]
     )
     before = written()
-    plan = preview(engineer, "steward-json", content, team=team, platform=cluster)
+    plan = preview(admin_user, "steward-json", content, team=team, platform=cluster)
     assert plan.counts["error"] == 3
     assert "environment: 'prod' is not one of" in plan.errors["item 1"][0]
     assert plan.errors["item 2"] == ["external_id: required."]
     assert plan.errors["item 3"][0].startswith("entitlements:")
     with pytest.raises(ValidationError, match="Not valid JSON"):
-        preview(engineer, "steward-json", "{oops", team=team, platform=cluster)
+        preview(admin_user, "steward-json", "{oops", team=team, platform=cluster)
     assert written() == before
 
 
-def test_steward_json_secret_key_is_refused_naming_the_field(engineer, team, cluster):
+def test_steward_json_secret_key_is_refused_naming_the_field(admin_user, team, cluster):
     items = json.loads(sample("steward.json"))["identities"]
     items[1]["secret"] = "hunter2"
     items[0]["credentials"][0]["value"] = "abc"
-    plan = preview(engineer, "steward-json", json.dumps(items), team=team, platform=cluster)
+    plan = preview(admin_user, "steward-json", json.dumps(items), team=team, platform=cluster)
     assert plan.errors["item 2"][0].startswith("secret: 'secret' would carry a secret value")
     assert plan.errors["item 1"][0].startswith("credentials[0].value: 'value' would carry")
     with pytest.raises(ValidationError):
-        apply_import(actor=engineer, plan=plan)
+        apply_import(actor=admin_user, plan=plan)
     assert written() == (0, 0, 0)
 
 
 # --- AWS credential report --------------------------------------------------------------
-def test_aws_report_sample_creates_identities_and_key_metadata(engineer, team, aws):
+def test_aws_report_sample_creates_identities_and_key_metadata(admin_user, team, aws):
     plan, result = run(
-        engineer, "aws", sample("aws_credential_report.csv"), team=team, platform=aws
+        admin_user, "aws", sample("aws_credential_report.csv"), team=team, platform=aws
     )
     assert plan.counts == {
         "create": 3,
@@ -230,58 +235,58 @@ def test_aws_report_sample_creates_identities_and_key_metadata(engineer, team, a
     assert "root account" in root.warnings[0]
 
 
-def test_aws_report_reimport_is_unchanged_and_rotation_is_recorded(engineer, team, aws):
-    run(engineer, "aws", sample("aws_credential_report.csv"), team=team, platform=aws)
+def test_aws_report_reimport_is_unchanged_and_rotation_is_recorded(admin_user, team, aws):
+    run(admin_user, "aws", sample("aws_credential_report.csv"), team=team, platform=aws)
     before = written()
-    plan, _ = run(engineer, "aws", sample("aws_credential_report.csv"), team=team, platform=aws)
+    plan, _ = run(admin_user, "aws", sample("aws_credential_report.csv"), team=team, platform=aws)
     assert plan.counts["unchanged"] == 3 and written() == before
     rotated = sample("aws_credential_report.csv").replace(
         "true,2025-01-20T11:00:00+00:00", "true,2025-06-20T11:00:00+00:00"
     )
-    plan, result = run(engineer, "aws", rotated, team=team, platform=aws)
+    plan, result = run(admin_user, "aws", rotated, team=team, platform=aws)
     assert plan.counts["update"] == 1 and result["credentials"] == 1
     keys = Credential.objects.filter(identity__name="ci-deployer", key_id="access_key_1")
     assert sorted(keys.values_list("status", flat=True)) == ["active", "rotated"]
     assert Identity.objects.count() == 3
 
 
-def test_aws_report_malformed_lines_have_errors(engineer, team, aws):
+def test_aws_report_malformed_lines_have_errors(admin_user, team, aws):
     lines = sample("aws_credential_report.csv").splitlines()
     lines[2] = lines[2].replace("2021-06-10T09:15:00+00:00", "last tuesday")
     lines[3] = lines[3].replace("arn:aws:iam::123456789012:user/billing-export", "billing")
     before = written()
-    plan = preview(engineer, "aws", "\n".join(lines), team=team, platform=aws)
+    plan = preview(admin_user, "aws", "\n".join(lines), team=team, platform=aws)
     assert plan.errors == {
         "line 3": ["user_creation_time: 'last tuesday' is not an ISO 8601 time."],
         "line 4": ["arn: 'billing' is not an ARN."],
     }
     with pytest.raises(ValidationError, match="Not an IAM credential report"):
-        preview(engineer, "aws", "name,kind\n", team=team, platform=aws)
+        preview(admin_user, "aws", "name,kind\n", team=team, platform=aws)
     assert written() == before
 
 
-def test_aws_report_secret_key_shape_is_refused_naming_the_field(engineer, team, aws):
+def test_aws_report_secret_key_shape_is_refused_naming_the_field(admin_user, team, aws):
     content = sample("aws_credential_report.csv").replace(
         "eu-west-1,s3,false", "eu-west-1,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY,false", 1
     )
-    plan = preview(engineer, "aws", content, team=team, platform=aws)
+    plan = preview(admin_user, "aws", content, team=team, platform=aws)
     assert plan.errors["line 3"][0].startswith(
         "access_key_1_last_used_service: This value looks like an AWS secret access key"
     )
     with pytest.raises(ValidationError):
-        apply_import(actor=engineer, plan=plan)
+        apply_import(actor=admin_user, plan=plan)
     assert written() == (0, 0, 0)
 
 
-def test_aws_import_needs_an_aws_platform(engineer, team, cluster):
+def test_aws_import_needs_an_aws_platform(admin_user, team, cluster):
     with pytest.raises(ValidationError, match="needs a AWS account platform"):
-        preview(engineer, "aws", sample("aws_credential_report.csv"), team=team, platform=cluster)
+        preview(admin_user, "aws", sample("aws_credential_report.csv"), team=team, platform=cluster)
 
 
 # --- Kubernetes -------------------------------------------------------------------------
-def test_k8s_sample_creates_workloads_skipping_default(engineer, team, cluster):
+def test_k8s_sample_creates_workloads_skipping_default(admin_user, team, cluster):
     plan, result = run(
-        engineer, "k8s", sample("k8s_serviceaccounts.json"), team=team, platform=cluster
+        admin_user, "k8s", sample("k8s_serviceaccounts.json"), team=team, platform=cluster
     )
     assert (plan.counts["create"], plan.counts["skipped"]) == (2, 1)
     api = Identity.objects.get(external_id="payments/payments-api")
@@ -297,9 +302,9 @@ def test_k8s_sample_creates_workloads_skipping_default(engineer, team, cluster):
     assert result["credentials"] == 1
 
 
-def test_k8s_default_accounts_are_imported_when_asked(engineer, team, cluster):
+def test_k8s_default_accounts_are_imported_when_asked(admin_user, team, cluster):
     plan = preview(
-        engineer,
+        admin_user,
         "k8s",
         sample("k8s_serviceaccounts.json"),
         team=team,
@@ -309,19 +314,21 @@ def test_k8s_default_accounts_are_imported_when_asked(engineer, team, cluster):
     assert plan.counts["create"] == 3
 
 
-def test_k8s_reimport_is_unchanged(engineer, team, cluster):
-    run(engineer, "k8s", sample("k8s_serviceaccounts.json"), team=team, platform=cluster)
+def test_k8s_reimport_is_unchanged(admin_user, team, cluster):
+    run(admin_user, "k8s", sample("k8s_serviceaccounts.json"), team=team, platform=cluster)
     before = written()
-    plan, _ = run(engineer, "k8s", sample("k8s_serviceaccounts.json"), team=team, platform=cluster)
+    plan, _ = run(
+        admin_user, "k8s", sample("k8s_serviceaccounts.json"), team=team, platform=cluster
+    )
     assert plan.counts["unchanged"] == 2 and written() == before
 
 
-def test_k8s_malformed_items_have_errors(engineer, team, cluster):
+def test_k8s_malformed_items_have_errors(admin_user, team, cluster):
     data = json.loads(sample("k8s_serviceaccounts.json"))
     del data["items"][1]["metadata"]["namespace"]
     data["items"][2]["metadata"]["creationTimestamp"] = "yesterday"
     before = written()
-    plan = preview(engineer, "k8s", json.dumps(data), team=team, platform=cluster)
+    plan = preview(admin_user, "k8s", json.dumps(data), team=team, platform=cluster)
     assert plan.counts["error"] == 2
     assert (
         "metadata.name and metadata.namespace are required."
@@ -331,27 +338,27 @@ def test_k8s_malformed_items_have_errors(engineer, team, cluster):
         "metadata.creationTimestamp: not an ISO 8601 time."
     ]
     with pytest.raises(ValidationError, match="no 'items' list"):
-        preview(engineer, "k8s", '{"kind": "PodList"}', team=team, platform=cluster)
+        preview(admin_user, "k8s", '{"kind": "PodList"}', team=team, platform=cluster)
     assert written() == before
 
 
-def test_k8s_annotation_holding_a_token_is_refused_naming_it(engineer, team, cluster):
+def test_k8s_annotation_holding_a_token_is_refused_naming_it(admin_user, team, cluster):
     data = json.loads(sample("k8s_serviceaccounts.json"))
     data["items"][2]["metadata"]["annotations"] = {
         "ci.example.com/github": "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
     }
-    plan = preview(engineer, "k8s", json.dumps(data), team=team, platform=cluster)
+    plan = preview(admin_user, "k8s", json.dumps(data), team=team, platform=cluster)
     (message,) = plan.errors["item 3 (monitoring/prometheus)"]
     assert message.startswith(
         "metadata.annotations['ci.example.com/github']: This value looks like a GitHub token"
     )
     with pytest.raises(ValidationError):
-        apply_import(actor=engineer, plan=plan)
+        apply_import(actor=admin_user, plan=plan)
     assert written() == (0, 0, 0)
 
 
 # --- query counts -----------------------------------------------------------------------
-def test_planning_does_not_query_per_row(engineer, team, cluster, django_assert_max_num_queries):
+def test_planning_does_not_query_per_row(admin_user, team, cluster, django_assert_max_num_queries):
     for n in range(30):
         IdentityFactory(platform=cluster, team=team, external_id=f"ns/svc-{n}", name=f"svc-{n}")
     items = [
@@ -370,7 +377,7 @@ def test_planning_does_not_query_per_row(engineer, team, cluster, django_assert_
     rows = read_rows(format="steward-json", content=json.dumps(items), options={})
     with django_assert_max_num_queries(6):
         plan = plan_import(
-            actor=engineer, rows=rows, format="steward-json", team=team, platform=cluster
+            actor=admin_user, rows=rows, format="steward-json", team=team, platform=cluster
         )
     assert plan.counts["create"] == 30 and plan.counts["update"] == 30
 

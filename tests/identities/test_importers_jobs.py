@@ -51,7 +51,7 @@ def cluster(team):
 
 @pytest.mark.django_db
 def test_large_file_is_planned_and_applied_by_tasks_with_progress(
-    engineer, team, cluster, monkeypatch, django_capture_on_commit_callbacks
+    admin_user, team, cluster, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(services, "SYNC_ROW_LIMIT", 10)
     monkeypatch.setattr(services, "PROGRESS_BATCH", 5)
@@ -60,7 +60,7 @@ def test_large_file_is_planned_and_applied_by_tasks_with_progress(
     monkeypatch.setattr(services, "_progress", lambda pk: lambda n: (seen.append(n), real(pk)(n)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = import_job_create(
-            actor=engineer, format="k8s", content=k8s_list(25), team=team, platform=cluster
+            actor=admin_user, format="k8s", content=k8s_list(25), team=team, platform=cluster
         )
     assert (job.status, job.total, len(callbacks)) == ("pending", 25, 1)
     import_job_plan(job_id=job.pk)
@@ -68,7 +68,7 @@ def test_large_file_is_planned_and_applied_by_tasks_with_progress(
     assert (job.status, job.processed, job.counts["create"]) == ("ready", 25, 25)
     assert seen == [5, 10, 15, 20, 25]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        import_job_start_apply(actor=engineer, job=job)
+        import_job_start_apply(actor=admin_user, job=job)
     assert len(callbacks) == 1 and Identity.objects.count() == 0
     import_job_apply(job_id=job.pk)
     job.refresh_from_db()
@@ -77,13 +77,13 @@ def test_large_file_is_planned_and_applied_by_tasks_with_progress(
 
 
 @pytest.mark.django_db
-def test_a_failing_apply_marks_the_job_failed_and_writes_nothing(engineer, team, cluster):
+def test_a_failing_apply_marks_the_job_failed_and_writes_nothing(admin_user, team, cluster):
     job = import_job_create(
-        actor=engineer, format="k8s", content=k8s_list(3), team=team, platform=cluster
+        actor=admin_user, format="k8s", content=k8s_list(3), team=team, platform=cluster
     )
-    # The engineer leaves the team between preview and apply: the re-plan refuses.
-    team.group.user_set.remove(engineer)
-    engineer._steward_groups = None
+    # The admin loses the admins role between preview and apply: the re-plan refuses.
+    admin_user.groups.clear()
+    admin_user._steward_groups = None
     ImportJob.objects.filter(pk=job.pk).update(status="applying")
     import_job_apply(job_id=job.pk)
     job.refresh_from_db()
@@ -94,7 +94,7 @@ def test_a_failing_apply_marks_the_job_failed_and_writes_nothing(engineer, team,
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_plan_and_apply_tasks_run_in_a_real_worker():
-    user = UserFactory(username="wendy-worker", groups=["engineers"])
+    user = UserFactory(username="wendy-worker", groups=["admins"])
     team = TeamFactory(slug="platform", members=[user])
     cluster = PlatformFactory(slug="eks", kind="kubernetes", owning_team=team)
     job = ImportJob.objects.create(

