@@ -1,9 +1,10 @@
 """Rows → CSV, JSON Lines or XLSX, streamed with flat memory."""
 
-import csv
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
+
+from core.csv_export import SafeWriter
 
 from .ledger import canonical
 
@@ -27,13 +28,8 @@ def _item(item: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in item.items() if v not in (None, ""))
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_lines(columns: list[str], rows: Iterable[dict]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SafeWriter()
     yield writer.writerow(columns)
     for row in rows:
         yield writer.writerow([flat(row.get(c)) for c in columns])

@@ -2,7 +2,6 @@
 
 Views are thin: selectors read, services write and enforce the rules."""
 
-import csv
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.csv_export import SafeWriter
 from core.roles import RoleRequiredMixin, is_admin
 from identities.models import Platform, Team
 from identities.selectors import identity_get
@@ -151,7 +151,7 @@ class MatrixExportView(ReaderRequired, View):
         stamp = as_of.isoformat() if as_of else timezone.localdate().isoformat()
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="raci-matrix-{stamp}.csv"'
-        writer = csv.writer(response)
+        writer = SafeWriter(response)
         for row in matrix_rows(as_of=moment):
             writer.writerow(row)
         return response

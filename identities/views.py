@@ -1,7 +1,5 @@
 """Registry pages: thin views over identities.selectors (reads) and .services (writes)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +10,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.csv_export import SafeWriter
 from core.roles import can_read_all, is_engineer
 
 from . import selectors, services
@@ -39,17 +38,6 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_safe(value):
-    """Neutralise spreadsheet formulas in exported cells (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class IdentityListView(View):
     def get(self, request):
         base = selectors.identity_scope(request.user).select_related("team", "platform")
@@ -73,12 +61,12 @@ class IdentityListView(View):
         return render(request, template, context)
 
     def _csv(self, qs):
-        writer = csv.writer(_Echo())
+        writer = SafeWriter()
 
         def rows():
             yield writer.writerow([name for name, _ in CSV_COLUMNS])
             for identity in qs.iterator(chunk_size=2000):
-                yield writer.writerow([_csv_safe(get(identity)) for _, get in CSV_COLUMNS])
+                yield writer.writerow([get(identity) for _, get in CSV_COLUMNS])
 
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(rows(), content_type="text/csv")

@@ -1,7 +1,6 @@
 """Usage pages: the signals inbox and triage, records, CSV upload (preview → apply),
 chargeback, and the dashboard and identity panels. Thin callers of selectors and services."""
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.csv_export import SafeWriter
 from core.errors import Conflict
 from core.roles import RoleRequiredMixin, can_read_all, is_engineer
 from governance.selectors import identity_owners
@@ -213,7 +213,7 @@ class ChargebackView(UsageMixin, TemplateView):
             response["Content-Disposition"] = (
                 f'attachment; filename="steward-chargeback-{cb.group}-{stamp}.csv"'
             )
-            writer = csv.writer(response)
+            writer = SafeWriter(response)
             for row in csv_rows(cb):
                 writer.writerow(row)
             return response

@@ -1,9 +1,6 @@
 """Access review pages: campaigns and their progress, a reviewer's queue, the item to decide,
 the report (CSV). Thin: selectors read, services decide (and enforce who may)."""
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.csv_export import SafeWriter
 from core.errors import Conflict
 from core.roles import RoleRequiredMixin, is_admin
 
@@ -258,15 +256,10 @@ class ReassignView(AdminOnly, View):
 
 
 def csv_stream(columns, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    yield buffer.getvalue()
+    writer = SafeWriter()
+    yield writer.writerow(columns)
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(["" if row[c] is None else row[c] for c in columns])
-        yield buffer.getvalue()
+        yield writer.writerow([row[c] for c in columns])
 
 
 class ReportView(View):
