@@ -74,6 +74,7 @@ def evaluate(
     requested_end: dt.datetime,
     fields: dict,
     now: dt.datetime,
+    renewal: bool = False,
 ) -> Evaluation:
     domain_key = policy.approver_domain.key
     raci = identity_owners(identity=identity).get(domain_key)
@@ -124,7 +125,9 @@ def evaluate(
 
     if reasons:
         outcome = Outcome.REFUSED
-    elif policy.break_glass:
+    elif policy.break_glass and not renewal:
+        # Break-glass opens access once; extending it is a decision for the owner, so
+        # emergency access cannot be chained without anyone approving it.
         outcome = Outcome.ACTIVE_AT_ONCE
     else:
         outcome = Outcome.NEEDS_APPROVAL
@@ -138,6 +141,7 @@ def evaluate(
         "requested_hours": round(hours, 2),
         "effective_owners": _owners(raci),
         "eligible_approvers": len(eligible),
+        "renewal": renewal,
     }
     return Evaluation(policy, outcome, reasons, inputs, needed, eligible)
 

@@ -168,6 +168,7 @@ def request_submit(
         requested_end=requested_end,
         fields=fields,
         now=now,
+        renewal=renews is not None,
     )
     if evaluation.refused:
         raise PolicyRefused(evaluation.reasons)

@@ -519,3 +519,22 @@ def test_renewal_keeps_what_it_does_not_restate(grant, engineer, identity):
     assert renewal.justification == "One more day."
     assert renewal.compensating_controls == grant.request.compensating_controls
     assert renewal.excepted_policy == grant.request.excepted_policy
+
+
+def test_renewing_emergency_access_needs_an_approval(governed, engineer, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.approvals_helpers import emergency
+    from tests.factories import IdentityFactory, TeamFactory
+
+    identity = IdentityFactory(team=TeamFactory(members=[engineer]))
+    grant = emergency(identity, engineer, timezone.now(), hours=2)
+    renewal = services.request_submit(
+        actor=engineer, kind="emergency", identity=identity, renews=grant,
+        duration_hours=2, justification="still down",
+        requested_start=grant.expires_at - timedelta(minutes=1),
+    )  # fmt: skip
+    assert renewal.status == "pending" and not hasattr(renewal, "grant")
+    assert renewal.evaluation.outcome == "needs_approval"

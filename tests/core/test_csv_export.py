@@ -5,7 +5,7 @@ import pytest
 from core.csv_export import SafeWriter, csv_cell
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"x\")", "+1+2", "-2", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("x")', "+1+2", "-2", "@SUM(A1)", "\tx"])
 def test_formula_starts_are_quoted(text):
     assert csv_cell(text) == "'" + text
 
