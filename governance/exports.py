@@ -40,8 +40,9 @@ def _names(model, ids, attr="name") -> dict:
     return dict(model.objects.filter(pk__in=ids).values_list("pk", attr)) if ids else {}
 
 
-def matrix_rows(*, as_of: dt.datetime | None = None) -> Iterator[list]:
-    """Header then one row per assignment; a constant number of queries."""
+def matrix_rows(*, as_of: dt.datetime | None = None, identity_ids=None) -> Iterator[list]:
+    """Header then one row per assignment; a constant number of queries. `identity_ids`
+    (a subquery) limits identity-level rows to the identities the reader may see."""
     if as_of is None:
         records = list(Assignment.objects.values(*FIELDS))
     else:
@@ -51,6 +52,9 @@ def matrix_rows(*, as_of: dt.datetime | None = None) -> Iterator[list]:
             .exclude(history_type="-")
             .values(*FIELDS)
         )
+    if identity_ids is not None:
+        visible = set(identity_ids.values_list("pk", flat=True))
+        records = [r for r in records if r["identity_id"] is None or r["identity_id"] in visible]
     domains = {d.pk: d for d in ControlDomain.objects.all()}
     platforms = _names(Platform, (r["platform_id"] for r in records))
     teams = _names(Team, [r["team_id"] for r in records] + [r["assignee_team_id"] for r in records])

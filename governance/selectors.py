@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.roles import can_read_all, is_engineer
 from identities.models import Identity, Platform, Team
@@ -180,6 +180,11 @@ def assignment_list(*, user, filters: dict | None = None) -> QuerySet[Assignment
     qs = Assignment.objects.select_related(
         "domain", "platform", "team", "identity", "assignee_user", "assignee_team"
     )
+    if not can_read_all(user):
+        # Identity-level cells name identities: only those in the user's scope.
+        qs = qs.filter(
+            ~Q(scope_kind=Scope.IDENTITY) | Q(identity__in=identity_scope(user).values("pk"))
+        )
     return AssignmentFilterSet(filters or {}, queryset=qs).qs
 
 

@@ -13,9 +13,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.csv_export import SafeWriter
-from core.roles import RoleRequiredMixin, is_admin
+from core.roles import RoleRequiredMixin, can_read_all, is_admin
 from identities.models import Platform, Team
-from identities.selectors import identity_get
+from identities.selectors import identity_get, identity_scope
 
 from . import selectors
 from .choices import Scope
@@ -152,7 +152,8 @@ class MatrixExportView(ReaderRequired, View):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="raci-matrix-{stamp}.csv"'
         writer = SafeWriter(response)
-        for row in matrix_rows(as_of=moment):
+        scope = None if can_read_all(request.user) else identity_scope(request.user)
+        for row in matrix_rows(as_of=moment, identity_ids=scope):
             writer.writerow(row)
         return response
 

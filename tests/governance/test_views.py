@@ -199,3 +199,17 @@ def test_dashboard_panel_counts_identities_with_gaps(client, auditor, admin_user
         AssignmentFactory(domain=domains[key], assignee_user=UserFactory())
     assert client.get(url).context["gap_count"] == 0
     assert identities
+
+
+def test_identity_level_cells_are_hidden_outside_the_readers_scope(client, engineer, admin_user):
+    from tests.factories import IdentityFactory
+    from tests.governance.factories import AssignmentFactory, default_domains
+
+    domains = default_domains()
+    secret = IdentityFactory(name="secret-project-bot")
+    AssignmentFactory(domain=domains["identity"], scope_kind="identity", identity=secret, role="A")
+    client.force_login(engineer)
+    assert "secret-project-bot" not in client.get("/api/v1/ownership/assignments/").content.decode()
+    assert "secret-project-bot" not in client.get("/ownership/matrix/export.csv").content.decode()
+    client.force_login(admin_user)
+    assert "secret-project-bot" in client.get("/api/v1/ownership/assignments/").content.decode()
