@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from core.roles import is_admin
 from core.system import system_user
 from identities.models import Identity
 from identities.secrets import find_secret_values
@@ -406,6 +407,28 @@ def ingest(*, actor, rows: Iterable[tuple[str, Mapping]], dry_run: bool = False)
     if not can_ingest(actor):
         raise PermissionDenied("Only admins and consumption owners ingest usage.")
     plan = plan_rows(rows)
+    _limit_to_owned(plan, actor)
     if dry_run or plan.has_errors:
         return plan
     return apply_plan(plan, actor=actor)
+
+
+def _limit_to_owned(plan: UsagePlan, actor) -> None:
+    """A consumption owner below the global scope records usage only for the identities they
+    own (it moves their last use, which the decommission sweep reads); unattributed spend is
+    for admins and the global consumption owner. Refused rows name nothing they cannot see."""
+    from .selectors import consumption_owned_identities, is_global_consumption_owner
+
+    if is_admin(actor) or is_global_consumption_owner(actor):
+        return
+    ids = {r.identity_id for r in plan.rows if r.identity_id is not None}
+    owned = set(consumption_owned_identities(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    for row in plan.rows:
+        if row.action == ERROR or row.identity_id in owned:
+            continue
+        row.errors.append(
+            "identity: you record usage only for identities whose consumption you own."
+            if row.identity_id is not None
+            else "identity: unattributed spend is recorded by the global consumption owner."
+        )
+        row.identity_id, row.identity_name, row.action = None, "", ERROR

@@ -126,3 +126,19 @@ def test_ingestion_queries_are_bounded(usage_world, finance, today, django_asser
     rows = [(ref, {**raw, "cost": "2"}) for ref, raw in rows]
     with django_assert_max_num_queries(20):
         assert usage_ingest(actor=finance, rows=rows, detect=False).counts["update"] == 100
+
+
+def test_a_team_level_consumption_owner_records_only_what_they_own(usage_world, today):
+    from tests.factories import UserFactory
+    from tests.governance.factories import AssignmentFactory
+
+    lead = UserFactory(username="tina-team-finance")
+    AssignmentFactory(domain=usage_world["domains"]["consumption"], scope_kind="team",
+                      team=usage_world["team"], role="A", assignee_user=lead)  # fmt: skip
+    elsewhere = IdentityFactory(name="other-teams-bot")
+    plan = usage_ingest(actor=lead, rows=_rows(elsewhere, today, n=1))
+    assert plan.has_errors and "consumption you own" in plan.errors["[0]"][0]
+    assert plan.rows[0].identity_name == ""  # names nothing outside the owner's scope
+    usage_ingest(actor=lead, rows=_rows(usage_world["identity"], today, n=2))
+    assert UsageRecord.objects.count() == 2
+    assert not UsageRecord.objects.filter(identity=elsewhere).exists()
