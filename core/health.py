@@ -1,5 +1,6 @@
 """Health probes: database, broker and the beat → worker heartbeat."""
 
+import logging
 from datetime import timedelta
 
 from celery import current_app
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from .models import Heartbeat
 
+log = logging.getLogger(__name__)
+
 
 def check_database() -> tuple[bool, str]:
     try:
@@ -16,7 +19,8 @@ def check_database() -> tuple[bool, str]:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
+        log.warning("health: database check failed", exc_info=True)
+        return False, type(exc).__name__
     return True, connection.vendor
 
 
@@ -26,7 +30,8 @@ def check_broker() -> tuple[bool, str]:
             conn.ensure_connection(max_retries=1, timeout=2)
             return True, conn.transport_cls if isinstance(conn.transport_cls, str) else "ok"
     except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
+        log.warning("health: broker check failed", exc_info=True)
+        return False, type(exc).__name__
 
 
 def heartbeat_status(now=None) -> dict:
