@@ -86,7 +86,6 @@ def celery_beat(*, queue: str, env=None, schedule_dir):
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "STEWARD_VAR_DIR": str(schedule_dir),
         **(env or {}),
     }
     proc = subprocess.Popen(
