@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -220,6 +221,16 @@ def deliver_webhooks(*, now=None, batch: int = BATCH, post=None) -> int:
     return delivered
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A hook posts to the URL an admin configured, never where a response points."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, f"redirect refused: {msg}", headers, fp)
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _post(url: str, body: bytes, signature: str) -> None:
     request = urllib.request.Request(  # noqa: S310 - admins configure http(s) URLs only
         url,
@@ -227,7 +238,7 @@ def _post(url: str, body: bytes, signature: str) -> None:
         method="POST",
         headers={"Content-Type": "application/json", "X-Steward-Signature": signature},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with _opener.open(request, timeout=10) as response:
         if response.status >= 300:
             raise RuntimeError(f"HTTP {response.status}")
 

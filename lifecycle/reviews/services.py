@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
-from core.roles import ADMINS, is_admin
+from core.roles import ADMINS, is_admin, is_auditor
 from identities.choices import EventKind, IdentityStatus, RiskTier
 from identities.models import Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
@@ -384,6 +384,8 @@ def item_reassign(*, actor, item_id: int, reviewer, reason: str) -> ReviewItem:
         raise ValidationError({"reason": "Give a reason for the reassignment."})
     if reviewer is None or not reviewer.is_active:
         raise ValidationError({"reviewer": "Choose an active person."})
+    if is_auditor(reviewer) and not is_admin(reviewer):
+        raise ValidationError({"reviewer": "Auditors read and export; they do not attest."})
     with transaction.atomic():
         item = ReviewItem.objects.select_for_update().get(pk=item_id)
         if item.decision is not None:

@@ -156,3 +156,31 @@ def test_one_delivery_task_per_transaction(owner, engineer, django_capture_on_co
         send(owner, [owner])
         send(engineer, [engineer])
     assert len(callbacks) == 1
+
+
+def test_webhook_redirects_are_not_followed(owner, admin_user):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    hits = []
+
+    class Redirector(BaseHTTPRequestHandler):
+        def do_POST(self):
+            hits.append(self.path)
+            self.send_response(307)
+            self.send_header("Location", "/elsewhere")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Redirector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        Webhook.objects.create(name="hop", url=f"http://127.0.0.1:{server.server_port}/hook")
+        send(owner, [owner])
+        assert deliver_webhooks() == 0
+    finally:
+        server.shutdown()
+    assert hits == ["/hook"]
+    assert "redirect refused" in WebhookDelivery.objects.get().last_error

@@ -383,3 +383,9 @@ def test_the_report_is_an_evidence_export_in_bundles_mapped_to_controls(campaign
         assert "access_reviews_on_time" in control_get(ref).checks
     late = run_check("access_reviews_on_time", now=overdue_now())
     assert late.status == "fail" and late.total == 3 and len(late.failing) == 2
+
+
+def test_items_are_never_reassigned_to_an_auditor(admin_user, auditor):
+    with pytest.raises(ValidationError) as exc:
+        services.item_reassign(actor=admin_user, item_id=0, reviewer=auditor, reason="holiday")
+    assert "reviewer" in exc.value.message_dict
