@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.roles import can_read_all
-from governance.selectors import effective_raci
+from governance.selectors import effective_raci_of_rows
 from identities.selectors import identity_scope
 
 from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
@@ -30,17 +30,21 @@ def waiting_for(user) -> list[int]:
 def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
     """Ids among `requests` whose policy names this user as a decider for its identity,
     resolved now from the RACI matrix: a constant number of queries."""
-    rows = list(requests.values_list("pk", "identity_id", "kind"))
+    rows = list(
+        requests.values_list(
+            "pk", "identity_id", "kind", "identity__team_id", "identity__platform_id"
+        )
+    )
     if not rows:
         return []
     policies = {p.kind: p for p in ApprovalPolicy.objects.select_related("approver_domain")}
-    raci = effective_raci(
-        identity_ids=list({i for _, i, _ in rows}),
-        domain_keys=list({p.approver_domain.key for p in policies.values()}),
+    raci = effective_raci_of_rows(
+        rows={(i, team, platform) for _, i, _, team, platform in rows},
+        domains=[p.approver_domain for p in policies.values()],
     )
     team_groups = set(user.groups.values_list("pk", flat=True))
     mine = []
-    for pk, identity_id, kind in rows:
+    for pk, identity_id, kind, _team, _platform in rows:
         policy = policies.get(kind)
         entry = raci.get(identity_id, {}).get(policy.approver_domain.key) if policy else None
         if entry is None:

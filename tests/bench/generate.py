@@ -201,6 +201,7 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
         counts[name] = counts.get(name, 0) + n
         log(f"  {name:<22} {n:>9,}  ({time.perf_counter() - started:6.1f}s)")
 
+    ensure_seeds()
     User = get_user_model()
     system = system_user()
     role_groups = {
@@ -874,6 +875,23 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
     counts["history_rows"] = counts.pop("history (so far)", 0) + counts.pop("history", 0)
     log(f"  generated in {counts['seconds']}s")
     return counts
+
+
+def ensure_seeds() -> None:
+    """The control domains, approval and rotation policies that migrations seed (a flushed
+    test database has lost them)."""
+    from approvals.defaults import seed_policies
+    from approvals.models import ApprovalPolicy
+    from governance.models import ControlDomain
+    from lifecycle.defaults import seed_rotation_policies
+    from lifecycle.models import RotationPolicy
+
+    if not ControlDomain.objects.exists():
+        from tests.governance.factories import default_domains
+
+        default_domains()
+    seed_policies(ApprovalPolicy, ApprovalPolicy.history.model, ControlDomain)
+    seed_rotation_policies(RotationPolicy, RotationPolicy.history.model)
 
 
 def bench_user(name: str):

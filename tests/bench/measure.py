@@ -612,17 +612,28 @@ def measure_http(repeat: int, database_url: str, seconds: int) -> list[dict]:
 
 
 # --- all ------------------------------------------------------------------------------------
-def measure_all(*, scale: str, repeat: int, database_url: str, only=None, generated=None) -> dict:
+def measure_all(
+    *,
+    scale: str,
+    repeat: int,
+    database_url: str,
+    only=None,
+    generated=None,
+    import_rows: int | None = None,
+    http_seconds: int | None = None,
+) -> dict:
     from identities.models import Credential, Identity
 
     small = scale == "small"
+    import_rows = import_rows or (500 if small else 10_000)
+    http_seconds = http_seconds or (1 if small else 3)
     steps = [
         ("1", lambda: measure_list(repeat)),
         ("2", lambda: measure_ownership(repeat)),
         ("3", lambda: measure_sweeps(repeat)),
         ("4", lambda: measure_export(repeat)),
-        ("5", lambda: measure_import(repeat, 500 if small else 10_000)),
-        ("6", lambda: measure_http(repeat, database_url, 1 if small else 3)),
+        ("5", lambda: measure_import(repeat, import_rows)),
+        ("6", lambda: measure_http(repeat, database_url, http_seconds)),
     ]
     figures = []
     for key, step in steps:
