@@ -19,6 +19,7 @@ generated database: its `post_migrate` catch-up would chain every row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
 import time
@@ -127,6 +128,7 @@ def reset_sequence(model, pk: str = "id") -> None:
         )
 
 
+@functools.cache
 def history_columns(model) -> list[str]:
     """The historical table's columns we write (history_id comes from its identity)."""
     return [
