@@ -89,11 +89,14 @@ def request_scope(user) -> QuerySet[Request]:
     )
 
 
-def request_list(*, user, box: str = "mine", filters: dict | None = None) -> QuerySet[Request]:
+def request_list(
+    *, user, box: str = "mine", filters: dict | None = None, waiting: list[int] | None = None
+) -> QuerySet[Request]:
+    """`waiting`: the user's `waiting_for` ids when the caller already resolved them."""
     from .filtersets import RequestFilterSet
 
     if box == "waiting":
-        qs = Request.objects.filter(pk__in=waiting_for(user))
+        qs = Request.objects.filter(pk__in=waiting if waiting is not None else waiting_for(user))
     elif box == "mine":
         qs = Request.objects.filter(requester=user)
     else:

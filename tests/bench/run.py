@@ -4,9 +4,9 @@ beside its baseline, print the table and write JSON.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/steward_bench \\
         python -m tests.bench.run --scale full
 
-The database named in DATABASE_URL is dropped and created (it must not be your real one:
-its name must contain "bench" unless --force); `--reuse` keeps a database generated at the
-same scale before and only measures.
+The bench database (BENCH_DATABASE_URL, else `steward_bench` on DATABASE_URL's server) is
+dropped and created; its name must contain "bench" unless --force. `--reuse` keeps a
+database generated at the same scale before and only measures.
 """
 
 from __future__ import annotations
@@ -19,6 +19,18 @@ from pathlib import Path
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/steward_bench"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def bench_url() -> str:
+    """BENCH_DATABASE_URL; else DATABASE_URL's PostgreSQL server with its own database,
+    steward_bench (a DATABASE_URL already naming a *bench* database is used as is)."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return DEFAULT_URL
+    head, _, name = url.partition("?")[0].rpartition("/")
+    return url if "bench" in name else f"{head}/steward_bench"
 
 
 def _recreate_database(url: str) -> None:
@@ -68,7 +80,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "results.json"))
     args = parser.parse_args(argv)
 
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
+    url = bench_url()
     if not url.startswith("postgres"):
         print("The bench needs PostgreSQL: set DATABASE_URL=postgres://.../steward_bench")
         return 2
