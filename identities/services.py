@@ -222,7 +222,9 @@ def identity_build(
     checked_teams: dict[int, bool] | None = None,
 ) -> Identity:
     """Check and build an identity to register (unsaved, stamped for its history row).
-    `checked_teams` caches `can_onboard_into` per team across many calls."""
+    `checked_teams` caches `can_onboard_into` per team across many calls; with it, the team,
+    platform and actor (rows the caller loaded in this transaction) are not re-queried one
+    identity at a time for existence — the foreign keys still enforce it at insert."""
     if checked_teams is None:
         allowed = can_onboard_into(actor, team)
     else:
@@ -253,7 +255,8 @@ def identity_build(
         created_by=actor,
         **fields,
     )
-    identity.full_clean(validate_unique=False, validate_constraints=False)
+    exclude = ["team", "platform", "created_by"] if checked_teams is not None else None
+    identity.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     stamp(identity, actor=actor, reason=f"registered via {source} by {actor}")
     return identity
 

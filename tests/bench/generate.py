@@ -481,7 +481,7 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
                 if istatus in ("decommissioned", "rejected") and status == "active":
                     status = "revoked"
                 if status == "active":
-                    if rng.random() < 0.05:  # due soon or overdue by age
+                    if rng.random() < 0.02:  # due soon or overdue by age
                         issued = ago(max_age - 25, max_age + 20)
                     else:
                         issued = ago(0, max_age * 0.8)
@@ -601,11 +601,12 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
             owner = rng.choice(inactive_list)
         assign("identity", "team", "A", team=t, user=owner)
         assign("engineering", "team", "A", team=t, user=rng.choice(members[t] or people))
-        if n % 2:
+        if n % 10 == 1:  # a whole team as R: every member is reminded
             assign("identity", "team", "R", team=t, ateam=t)
         else:
             assign("identity", "team", "R", team=t, user=rng.choice(members[t] or people))
-        assign("engineering", "team", "C", team=t, ateam=t)
+        if n % 10 == 2:
+            assign("engineering", "team", "C", team=t, ateam=t)
     for i in rng.sample(identity_ids, max(1, len(identity_ids) // 100)):
         assign("identity", "identity", "A", identity=i, user=rng.choice(people))
         assign("exceptions", "identity", "R", identity=i, user=rng.choice(people))
@@ -846,28 +847,33 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
 
     # top up to the history target with identity changes (edits, status changes, moves)
     missing = scale.history - counts.get("history (so far)", 0) - history.count()
-    id_cols_set = id_cols
-    while missing > 0:
+    cols = history_columns(Identity)
+    rows = history.rows.setdefault(Identity, [])
+    template = dict.fromkeys(cols)
+    template.update(
+        kind="workload",
+        environment="production",
+        purpose="changed",
+        entitlements="[]",
+        created_at=now - 900 * day,
+        updated_at=now - 900 * day,
+        history_type="~",
+        history_change_reason="updated by bench",
+    )
+    slots = {c: n for n, c in enumerate(cols)}
+    base = [template[c] for c in cols]
+    for _ in range(max(0, missing)):
         i = rng.choice(identity_ids)
         team, platform, tier, status = ident[i]
-        values = dict.fromkeys(id_cols_set)
-        values.update(
-            id=i,
-            team_id=team,
-            platform_id=platform,
-            risk_tier=tier,
-            status=status,
-            name=f"identity-{i}",
-            kind="workload",
-            external_id=f"ext://{platform}/{i}",
-            environment="production",
-            purpose="changed",
-            entitlements="[]",
-            created_at=now - 900 * day,
-            updated_at=now - 900 * day,
-        )
-        history.add(Identity, values, ago(1, 800), "~", rng.choice(people), "updated by bench")
-        missing -= 1
+        row = base.copy()
+        for col, value in (
+            ("id", i), ("team_id", team), ("platform_id", platform), ("risk_tier", tier),
+            ("status", status), ("name", f"identity-{i}"),
+            ("external_id", f"ext://{platform}/{i}"), ("history_date", ago(1, 800)),
+            ("history_user_id", rng.choice(people)),
+        ):  # fmt: skip
+            row[slots[col]] = value
+        rows.append(tuple(row))
     step("history", history.flush())
 
     step("object permissions", sum(sum(v.values()) for v in permissions_sync().values()))
