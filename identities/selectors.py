@@ -48,7 +48,9 @@ def identity_scope(user) -> QuerySet[Identity]:
         )
     )
     if is_engineer(user):
-        condition |= Q(team__in=user_team_ids(user))
+        # The team test first: PostgreSQL evaluates OR-ed conditions in order, and the
+        # (hashed) team test settles most rows before any per-row permission subquery runs.
+        condition = Q(team__in=user_team_ids(user)) | condition
     return Identity.objects.filter(condition)
 
 
