@@ -64,7 +64,10 @@ def _may_decide(entry, policy, user, team_groups) -> bool:
 
 
 def waiting_count(user) -> int:
-    return len(waiting_for(user))
+    # A page that already resolved the user's waiting requests (the inbox) leaves them on
+    # its request's user object, so the navigation badge does not resolve them again.
+    cached = getattr(user, "_steward_waiting_for", None)
+    return len(cached if cached is not None else waiting_for(user))
 
 
 def request_scope(user) -> QuerySet[Request]:

@@ -331,9 +331,9 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
             yield (named["bench-owner"], team_group[t])
         for u in user_ids[len(BENCH_USERS) :]:
             r = rng.random()
-            if r < 0.02:
+            if r < 0.0025:  # a handful of admins (gap escalations without a global A)
                 yield (u, role_groups[ADMINS].pk)
-            elif r < 0.05:
+            elif r < 0.01:
                 yield (u, role_groups[AUDITORS].pk)
             else:
                 yield (u, role_groups[ENGINEERS].pk)

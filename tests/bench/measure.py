@@ -573,6 +573,11 @@ def measure_http(repeat: int, database_url: str, seconds: int) -> list[dict]:
     query = "&".join(f"{k}={v}" for k, v in LIST_FILTERS.items())
     pages = [
         ("identity list", f"/identities/?{query}", users["bench-engineer"]),
+        (
+            "identity list, no search",
+            "/identities/?status=active&environment=production",
+            users["bench-engineer"],
+        ),
         ("approvals inbox", "/approvals/", users["bench-owner"]),
     ]
     out = []
@@ -626,7 +631,7 @@ def measure_all(
 
     small = scale == "small"
     import_rows = import_rows or (500 if small else 10_000)
-    http_seconds = http_seconds or (1 if small else 3)
+    http_seconds = http_seconds or (1 if small else 2)
     steps = [
         ("1", lambda: measure_list(repeat)),
         ("2", lambda: measure_ownership(repeat)),
