@@ -110,19 +110,20 @@ SWEEP_DUE = {
 
 # (1) the identity list page, by hand: the count and the page, for a scoped engineer.
 def identity_page_sql(*, user_id: int, status: str, environment: str, q: str) -> list[tuple]:
-    scope = """(
-        i.team_id IN (SELECT t.id FROM identities_team t
-                        JOIN auth_user_groups ug ON ug.group_id = t.group_id
-                       WHERE ug.user_id = %(user)s)
-        OR EXISTS (SELECT 1 FROM identities_identityuserobjectpermission p
-                     JOIN auth_permission ap ON ap.id = p.permission_id
-                    WHERE p.content_object_id = i.id AND p.user_id = %(user)s
-                      AND ap.codename = 'view_identity')
-        OR EXISTS (SELECT 1 FROM identities_identitygroupobjectpermission p
-                     JOIN auth_permission ap ON ap.id = p.permission_id
-                     JOIN auth_user_groups ug ON ug.group_id = p.group_id
-                    WHERE p.content_object_id = i.id AND ug.user_id = %(user)s
-                      AND ap.codename = 'view_identity'))"""
+    scope = """i.id IN (
+        SELECT p.content_object_id FROM identities_identityuserobjectpermission p
+          JOIN auth_permission ap ON ap.id = p.permission_id
+         WHERE p.user_id = %(user)s AND ap.codename = 'view_identity'
+        UNION
+        SELECT p.content_object_id FROM identities_identitygroupobjectpermission p
+          JOIN auth_permission ap ON ap.id = p.permission_id
+          JOIN auth_user_groups ug ON ug.group_id = p.group_id
+         WHERE ug.user_id = %(user)s AND ap.codename = 'view_identity'
+        UNION
+        SELECT x.id FROM identities_identity x
+          JOIN identities_team t ON t.id = x.team_id
+          JOIN auth_user_groups ug ON ug.group_id = t.group_id
+         WHERE ug.user_id = %(user)s)"""
     where = f"""{scope} AND i.status = %(status)s AND i.environment = %(env)s
         AND (i.name ILIKE %(q)s OR i.external_id ILIKE %(q)s OR i.purpose ILIKE %(q)s)"""
     params = {"user": user_id, "status": status, "env": environment, "q": f"%{q}%"}

@@ -323,10 +323,10 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
         yield (named["bench-admin"], role_groups[ADMINS].pk)
         yield (named["bench-engineer"], role_groups[ENGINEERS].pk)
         yield (named["bench-owner"], role_groups[ENGINEERS].pk)
-        for t in team_ids[:3]:
+        for t in team_ids[1:4]:  # not team 0: it is informed globally (sees everything)
             members[t].append(named["bench-engineer"])
             yield (named["bench-engineer"], team_group[t])
-        for t in team_ids[3:6]:
+        for t in team_ids[4:7]:
             members[t].append(named["bench-owner"])
             yield (named["bench-owner"], team_group[t])
         for u in user_ids[len(BENCH_USERS) :]:
