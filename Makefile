@@ -28,8 +28,15 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+## Benchmarks at scale (tests/bench): generate BENCH_SCALE (full | small) into its own
+## PostgreSQL database (steward_bench on DATABASE_URL's server), print the table, write
+## var/bench/results.json. Installs wrk from Debian when missing (else a Python load generator).
+BENCH_SCALE ?= full
 bench: $(STAMP)
-	$(PY) -m pytest tests/bench -m bench -p no:randomly -s
+	@command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || \
+	  echo "wrk unavailable: figure 6 uses the Python load generator"
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m tests.bench.run
 
 ## Re-pin requirements.lock from pyproject's ranges (needs the registry).
 lock:

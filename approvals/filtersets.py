@@ -7,10 +7,11 @@ from .models import Request
 
 
 class RequestFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=RequestKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+    # Own columns and forward foreign keys only: rows cannot repeat, so no DISTINCT.
+    kind = django_filters.MultipleChoiceFilter(choices=RequestKind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices, distinct=False)
     risk_tier = django_filters.MultipleChoiceFilter(
-        field_name="identity__risk_tier", choices=RiskTier.choices
+        field_name="identity__risk_tier", choices=RiskTier.choices, distinct=False
     )
     identity = django_filters.NumberFilter(field_name="identity_id")
     team = django_filters.CharFilter(field_name="identity__team__slug")

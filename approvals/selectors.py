@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.roles import can_read_all
-from governance.selectors import effective_raci
+from governance.selectors import effective_raci_of_rows
 from identities.selectors import identity_scope
 
 from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
@@ -30,17 +30,21 @@ def waiting_for(user) -> list[int]:
 def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
     """Ids among `requests` whose policy names this user as a decider for its identity,
     resolved now from the RACI matrix: a constant number of queries."""
-    rows = list(requests.values_list("pk", "identity_id", "kind"))
+    rows = list(
+        requests.values_list(
+            "pk", "identity_id", "kind", "identity__team_id", "identity__platform_id"
+        )
+    )
     if not rows:
         return []
     policies = {p.kind: p for p in ApprovalPolicy.objects.select_related("approver_domain")}
-    raci = effective_raci(
-        identity_ids=list({i for _, i, _ in rows}),
-        domain_keys=list({p.approver_domain.key for p in policies.values()}),
+    raci = effective_raci_of_rows(
+        rows={(i, team, platform) for _, i, _, team, platform in rows},
+        domains=[p.approver_domain for p in policies.values()],
     )
     team_groups = set(user.groups.values_list("pk", flat=True))
     mine = []
-    for pk, identity_id, kind in rows:
+    for pk, identity_id, kind, _team, _platform in rows:
         policy = policies.get(kind)
         entry = raci.get(identity_id, {}).get(policy.approver_domain.key) if policy else None
         if entry is None:
@@ -60,7 +64,10 @@ def _may_decide(entry, policy, user, team_groups) -> bool:
 
 
 def waiting_count(user) -> int:
-    return len(waiting_for(user))
+    # A page that already resolved the user's waiting requests (the inbox) leaves them on
+    # its request's user object, so the navigation badge does not resolve them again.
+    cached = getattr(user, "_steward_waiting_for", None)
+    return len(cached if cached is not None else waiting_for(user))
 
 
 def request_scope(user) -> QuerySet[Request]:
@@ -85,11 +92,14 @@ def request_scope(user) -> QuerySet[Request]:
     )
 
 
-def request_list(*, user, box: str = "mine", filters: dict | None = None) -> QuerySet[Request]:
+def request_list(
+    *, user, box: str = "mine", filters: dict | None = None, waiting: list[int] | None = None
+) -> QuerySet[Request]:
+    """`waiting`: the user's `waiting_for` ids when the caller already resolved them."""
     from .filtersets import RequestFilterSet
 
     if box == "waiting":
-        qs = Request.objects.filter(pk__in=waiting_for(user))
+        qs = Request.objects.filter(pk__in=waiting if waiting is not None else waiting_for(user))
     elif box == "mine":
         qs = Request.objects.filter(requester=user)
     else:

@@ -110,6 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     if PRODUCTION:
         sys.exit("Steward production settings: DATABASE_URL must point at PostgreSQL.")
+elif not env_bool("DB_JIT", False):
+    # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on scoped lists over
+    # 100,000 identities that is ~0.5 s of compiling per page for a few ms of execution
+    # (tests/bench). Short web queries never repay it; DB_JIT=true turns it back on.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from .navigation import nav_items
 from .notifications import inbox_unread_count
 from .roles import role_label
@@ -6,8 +8,10 @@ from .roles import role_label
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
+    # Lazy: computed only when a template shows them (full pages), so htmx partials, which
+    # never render the navigation, do not pay for its badges and counts.
     return {
-        "nav_items": nav_items(request),
-        "user_role": role_label(request.user),
-        "inbox_unread": inbox_unread_count(request.user),
+        "nav_items": SimpleLazyObject(lambda: nav_items(request)),
+        "user_role": SimpleLazyObject(lambda: role_label(request.user)),
+        "inbox_unread": SimpleLazyObject(lambda: inbox_unread_count(request.user)),
     }

@@ -14,9 +14,12 @@ class GovernanceConfig(AppConfig):
         )
 
 
-def _resync_identity(sender, identity, **kwargs):
-    """Plumbing: an identity was registered or moved team/platform; re-materialise its
-    object permissions from the RACI matrix inside the same transaction."""
+def _resync_identity(sender, identity=None, identity_ids=None, **kwargs):
+    """Plumbing: identities were registered or moved team/platform; re-materialise their
+    object permissions from the RACI matrix inside the same transaction (one set-based sync
+    for a bulk registration)."""
     from .services import permissions_sync
 
-    permissions_sync(identity_ids=[identity.pk])
+    ids = list(identity_ids or []) + ([identity.pk] if identity is not None else [])
+    if ids:
+        permissions_sync(identity_ids=ids)

@@ -129,8 +129,18 @@ def resolve(
         }[a.scope_kind]
         index[(a.domain_id, a.scope_kind, scope_id)][a.role].append(a)
 
-    result: dict[int, dict[str, EffectiveRaci]] = {}
-    for identity_id, team_id, platform_id in rows:
+    # Explain and (label, assignee, Explain) of an assignment are the same wherever it applies:
+    # build them once per assignment, not once per identity.
+    explained: dict[int, tuple[Explain, tuple]] = {}
+
+    def explain(a: Assignment) -> tuple[Explain, tuple]:
+        pair = explained.get(a.pk)
+        if pair is None:
+            e = Explain(a.scope_kind, _scope_label(a), a.pk)
+            pair = explained[a.pk] = (e, _entry(a, e))
+        return pair
+
+    def per_domain_for(identity_id, team_id, platform_id) -> dict[str, EffectiveRaci]:
         scope_ids = {
             Scope.IDENTITY: identity_id,
             Scope.TEAM: team_id,
@@ -150,20 +160,32 @@ def resolve(
             a = a_list[0] if a_list else None
 
             def entries(role, chosen=chosen):
-                return tuple(
-                    _entry(x, Explain(x.scope_kind, _scope_label(x), x.pk))
-                    for x in chosen.get(role, [])
-                )
+                return tuple(explain(x)[1] for x in chosen.get(role, []))
 
             per_domain[domain.key] = EffectiveRaci(
                 domain=domain,
                 accountable=a.assignee_user if a else None,
-                accountable_source=Explain(a.scope_kind, _scope_label(a), a.pk) if a else None,
+                accountable_source=explain(a)[0] if a else None,
                 responsible=entries(Role.RESPONSIBLE),
                 consulted=entries(Role.CONSULTED),
                 informed=entries(Role.INFORMED),
             )
-        result[identity_id] = per_domain
+        return per_domain
+
+    # An identity with no assignment of its own resolves exactly like every other identity of
+    # the same (team, platform): resolve each such pair once and share the (immutable)
+    # EffectiveRaci values; each identity still gets its own dict.
+    own_scope = {key[2] for key in index if key[1] == Scope.IDENTITY}
+    shared: dict[tuple[int, int], dict[str, EffectiveRaci]] = {}
+    result: dict[int, dict[str, EffectiveRaci]] = {}
+    for identity_id, team_id, platform_id in rows:
+        if identity_id in own_scope:
+            result[identity_id] = per_domain_for(identity_id, team_id, platform_id)
+            continue
+        per_domain = shared.get((team_id, platform_id))
+        if per_domain is None:
+            per_domain = shared[(team_id, platform_id)] = per_domain_for(None, team_id, platform_id)
+        result[identity_id] = dict(per_domain)
     return result
 
 

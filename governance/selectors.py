@@ -30,6 +30,7 @@ __all__ = [
     "deciders_for",
     "domain_list",
     "effective_raci",
+    "effective_raci_of_rows",
     "gap_count",
     "identity_owners",
     "ownership_gaps",
@@ -49,6 +50,14 @@ def effective_raci(
 
     `identity_ids` may be a list or a queryset of ids (kept as a subquery)."""
     return resolve(identity_rows(identity_ids), domains_for(domain_keys))
+
+
+def effective_raci_of_rows(
+    *, rows: Iterable[tuple[int, int, int]], domains: Iterable[ControlDomain]
+) -> dict[int, dict[str, EffectiveRaci]]:
+    """As `effective_raci`, for a caller that already holds (identity id, team id, platform
+    id) rows and the domains: one query (the assignments)."""
+    return resolve(rows, list({d.pk: d for d in domains}.values()))
 
 
 def identity_owners(*, identity: Identity) -> dict[str, EffectiveRaci]:

@@ -20,16 +20,22 @@ from .models import Credential, Identity, Platform, Team
 
 class IdentityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices)
+    # Every filter is on the identity's own columns or a forward (single-valued) foreign key:
+    # no row can repeat, so no DISTINCT (django-filter's default for multiple choices, which
+    # makes PostgreSQL sort and count the whole scoped set).
+    kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices, distinct=False)
     team = django_filters.ModelMultipleChoiceFilter(
-        field_name="team__slug", to_field_name="slug", queryset=Team.objects.all()
+        field_name="team__slug", to_field_name="slug", queryset=Team.objects.all(), distinct=False
     )
     platform = django_filters.ModelMultipleChoiceFilter(
-        field_name="platform__slug", to_field_name="slug", queryset=Platform.objects.all()
+        field_name="platform__slug",
+        to_field_name="slug",
+        queryset=Platform.objects.all(),
+        distinct=False,
     )
-    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices)
-    risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices)
+    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices, distinct=False)
+    risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices, distinct=False)
     ends_within = django_filters.NumberFilter(
         method="filter_ends_within", label="Ends within (days)", min_value=0, max_value=3650
     )
@@ -94,8 +100,8 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class CredentialFilterSet(django_filters.FilterSet):
     identity = django_filters.NumberFilter(field_name="identity_id")
-    kind = django_filters.MultipleChoiceFilter(choices=CredentialKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=CredentialStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=CredentialKind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=CredentialStatus.choices, distinct=False)
     expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lte")
 
     class Meta:

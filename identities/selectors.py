@@ -5,7 +5,7 @@ holding a RACI-materialised object permission (guardian, direct-FK tables) sees 
 Out of scope is a 404, pages and API alike.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from core.roles import can_read_all, is_admin, is_engineer
@@ -31,24 +31,28 @@ def identity_scope(user) -> QuerySet[Identity]:
         return Identity.objects.none()
     if can_read_all(user):
         return Identity.objects.all()
-    condition = Q(
-        Exists(
-            IdentityUserObjectPermission.objects.filter(
-                user=user, permission__codename="view_identity", content_object=OuterRef("pk")
-            )
+    # One index-friendly `id IN (...)` subquery: the ids the user holds a view grant on
+    # (directly or through a group) and, for engineers, their teams' identities. OR-ing the
+    # same tests row by row makes PostgreSQL scan every identity and run the permission
+    # subqueries per row (tests/bench: 0.2 s per scoped page at 100,000 identities).
+    # (No ORDER BY in the parts: SQLite refuses it inside a compound statement.)
+    ids = (
+        IdentityUserObjectPermission.objects.filter(user=user, permission__codename="view_identity")
+        .order_by()
+        .values("content_object_id")
+    )
+    ids = ids.union(
+        IdentityGroupObjectPermission.objects.filter(
+            group__user=user, permission__codename="view_identity"
         )
-    ) | Q(
-        Exists(
-            IdentityGroupObjectPermission.objects.filter(
-                group__user=user,
-                permission__codename="view_identity",
-                content_object=OuterRef("pk"),
-            )
-        )
+        .order_by()
+        .values("content_object_id")
     )
     if is_engineer(user):
-        condition |= Q(team__in=user_team_ids(user))
-    return Identity.objects.filter(condition)
+        ids = ids.union(
+            Identity.objects.filter(team__in=user_team_ids(user)).order_by().values("id")
+        )
+    return Identity.objects.filter(pk__in=ids)
 
 
 def can_change_identity(user, identity: Identity) -> bool:

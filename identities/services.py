@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from core.history import stamp
 from core.notifications import notifications_resolve
@@ -133,7 +134,99 @@ def identity_register(
     now: dt.datetime | None = None,
 ) -> Identity:
     """Register an identity; self-service onboarding creates it `pending`."""
-    if not can_onboard_into(actor, team):
+    identity = identity_build(
+        actor=actor,
+        team=team,
+        platform=platform,
+        name=name,
+        kind=kind,
+        external_id=external_id,
+        environment=environment,
+        purpose=purpose,
+        risk_tier=risk_tier,
+        entitlements=entitlements,
+        ends_on=ends_on,
+        status=status,
+        source=source,
+        now=now,
+    )
+    try:
+        with transaction.atomic():
+            identity.save()
+            lifecycle_event_record(**_onboarded_event(identity, actor, source))
+            identity_scope_changed.send(sender=Identity, identity=identity)
+    except IntegrityError:
+        raise ValidationError(
+            {"external_id": f"{external_id!r} is already registered on {platform}."}
+        ) from None
+    return identity
+
+
+def identities_register_many(*, actor, identities: list[Identity], source: str) -> list[Identity]:
+    """Register many identities at once (imports), each built by `identity_build` (which
+    runs every check of `identity_register`): the same history rows and timeline events,
+    written set-based — one bulk insert with history, one bulk insert of events and one
+    re-materialisation of object permissions, whatever the number of identities."""
+    if not identities:
+        return []
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                created = bulk_create_with_history(identities, Identity, batch_size=1000)
+        except IntegrityError:
+            raise ValidationError(
+                {"external_id": "An external id is already registered on its platform."}
+            ) from None
+        LifecycleEvent.objects.bulk_create(
+            [LifecycleEvent(**_onboarded_event(i, actor, source)) for i in created],
+            batch_size=1000,
+        )
+        identity_scope_changed.send(
+            sender=Identity, identity=None, identity_ids=[i.pk for i in created]
+        )
+    return created
+
+
+def _onboarded_event(identity: Identity, actor, source: str) -> dict:
+    return {
+        "identity": identity,
+        "kind": EventKind.ONBOARDED,
+        "actor": actor,
+        "summary": f"Registered via {source} as {identity.get_status_display().lower()}",
+        "details": {"source": source},
+        "occurred_at": timezone.now(),
+    }
+
+
+def identity_build(
+    *,
+    actor,
+    team: Team,
+    platform: Platform,
+    name: str,
+    kind: str,
+    external_id: str,
+    environment: str,
+    purpose: str,
+    risk_tier: str,
+    entitlements: list[str] | None = None,
+    ends_on: dt.date | None = None,
+    status: str = IdentityStatus.PENDING,
+    source: str = "wizard",
+    now: dt.datetime | None = None,
+    checked_teams: dict[int, bool] | None = None,
+) -> Identity:
+    """Check and build an identity to register (unsaved, stamped for its history row).
+    `checked_teams` caches `can_onboard_into` per team across many calls; with it, the team,
+    platform and actor (rows the caller loaded in this transaction) are not re-queried one
+    identity at a time for existence — the foreign keys still enforce it at insert."""
+    if checked_teams is None:
+        allowed = can_onboard_into(actor, team)
+    else:
+        if team.pk not in checked_teams:
+            checked_teams[team.pk] = can_onboard_into(actor, team)
+        allowed = checked_teams[team.pk]
+    if not allowed:
         raise PermissionDenied("You can onboard identities only into teams you belong to.")
     entitlements = _clean_entitlements(entitlements or [])
     fields = {
@@ -157,23 +250,9 @@ def identity_register(
         created_by=actor,
         **fields,
     )
-    identity.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            stamp(identity, actor=actor, reason=f"registered via {source} by {actor}")
-            identity.save()
-            lifecycle_event_record(
-                identity=identity,
-                kind=EventKind.ONBOARDED,
-                actor=actor,
-                summary=f"Registered via {source} as {identity.get_status_display().lower()}",
-                details={"source": source},
-            )
-            identity_scope_changed.send(sender=Identity, identity=identity)
-    except IntegrityError:
-        raise ValidationError(
-            {"external_id": f"{external_id!r} is already registered on {platform}."}
-        ) from None
+    exclude = ["team", "platform", "created_by"] if checked_teams is not None else None
+    identity.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    stamp(identity, actor=actor, reason=f"registered via {source} by {actor}")
     return identity
 
 

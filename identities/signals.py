@@ -7,4 +7,4 @@ RACI matrix in the same transaction.
 
 from django.dispatch import Signal
 
-identity_scope_changed = Signal()  # kwargs: identity
+identity_scope_changed = Signal()  # kwargs: identity, or identity_ids for a bulk registration

@@ -43,15 +43,15 @@ from ..choices import (
     IdentityStatus,
     RiskTier,
 )
-from ..models import Credential, Identity, Platform, Team
+from ..models import Credential, Identity, LifecycleEvent, Platform, Team
 from ..secrets import find_secret_values
 from ..selectors import onboarding_teams
 from ..services import (
     credential_record,
     credential_rotate,
-    identity_register,
+    identities_register_many,
+    identity_build,
     identity_update,
-    lifecycle_event_record,
 )
 
 CREATE, UPDATE, UNCHANGED, SKIPPED, ERROR = "create", "update", "unchanged", "skipped", "error"
@@ -405,38 +405,67 @@ def apply_import(
     platforms = {p.slug: p for p in Platform.objects.filter(slug__in={r.platform for r in todo})}
     identities = Identity.objects.in_bulk([r.identity_id for r in todo if r.identity_id])
     written = {CREATE: 0, UPDATE: 0, "credentials": 0}
+    suffix = f" ({reference})" if reference else ""
+
+    def refused(row, exc):
+        messages = getattr(exc, "messages", None) or [str(exc)]
+        return ValidationError(
+            f"{row.ref} ({row.external_id}): {' '.join(messages)} Nothing was written."
+        )
+
     with transaction.atomic():
+        # New identities: every row checked one by one, then written set-based (history,
+        # events and object permissions in a few queries, not a few per row).
+        checked_teams: dict[int, bool] = {}
+        built = []
+        for row in todo:
+            if row.action != CREATE:
+                continue
+            try:
+                built.append((row, _build(actor, row, teams, platforms, source, checked_teams)))
+            except (ValidationError, PermissionDenied) as exc:
+                raise refused(row, exc) from exc
+        try:
+            identities_register_many(
+                actor=actor, identities=[identity for _, identity in built], source=source
+            )
+        except ValidationError as exc:
+            raise ValidationError(f"{' '.join(exc.messages)} Nothing was written.") from exc
+        new = {id(row): identity for row, identity in built}
+        imported = []
         for index, row in enumerate(todo, start=1):
             try:
                 if row.action == CREATE:
-                    identity = _create(actor, row, teams, platforms, source)
+                    identity = new[id(row)]
                 else:
                     identity = identities[row.identity_id]
                     if row.changes:
                         identity = _update(actor, row, identity, teams, source)
                 written["credentials"] += _apply_credentials(actor, row, identity)
             except (ValidationError, PermissionDenied) as exc:
-                messages = getattr(exc, "messages", None) or [str(exc)]
-                raise ValidationError(
-                    f"{row.ref} ({row.external_id}): {' '.join(messages)} Nothing was written."
-                ) from exc
-            lifecycle_event_record(
-                identity=identity,
-                kind=EventKind.IMPORTED,
-                actor=actor,
-                summary=f"{'Created' if row.action == CREATE else 'Updated'} by {source}"
-                + (f" ({reference})" if reference else ""),
-                details={"source": source, "row": row.ref, "reference": reference},
+                raise refused(row, exc) from exc
+            imported.append(
+                LifecycleEvent(
+                    identity=identity,
+                    kind=EventKind.IMPORTED,
+                    actor=actor,
+                    summary=(
+                        f"{'Created' if row.action == CREATE else 'Updated'} by {source}{suffix}"
+                    )[:300],
+                    details={"source": source, "row": row.ref, "reference": reference},
+                    occurred_at=timezone.now(),
+                )
             )
             written[row.action] += 1
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
+        LifecycleEvent.objects.bulk_create(imported, batch_size=1000)
     return written
 
 
-def _create(actor, row, teams, platforms, source) -> Identity:
+def _build(actor, row, teams, platforms, source, checked_teams) -> Identity:
     f = row.fields
-    return identity_register(
+    return identity_build(
         actor=actor,
         team=teams[row.team],
         platform=platforms[row.platform],
@@ -450,6 +479,7 @@ def _create(actor, row, teams, platforms, source) -> Identity:
         ends_on=parse_date(f.get("ends_on")),
         status=IdentityStatus.ACTIVE,
         source=source,
+        checked_teams=checked_teams,
     )
 
 
