@@ -3,13 +3,11 @@
 A request is visible to admins and auditors, its requester, anyone who can see its identity,
 and the owners who may decide it (resolved from the RACI matrix in one batch)."""
 
-from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from core.roles import can_read_all
-from governance.models import Assignment
 from governance.selectors import effective_raci_of_rows
 from identities.selectors import identity_scope
 
@@ -65,33 +63,11 @@ def _may_decide(entry, policy, user, team_groups) -> bool:
     )
 
 
-BADGE_TTL = 60  # seconds; the version below changes with every pending request or RACI edit
-
-
 def waiting_count(user) -> int:
-    """The navigation badge. A page that already resolved the user's waiting requests (the
-    inbox) leaves them on its request's user object; otherwise the count is cached under a
-    version of the pending requests and the RACI matrix, so every page does not resolve the
-    approvers of all pending requests again (a team-membership change shows within a minute)."""
-    resolved = getattr(user, "_steward_waiting_for", None)
-    if resolved is not None:
-        return len(resolved)
-    if not user.is_authenticated:
-        return 0
-    key = f"approvals:waiting:{user.pk}:{_waiting_version()}"
-    count = cache.get(key)
-    if count is None:
-        count = len(waiting_for(user))
-        cache.set(key, count, BADGE_TTL)
-    return count
-
-
-def _waiting_version() -> str:
-    pending = Request.objects.filter(status=RequestStatus.PENDING).aggregate(
-        n=Count("pk"), t=Max("updated_at")
-    )
-    raci = Assignment.objects.aggregate(n=Count("pk"), t=Max("updated_at"))
-    return f"{pending['n']}.{pending['t']}.{raci['n']}.{raci['t']}".replace(" ", "_")
+    # A page that already resolved the user's waiting requests (the inbox) leaves them on
+    # its request's user object, so the navigation badge does not resolve them again.
+    cached = getattr(user, "_steward_waiting_for", None)
+    return len(cached if cached is not None else waiting_for(user))
 
 
 def request_scope(user) -> QuerySet[Request]:

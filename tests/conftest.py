@@ -29,14 +29,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached counts (the approvals badge) never leak from one test into the next."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 # --- personas ---------------------------------------------------------------------------
 @pytest.fixture
 def admin_user(db):
