@@ -55,14 +55,8 @@ def identity_scope(user) -> QuerySet[Identity]:
     return Identity.objects.filter(pk__in=ids)
 
 
-def can_change_identity(user, identity: Identity) -> bool:
-    """Admins; engineers of the identity's team; A/R holders materialised by governance."""
-    if is_admin(user):
-        return True
-    if not user.is_authenticated:
-        return False
-    if is_engineer(user) and Team.objects.filter(pk=identity.team_id, group__user=user).exists():
-        return True
+def holds_ownership(user, identity: Identity) -> bool:
+    """The A or an R of the identity or engineering domain (governance materialises them)."""
     return (
         IdentityUserObjectPermission.objects.filter(
             user=user, content_object=identity, permission__codename="change_identity"
@@ -71,6 +65,23 @@ def can_change_identity(user, identity: Identity) -> bool:
             group__user=user, content_object=identity, permission__codename="change_identity"
         ).exists()
     )
+
+
+def can_change_identity(user, identity: Identity) -> bool:
+    """Admins; engineers of the identity's team; A/R holders materialised by governance."""
+    if is_admin(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    if is_engineer(user) and Team.objects.filter(pk=identity.team_id, group__user=user).exists():
+        return True
+    return holds_ownership(user, identity)
+
+
+def can_change_risk_profile(user, identity: Identity) -> bool:
+    """Risk tier and entitlements decide approvals and reviews: admins and the identity's
+    owners (A/R) change them, not every engineer of its team."""
+    return is_admin(user) or (user.is_authenticated and holds_ownership(user, identity))
 
 
 def can_onboard_into(user, team: Team) -> bool:

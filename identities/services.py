@@ -18,7 +18,7 @@ from core.roles import is_admin
 from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
 from .models import Credential, Identity, LifecycleEvent, Platform, Team
 from .secrets import ensure_no_secret_values
-from .selectors import can_change_identity, can_onboard_into
+from .selectors import can_change_identity, can_change_risk_profile, can_onboard_into
 from .signals import identity_scope_changed
 
 IDENTITY_TEXT_FIELDS = ("name", "external_id", "purpose")
@@ -270,6 +270,15 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
         locked = Identity.objects.select_for_update().get(pk=identity.pk)
         if not can_change_identity(actor, locked):
             raise PermissionDenied("You may not change this identity.")
+        risky = {"risk_tier", "entitlements"} & {
+            f for f, v in changes.items() if getattr(locked, f) != v
+        }
+        if risky and not can_change_risk_profile(actor, locked):
+            raise PermissionDenied(
+                "Only the identity's owners (A or R) or an admin change its "
+                + " or ".join(sorted(risky)).replace("_", " ")
+                + "."
+            )
         if "team" in changes and not can_onboard_into(actor, changes["team"]):
             raise PermissionDenied("You can move identities only into teams you belong to.")
         changed = {}

@@ -4,8 +4,10 @@ filters shared with the pages, and lists that cost a bounded number of queries."
 import pytest
 
 from core.services import api_token_create
+from governance.services import permissions_sync
 from identities.models import Credential, Identity, LifecycleEvent
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, TeamFactory
+from tests.governance.factories import AssignmentFactory, default_domains
 
 pytestmark = pytest.mark.django_db
 
@@ -82,11 +84,14 @@ def test_onboarding_refuses_a_status(api_client, engineer, team, platform):
 def test_patch_changes_details_and_records_the_change(api_client, engineer, team, platform):
     identity = IdentityFactory(team=team, platform=platform)
     api_client.force_authenticate(engineer)
-    response = api_client.patch(
-        f"/api/v1/identities/{identity.pk}/",
-        {"risk_tier": "high", "entitlements": ["a:b"], "reason": "scope review"},
-        format="json",
-    )
+    payload = {"risk_tier": "high", "entitlements": ["a:b"], "reason": "scope review"}
+    url = f"/api/v1/identities/{identity.pk}/"
+    # A team engineer changes details, but not the risk profile: that is the owners' call.
+    assert api_client.patch(url, payload, format="json").status_code == 403
+    AssignmentFactory(domain=default_domains()["identity"], scope_kind="identity",
+                      identity=identity, role="R", assignee_user=engineer)  # fmt: skip
+    permissions_sync(identity_ids=[identity.pk])
+    response = api_client.patch(url, payload, format="json")
     assert response.status_code == 200, response.content
     identity.refresh_from_db()
     assert (identity.risk_tier, identity.entitlements) == ("high", ["a:b"])

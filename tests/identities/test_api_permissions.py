@@ -118,7 +118,7 @@ ENDPOINTS = {
     "identity-update": (
         "patch",
         lambda w, sc: f"/api/v1/identities/{w.identity[sc].pk}/",
-        lambda w, sc: {"purpose": "Syncs the ledger nightly.", "risk_tier": "high"},
+        lambda w, sc: {"purpose": "Syncs the ledger nightly.", "environment": "staging"},
         change_identity(200),
     ),
     "identity-create": ("post", lambda w, sc: "/api/v1/identities/", identity_payload, ONBOARD),

@@ -115,11 +115,21 @@ def test_status_change_needs_a_reason(admin_user):
 def test_update_records_changed_fields_and_refuses_status(engineer):
     team = TeamFactory(members=[engineer])
     identity = IdentityFactory(team=team)
-    identity_update(actor=engineer, identity=identity, purpose="New purpose", risk_tier="low")
+    identity_update(actor=engineer, identity=identity, purpose="New purpose", environment="test")
     event = identity.events.get(kind=EventKind.UPDATED)
-    assert set(event.details["changes"]) == {"purpose", "risk_tier"}
+    assert set(event.details["changes"]) == {"purpose", "environment"}
     with pytest.raises(ValidationError):
         identity_update(actor=engineer, identity=identity, status="active")
+
+
+@pytest.mark.parametrize("change", [{"risk_tier": "low"}, {"entitlements": ["*"]}])
+def test_only_owners_or_admins_change_the_risk_profile(engineer, admin_user, change):
+    identity = IdentityFactory(team=TeamFactory(members=[engineer]), risk_tier="high")
+    with pytest.raises(PermissionDenied):
+        identity_update(actor=engineer, identity=identity, **change)
+    identity_update(actor=admin_user, identity=identity, **change)
+    identity.refresh_from_db()
+    assert all(getattr(identity, k) == v for k, v in change.items())
 
 
 def test_update_by_someone_outside_the_team_is_refused(engineer):

@@ -272,9 +272,9 @@ def test_edit_records_changes_with_the_reason_and_refuses_secrets(client, engine
         "name": identity.name,
         "kind": identity.kind,
         "environment": "staging",
-        "risk_tier": "high",
+        "risk_tier": identity.risk_tier,
         "purpose": "Writes ledger entries.",
-        "entitlements": "ledger:write",
+        "entitlements": "\n".join(identity.entitlements),
         "ends_on": "",
         "reason": "moved to staging",
     }
@@ -282,6 +282,5 @@ def test_edit_records_changes_with_the_reason_and_refuses_secrets(client, engine
     assert client.post(f"/identities/{identity.pk}/edit/", bad).status_code == 400
     assert client.post(f"/identities/{identity.pk}/edit/", data).status_code == 302
     identity.refresh_from_db()
-    assert (identity.environment, identity.risk_tier) == ("staging", "high")
-    assert identity.entitlements == ["ledger:write"]
+    assert (identity.environment, identity.purpose) == ("staging", "Writes ledger entries.")
     assert identity.history.first().history_change_reason == "moved to staging"
