@@ -22,6 +22,16 @@ from .forms import EXPORT_CHOICES, EvidenceFilterForm
 PAGE = 50
 
 
+MAX_PAGE = 200  # paging skips rows: deeper than this, narrow the filters or export
+
+
+def _page(params) -> int:
+    try:
+        return min(max(int(params.get("page", 1)), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 class ReaderRequired(RoleRequiredMixin):
     role_check = staticmethod(can_read_all)
     http_method_names = ["get", "head", "options"]
@@ -45,10 +55,7 @@ class IndexView(ReaderRequired, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, filters = _filters(self.request)
-        try:
-            page = max(int(self.request.GET.get("page", 1)), 1)
-        except ValueError:
-            page = 1
+        page = _page(self.request.GET)
         rows = list(
             islice(
                 EXPORTS["access"].rows(filters, self.request.user),
@@ -75,10 +82,7 @@ class AuditView(ReaderRequired, TemplateView):
 
     def get_context_data(self, **kwargs):
         params = self.request.GET
-        try:
-            page = max(int(params.get("page", 1)), 1)
-        except ValueError:
-            page = 1
+        page = _page(params)
         form, filters = _filters(self.request)
         changes, has_next = selectors.audit_changes(
             model=params.get("model") or None,

@@ -113,3 +113,11 @@ def test_posture_lists_every_framework_and_not_evaluated_checks(scenario, client
     assert rows[("NIST-CSF-2.0", "DE.CM-03")].status == "not_evaluated"
     assert rows[("NIST-CSF-2.0", "GV.RR-02")].status == "pass"
     assert rows[("NIST-CSF-2.0", "PR.PS-04")].status == "pass"
+
+
+def test_deep_pages_are_capped(client, auditor):
+    client.force_login(auditor)
+    for url in ("/evidence/?page=99999999", "/evidence/audit/?page=99999999"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.context["page"] == 200
