@@ -53,6 +53,20 @@ class ApprovalPolicy(TimeStampedModel):
     )
     history = HistoricalRecords()
 
+    # The rules an evaluation applies: snapshotted with each evaluation, changed by admins.
+    RULE_FIELDS = (
+        "approver_roles",
+        "approvals_by_risk",
+        "max_duration_hours",
+        "default_duration_hours",
+        "requires_justification",
+        "requires_compensating_controls",
+        "requires_incident_reference",
+        "break_glass",
+        "post_incident_review_hours",
+        "pending_expiry_hours",
+    )
+
     class Meta:
         verbose_name_plural = "approval policies"
         constraints = [

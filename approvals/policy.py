@@ -23,20 +23,7 @@ REQUIRED_FIELDS = {
     RequestKind.EXCEPTION: ("excepted_policy", "scope"),
     RequestKind.EMERGENCY: ("access_requested",),
 }
-SNAPSHOT_FIELDS = (
-    "kind",
-    "version",
-    "approver_roles",
-    "approvals_by_risk",
-    "max_duration_hours",
-    "default_duration_hours",
-    "requires_justification",
-    "requires_compensating_controls",
-    "requires_incident_reference",
-    "break_glass",
-    "post_incident_review_hours",
-    "pending_expiry_hours",
-)
+SNAPSHOT_FIELDS = ("kind", "version", *ApprovalPolicy.RULE_FIELDS)
 
 
 @dataclass

@@ -77,21 +77,7 @@ def onboarding_register(*, actor, data: dict, source: str) -> Identity:
 
 
 # --- policies -----------------------------------------------------------------------------
-POLICY_FIELDS = (
-    "name",
-    "description",
-    "approver_domain",
-    "approver_roles",
-    "approvals_by_risk",
-    "max_duration_hours",
-    "default_duration_hours",
-    "requires_justification",
-    "requires_compensating_controls",
-    "requires_incident_reference",
-    "break_glass",
-    "post_incident_review_hours",
-    "pending_expiry_hours",
-)
+POLICY_FIELDS = ("name", "description", "approver_domain", *ApprovalPolicy.RULE_FIELDS)
 
 
 def policy_update(*, actor, policy: ApprovalPolicy, reason: str, **changes) -> ApprovalPolicy:

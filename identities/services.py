@@ -116,40 +116,10 @@ def platform_create(
 
 
 # --- identities -------------------------------------------------------------------------
-def identity_register(
-    *,
-    actor,
-    team: Team,
-    platform: Platform,
-    name: str,
-    kind: str,
-    external_id: str,
-    environment: str,
-    purpose: str,
-    risk_tier: str,
-    entitlements: list[str] | None = None,
-    ends_on: dt.date | None = None,
-    status: str = IdentityStatus.PENDING,
-    source: str = "wizard",
-    now: dt.datetime | None = None,
-) -> Identity:
-    """Register an identity; self-service onboarding creates it `pending`."""
-    identity = identity_build(
-        actor=actor,
-        team=team,
-        platform=platform,
-        name=name,
-        kind=kind,
-        external_id=external_id,
-        environment=environment,
-        purpose=purpose,
-        risk_tier=risk_tier,
-        entitlements=entitlements,
-        ends_on=ends_on,
-        status=status,
-        source=source,
-        now=now,
-    )
+def identity_register(*, actor, source: str = "wizard", **details) -> Identity:
+    """Register an identity (the arguments of `identity_build`); self-service onboarding
+    creates it `pending`."""
+    identity = identity_build(actor=actor, source=source, **details)
     try:
         with transaction.atomic():
             identity.save()
@@ -157,7 +127,10 @@ def identity_register(
             identity_scope_changed.send(sender=Identity, identity=identity)
     except IntegrityError:
         raise ValidationError(
-            {"external_id": f"{external_id!r} is already registered on {platform}."}
+            {
+                "external_id": f"{identity.external_id!r} is already registered on "
+                f"{identity.platform}."
+            }
         ) from None
     return identity
 
