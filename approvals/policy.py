@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from governance.choices import Role
@@ -10,8 +11,8 @@ from governance.selectors import deciders_for, identity_owners
 from identities.choices import IdentityStatus
 from identities.models import Identity
 
-from .choices import ApproverRoles, Outcome, RequestKind
-from .models import ApprovalPolicy
+from .choices import ApproverRoles, GrantStatus, Outcome, RequestKind
+from .models import ApprovalPolicy, Grant
 
 # Which identity statuses each kind of request may be made for.
 ALLOWED_STATUSES = {
@@ -23,6 +24,7 @@ REQUIRED_FIELDS = {
     RequestKind.EXCEPTION: ("excepted_policy", "scope"),
     RequestKind.EMERGENCY: ("access_requested",),
 }
+CLOCK_SKEW_MINUTES = 5
 SNAPSHOT_FIELDS = ("kind", "version", *ApprovalPolicy.RULE_FIELDS)
 
 
@@ -83,8 +85,10 @@ def evaluate(
             f"Asks for {_hours(hours)}; "
             f"the policy allows at most {_hours(policy.max_duration_hours)}."
         )
-    if requested_start < now - dt.timedelta(minutes=5):
+    if requested_start < now - dt.timedelta(minutes=CLOCK_SKEW_MINUTES):
         reasons.append("The start is in the past.")
+    if policy.break_glass and not renewal:
+        reasons.extend(_break_glass_refusals(identity, requested_start, now))
     if policy.requires_justification and not fields.get("justification", "").strip():
         reasons.append("A justification is required.")
     if (
@@ -131,6 +135,29 @@ def evaluate(
         "renewal": renewal,
     }
     return Evaluation(policy, outcome, reasons, inputs, needed, eligible)
+
+
+def _break_glass_refusals(identity: Identity, start: dt.datetime, now: dt.datetime) -> list[str]:
+    """Break-glass opens access now, once: not pre-booked, not chained while an earlier one
+    is live or still waits for its post-incident review (renewal goes through approval)."""
+    reasons = []
+    if start > now + dt.timedelta(minutes=CLOCK_SKEW_MINUTES):
+        reasons.append(
+            "Emergency access starts now; for access that starts later, ask for a policy exception."
+        )
+    open_grants = Grant.objects.filter(identity=identity, kind=RequestKind.EMERGENCY).filter(
+        Q(status=GrantStatus.ACTIVE) | Q(review_due_at__isnull=False, reviewed_at__isnull=True)
+    )
+    grant = open_grants.order_by("-starts_at").first()
+    if grant is not None:
+        why = (
+            "is active" if grant.status == GrantStatus.ACTIVE else "awaits its post-incident review"
+        )
+        reasons.append(
+            f"Emergency grant #{grant.pk} for this identity {why}: renew it (an owner "
+            "approves) instead of opening another."
+        )
+    return reasons
 
 
 def _owners(raci) -> dict:

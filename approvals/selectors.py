@@ -3,6 +3,7 @@
 A request is visible to admins and auditors, its requester, anyone who can see its identity,
 and the owners who may decide it (resolved from the RACI matrix in one batch)."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -27,8 +28,8 @@ def waiting_for(user) -> list[int]:
     return _approver_of(user, pending)
 
 
-def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
-    """Ids among `requests` whose policy names this user as a decider for its identity,
+def _decider_entries(requests: QuerySet[Request]):
+    """(request id, policy, effective RACI of its approver domain) for each of `requests`,
     resolved now from the RACI matrix: a constant number of queries."""
     rows = list(
         requests.values_list(
@@ -36,26 +37,62 @@ def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
         )
     )
     if not rows:
-        return []
+        return
     policies = {p.kind: p for p in ApprovalPolicy.objects.select_related("approver_domain")}
     raci = effective_raci_of_rows(
         rows={(i, team, platform) for _, i, _, team, platform in rows},
         domains=[p.approver_domain for p in policies.values()],
     )
-    team_groups = set(user.groups.values_list("pk", flat=True))
-    mine = []
     for pk, identity_id, kind, _team, _platform in rows:
         policy = policies.get(kind)
         entry = raci.get(identity_id, {}).get(policy.approver_domain.key) if policy else None
-        if entry is None:
-            continue
-        if _may_decide(entry, policy, user, team_groups):
-            mine.append(pk)
-    return mine
+        if entry is not None:
+            yield pk, policy, entry
+
+
+def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
+    """Ids among `requests` whose policy names this user as a decider for its identity."""
+    team_groups = set(user.groups.values_list("pk", flat=True))
+    return [
+        pk
+        for pk, policy, entry in _decider_entries(requests)
+        if _may_decide(entry, policy, user, team_groups)
+    ]
+
+
+def deciders_of(requests: QuerySet[Request]) -> dict[int, set[int]]:
+    """{request id: ids of the active users who may decide it now} (teams expanded)."""
+    entries = list(_decider_entries(requests))
+    groups = {
+        who.group_id
+        for _pk, policy, entry in entries
+        if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE
+        for _label, who, _explain in entry.responsible
+        if hasattr(who, "group_id")
+    }
+    members: dict[int, set[int]] = {}
+    for group_id, user_id in (
+        get_user_model()
+        .groups.through.objects.filter(group_id__in=groups, user__is_active=True)
+        .values_list("group_id", "user_id")
+    ):
+        members.setdefault(group_id, set()).add(user_id)
+    out = {}
+    for pk, policy, entry in entries:
+        ids = {entry.acting_accountable.pk} if entry.acting_accountable else set()
+        if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
+            for _label, who, _explain in entry.responsible:
+                if hasattr(who, "group_id"):
+                    ids |= members.get(who.group_id, set())
+                elif who.is_active:
+                    ids.add(who.pk)
+        out[pk] = ids
+    return out
 
 
 def _may_decide(entry, policy, user, team_groups) -> bool:
-    if entry.accountable is not None and entry.accountable.pk == user.pk:
+    acting = entry.acting_accountable
+    if acting is not None and acting.pk == user.pk:
         return True
     return policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE and any(
         getattr(who, "pk", None) == user.pk or getattr(who, "group_id", None) in team_groups

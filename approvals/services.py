@@ -16,18 +16,19 @@ from simple_history.utils import bulk_update_with_history
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify, notify_many
-from core.roles import is_admin, is_auditor
+from core.roles import is_admin, is_read_only
 from core.system import system_user
 from governance.selectors import deciders_for
 from identities.choices import EventKind, IdentityStatus
 from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
-from identities.selectors import identity_scope
+from identities.selectors import can_request_for, identity_scope
 from identities.services import identity_register, identity_set_status, lifecycle_event_record
 
 from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
 from .policy import decider_roles, evaluate
+from .selectors import deciders_of
 
 TEXT_FIELDS = (
     "justification",
@@ -129,10 +130,14 @@ def request_submit(
         raise ValidationError(f"Unknown request fields: {', '.join(sorted(unknown))}.")
     fields = {k: (v or "").strip() for k, v in fields.items()}
     ensure_no_secret_values(fields)
-    if is_auditor(actor) and not is_admin(actor):
+    if is_read_only(actor):
         raise PermissionDenied("Auditors read and export; they do not request access.")
     if not identity_scope(actor).filter(pk=identity.pk).exists():
         raise PermissionDenied("You can ask only for identities you can see.")
+    if not can_request_for(actor, identity):
+        raise PermissionDenied(
+            "Only engineers of the identity's team and admins may request access for it."
+        )
     policy = policy_for(kind)
     if renews is not None:
         if renews.identity_id != identity.pk or renews.kind != kind:
@@ -146,6 +151,24 @@ def request_submit(
     if requested_end is None:
         hours = duration_hours if duration_hours is not None else policy.default_duration_hours
         requested_end = start + timedelta(hours=float(hours))
+    with transaction.atomic():
+        # One submission per identity at a time: the evaluation below reads the identity's
+        # grants (no chained break-glass), so two concurrent submissions must not both pass.
+        identity = Identity.objects.select_for_update().get(pk=identity.pk)
+        return _submit_locked(
+            actor=actor,
+            kind=kind,
+            identity=identity,
+            policy=policy,
+            start=start,
+            requested_end=requested_end,
+            renews=renews,
+            fields=fields,
+            now=now,
+        )
+
+
+def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renews, fields, now):
     evaluation = evaluate(
         policy=policy,
         identity=identity,
@@ -158,67 +181,66 @@ def request_submit(
     )
     if evaluation.refused:
         raise PolicyRefused(evaluation.reasons)
-    with transaction.atomic():
-        request = Request(
-            kind=kind,
-            identity=identity,
-            requester=actor,
-            requested_start=start,
-            requested_end=requested_end,
-            approvals_required=evaluation.approvals_required,
-            renews=renews,
-            expires_at=now + timedelta(hours=policy.pending_expiry_hours),
-            **fields,
+    request = Request(
+        kind=kind,
+        identity=identity,
+        requester=actor,
+        requested_start=start,
+        requested_end=requested_end,
+        approvals_required=evaluation.approvals_required,
+        renews=renews,
+        expires_at=now + timedelta(hours=policy.pending_expiry_hours),
+        **fields,
+    )
+    stamp(request, actor=actor, reason=f"submitted by {actor}; {evaluation.outcome}")
+    request.save()
+    PolicyEvaluation.objects.create(
+        request=request,
+        policy=policy,
+        policy_version=policy.version,
+        policy_snapshot=evaluation.snapshot,
+        inputs=evaluation.inputs,
+        outcome=evaluation.outcome,
+        reasons=evaluation.reasons,
+        evaluated_at=now,
+    )
+    lifecycle_event_record(
+        identity=identity,
+        kind=EventKind.REQUEST_SUBMITTED,
+        actor=actor,
+        related=request,
+        summary=f"{request.get_kind_display()} requested by {actor}",
+        occurred_at=now,
+        details={"status": "submitted", "policy_version": policy.version},
+    )
+    link = f"/approvals/requests/{request.pk}/"
+    if evaluation.outcome == Outcome.ACTIVE_AT_ONCE:
+        grant = _grant_create(request, start, requested_end, actor, now)
+        grant.review_due_at = now + timedelta(hours=policy.post_incident_review_hours or 24)
+        grant.save(update_fields=["review_due_at"])
+        _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now, actor)
+        notify(
+            kind="emergency_activated",
+            subject=request,
+            due_on=now.date(),
+            recipients=_users(evaluation.deciders),
+            title=f"Emergency access active: {identity}",
+            reason=f"You are an approver of {policy.approver_domain.name}; review it by "
+            f"{grant.review_due_at:%Y-%m-%d %H:%M}.",
+            body=fields.get("access_requested", ""),
+            link=link,
         )
-        stamp(request, actor=actor, reason=f"submitted by {actor}; {evaluation.outcome}")
-        request.save()
-        PolicyEvaluation.objects.create(
-            request=request,
-            policy=policy,
-            policy_version=policy.version,
-            policy_snapshot=evaluation.snapshot,
-            inputs=evaluation.inputs,
-            outcome=evaluation.outcome,
-            reasons=evaluation.reasons,
-            evaluated_at=now,
+    else:
+        notify(
+            kind="approval_requested",
+            subject=request,
+            due_on=request.expires_at.date(),
+            recipients=_users(evaluation.deciders),
+            title=f"{request.get_kind_display()} request for {identity}",
+            reason=f"You are an approver of {policy.approver_domain.name} for this identity.",
+            body=fields.get("justification", ""),
+            link=link,
         )
-        lifecycle_event_record(
-            identity=identity,
-            kind=EventKind.REQUEST_SUBMITTED,
-            actor=actor,
-            related=request,
-            summary=f"{request.get_kind_display()} requested by {actor}",
-            occurred_at=now,
-            details={"status": "submitted", "policy_version": policy.version},
-        )
-        link = f"/approvals/requests/{request.pk}/"
-        if evaluation.outcome == Outcome.ACTIVE_AT_ONCE:
-            grant = _grant_create(request, start, requested_end, actor, now)
-            grant.review_due_at = now + timedelta(hours=policy.post_incident_review_hours or 24)
-            grant.save(update_fields=["review_due_at"])
-            _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now, actor)
-            notify(
-                kind="emergency_activated",
-                subject=request,
-                due_on=now.date(),
-                recipients=_users(evaluation.deciders),
-                title=f"Emergency access active: {identity}",
-                reason=f"You are an approver of {policy.approver_domain.name}; review it by "
-                f"{grant.review_due_at:%Y-%m-%d %H:%M}.",
-                body=fields.get("access_requested", ""),
-                link=link,
-            )
-        else:
-            notify(
-                kind="approval_requested",
-                subject=request,
-                due_on=request.expires_at.date(),
-                recipients=_users(evaluation.deciders),
-                title=f"{request.get_kind_display()} request for {identity}",
-                reason=f"You are an approver of {policy.approver_domain.name} for this identity.",
-                body=fields.get("justification", ""),
-                link=link,
-            )
     return request
 
 
@@ -280,6 +302,8 @@ def _entitlement(request: Request, actor) -> str:
     """Separation of duties and who may decide, resolved now (the RACI may have changed)."""
     if actor.pk == request.requester_id:
         raise PermissionDenied("You cannot decide your own request.")
+    if is_read_only(actor):
+        raise PermissionDenied("Auditors read and export; they do not decide requests.")
     policy = request.evaluation.policy
     domain = policy.approver_domain
     a_ids = deciders_for(identity=request.identity, domain_key=domain.key)
@@ -437,6 +461,32 @@ def requests_expire_pending(*, now=None, batch: int = 500) -> int:
             ]
         )
     return len(due)
+
+
+def requests_route_to_deciders(*, now=None) -> int:
+    """Tell whoever may decide each pending request now: a replacement owner, or the next A
+    up when the owner left. Notifications are unique per (kind, request, recipient, due
+    date), so whoever was already told is not told again. Returns the drafts offered."""
+    now = now or timezone.now()
+    pending = Request.objects.filter(status=RequestStatus.PENDING, expires_at__gt=now)
+    deciders = deciders_of(pending)
+    requests = pending.filter(pk__in=list(deciders)).select_related("identity", "requester")
+    drafts = [
+        Draft(
+            "approval_requested",
+            r,
+            uid,
+            r.expires_at.date(),
+            f"{r.get_kind_display()} request for {r.identity}",
+            "You may decide it now: its owner changed or left.",
+            link=f"/approvals/requests/{r.pk}/",
+        )
+        for r in requests
+        for uid in deciders[r.pk] - {r.requester_id}
+    ]
+    with transaction.atomic():
+        notify_many(drafts)
+    return len(drafts)
 
 
 def _users(ids):

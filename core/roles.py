@@ -33,6 +33,11 @@ def is_engineer(user) -> bool:
     return user.is_authenticated and ENGINEERS in group_names(user)
 
 
+def is_read_only(user) -> bool:
+    """Auditors read and export; no write service acts for them (admins excepted)."""
+    return is_auditor(user) and not is_admin(user)
+
+
 def can_read_all(user) -> bool:
     """Admins and auditors read everything."""
     return is_admin(user) or is_auditor(user)

@@ -49,7 +49,9 @@ class EffectiveRaci:
     """The effective RACI of one identity in one domain.
 
     `responsible`, `consulted`, `informed`: tuples of (assignee label, User or Team, Explain).
-    `accountable` is the A user even when deactivated (then `is_gap` is True).
+    `accountable` is the A user even when deactivated (then `is_gap` is True); `next_up` is
+    then the next active A down the precedence (the A of a wider scope), who acts for the
+    leaver: decides what waits on them and is told of the gap, until the matrix is mended.
     """
 
     domain: ControlDomain
@@ -58,6 +60,15 @@ class EffectiveRaci:
     responsible: tuple = field(default_factory=tuple)
     consulted: tuple = field(default_factory=tuple)
     informed: tuple = field(default_factory=tuple)
+    next_up: object | None = None
+    next_up_source: Explain | None = None
+
+    @property
+    def acting_accountable(self):
+        """The active A who decides now: the effective A, or the next one up for a leaver."""
+        if self.accountable is not None and self.accountable.is_active:
+            return self.accountable
+        return self.next_up
 
     @property
     def domain_key(self) -> str:
@@ -150,14 +161,16 @@ def resolve(
         per_domain = {}
         for domain in domains:
             chosen: dict[str, list[Assignment]] = {}
+            a_chain: list[Assignment] = []  # every A that applies, most specific first
             for kind in SCOPE_PRECEDENCE:
                 cell = index.get((domain.pk, kind, scope_ids[kind]))
                 if not cell:
                     continue
                 for role, items in cell.items():
                     chosen.setdefault(role, items)  # most specific scope wins, per role
-            a_list = chosen.get(Role.ACCOUNTABLE, [])
-            a = a_list[0] if a_list else None
+                a_chain.extend(cell.get(Role.ACCOUNTABLE, ()))
+            a = a_chain[0] if a_chain else None
+            up = next((x for x in a_chain[1:] if x.assignee_user.is_active), None)
 
             def entries(role, chosen=chosen):
                 return tuple(explain(x)[1] for x in chosen.get(role, []))
@@ -169,6 +182,8 @@ def resolve(
                 responsible=entries(Role.RESPONSIBLE),
                 consulted=entries(Role.CONSULTED),
                 informed=entries(Role.INFORMED),
+                next_up=up.assignee_user if up else None,
+                next_up_source=explain(up)[0] if up else None,
             )
         return per_domain
 

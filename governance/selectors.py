@@ -90,8 +90,8 @@ def deciders_for(*, identity: Identity, domain_key: str, roles=(Role.ACCOUNTABLE
         return set()
     user_ids: set[int] = set()
     team_group_ids: set[int] = set()
-    if Role.ACCOUNTABLE in roles and raci.accountable is not None and raci.accountable.is_active:
-        user_ids.add(raci.accountable.pk)
+    if Role.ACCOUNTABLE in roles and raci.acting_accountable is not None:
+        user_ids.add(raci.acting_accountable.pk)
     by_role = {
         Role.RESPONSIBLE: raci.responsible,
         Role.CONSULTED: raci.consulted,
@@ -166,15 +166,21 @@ def gap_count(*, user, filters: dict | None = None) -> int:
 def gap_identity_ids(*, identity_ids=None) -> dict[int, list[str]]:
     """{identity id: [domain keys with a gap]} for governed identities (for sweeps/evidence,
     no user scope)."""
+    return {i: list(per) for i, per in gap_escalations(identity_ids=identity_ids).items()}
+
+
+def gap_escalations(*, identity_ids=None) -> dict[int, dict[str, int | None]]:
+    """{identity id: {domain key with a gap: the id of the next active A up the precedence,
+    or None where no wider scope has one}} for governed identities."""
     qs = Identity.objects.filter(status__in=GOVERNED_STATUSES)
     if identity_ids is not None:
         qs = qs.filter(pk__in=identity_ids)
     resolved = resolve(qs.values_list("id", "team_id", "platform_id"), domains_for(None))
     out = {}
     for identity_id, per_domain in resolved.items():
-        keys = [k for k, r in per_domain.items() if r.is_gap]
-        if keys:
-            out[identity_id] = keys
+        gaps = {k: getattr(r.next_up, "pk", None) for k, r in per_domain.items() if r.is_gap}
+        if gaps:
+            out[identity_id] = gaps
     return out
 
 

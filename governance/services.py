@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from core.roles import is_admin
+from core.roles import is_admin, is_read_only
 from identities.choices import EventKind
 from identities.models import (
     Identity,
@@ -19,13 +19,13 @@ from identities.models import (
 from identities.secrets import ensure_no_secret_values
 from identities.services import lifecycle_event_record
 
-from .choices import PERMISSION_DOMAINS, TEAM_ASSIGNABLE_ROLES, Role, Scope
+from .choices import PERMISSION_DOMAINS, TEAM_ASSIGNABLE_ROLES, DomainKey, Role, Scope
 from .models import Assignment, ControlDomain
 from .resolution import identity_rows, resolve
 
 SCOPE_MODELS = {Scope.PLATFORM: Platform, Scope.TEAM: Team, Scope.IDENTITY: Identity}
 SCOPE_FIELDS = {Scope.PLATFORM: "platform", Scope.TEAM: "team", Scope.IDENTITY: "identity"}
-VIEW, CHANGE = "view_identity", "change_identity"
+VIEW, CHANGE, OWN = "view_identity", "change_identity", "own_identity"
 
 
 def _require_admin(actor) -> None:
@@ -108,6 +108,17 @@ def _validate(domain, scope_kind, scope_obj, role, assignee_user, assignee_team)
     if assignee_team is not None and role not in TEAM_ASSIGNABLE_ROLES:
         raise ValidationError(
             {"assignee": "The accountable (A) must be one named person, not a team."}
+        )
+    if (
+        role in (Role.ACCOUNTABLE, Role.RESPONSIBLE)
+        and assignee_user
+        and is_read_only(assignee_user)
+    ):
+        raise ValidationError(
+            {
+                "assignee": f"{assignee_user} is an auditor: auditors read and export, so "
+                "they cannot be accountable (A) or responsible (R)."
+            }
         )
     if role == Role.ACCOUNTABLE and not assignee_user.is_active:
         raise ValidationError(
@@ -224,7 +235,8 @@ def desired_permissions(identity_ids=None) -> tuple[set[tuple], set[tuple]]:
     """(user grants, group grants) as sets of (identity id, user/group id, codename).
 
     A and R of the identity and engineering domains may change (and view) the identity;
-    C and I may view it. Team assignees are granted through the team's group."""
+    C and I may view it; the A of the identity domain also holds `own_identity`. Team
+    assignees are granted through the team's group."""
     rows = (
         identity_rows(identity_ids)
         if identity_ids is not None
@@ -237,6 +249,8 @@ def desired_permissions(identity_ids=None) -> tuple[set[tuple], set[tuple]]:
         for raci in per_domain.values():
             if raci.accountable is not None:
                 users.add((identity_id, raci.accountable.pk, CHANGE))
+                if raci.domain.key == DomainKey.IDENTITY:
+                    users.add((identity_id, raci.accountable.pk, OWN))
             for entries, codename in (
                 (raci.responsible, CHANGE),
                 (raci.consulted, VIEW),
@@ -259,7 +273,8 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
     perms = {
         p.codename: p
         for p in Permission.objects.filter(
-            content_type=ContentType.objects.get_for_model(Identity), codename__in=(VIEW, CHANGE)
+            content_type=ContentType.objects.get_for_model(Identity),
+            codename__in=(VIEW, CHANGE, OWN),
         )
     }
     by_id = {p.pk: p.codename for p in perms.values()}

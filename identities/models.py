@@ -87,6 +87,8 @@ class Identity(TimeStampedModel):
     class Meta:
         ordering = ["name", "id"]
         verbose_name_plural = "identities"
+        # Materialised by governance for the accountable owner (A) of the identity domain.
+        permissions = [("own_identity", "Is the accountable owner of this identity")]
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "external_id"], name="identity_external_id_unique_per_platform"

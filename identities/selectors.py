@@ -8,7 +8,7 @@ Out of scope is a 404, pages and API alike.
 from django.db.models import QuerySet
 from django.http import Http404
 
-from core.roles import can_read_all, is_admin, is_engineer
+from core.roles import can_read_all, is_admin, is_engineer, is_read_only
 
 from .models import (
     Credential,
@@ -67,11 +67,20 @@ def holds_ownership(user, identity: Identity) -> bool:
     )
 
 
+def is_accountable_for(user, identity: Identity) -> bool:
+    """The effective A of the identity domain for this identity (materialised by governance
+    in the same transaction as every change that can move it)."""
+    return IdentityUserObjectPermission.objects.filter(
+        user=user, content_object=identity, permission__codename="own_identity"
+    ).exists()
+
+
 def can_change_identity(user, identity: Identity) -> bool:
-    """Admins; engineers of the identity's team; A/R holders materialised by governance."""
+    """Admins; engineers of the identity's team; A/R holders materialised by governance.
+    Never auditors (they read and export), whatever cell of the matrix names them."""
     if is_admin(user):
         return True
-    if not user.is_authenticated:
+    if not user.is_authenticated or is_read_only(user):
         return False
     if is_engineer(user) and Team.objects.filter(pk=identity.team_id, group__user=user).exists():
         return True
@@ -81,13 +90,23 @@ def can_change_identity(user, identity: Identity) -> bool:
 def can_change_risk_profile(user, identity: Identity) -> bool:
     """Risk tier and entitlements decide approvals and reviews: admins and the identity's
     owners (A/R) change them, not every engineer of its team."""
-    return is_admin(user) or (user.is_authenticated and holds_ownership(user, identity))
+    return is_admin(user) or (
+        user.is_authenticated and not is_read_only(user) and holds_ownership(user, identity)
+    )
 
 
 def can_onboard_into(user, team: Team) -> bool:
     return is_admin(user) or (
-        is_engineer(user) and Team.objects.filter(pk=team.pk, group__user=user).exists()
+        is_engineer(user)
+        and not is_read_only(user)
+        and Team.objects.filter(pk=team.pk, group__user=user).exists()
     )
+
+
+def can_request_for(user, identity: Identity) -> bool:
+    """Access (exceptions, break-glass) is asked by engineers of the identity's team or an
+    admin: seeing an identity (an R, C or I cell) is not a reason to ask for its access."""
+    return identity.team_id is not None and can_onboard_into(user, identity.team)
 
 
 def onboarding_teams(user) -> QuerySet[Team]:

@@ -18,7 +18,12 @@ from core.roles import is_admin
 from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
 from .models import Credential, Identity, LifecycleEvent, Platform, Team
 from .secrets import ensure_no_secret_values
-from .selectors import can_change_identity, can_change_risk_profile, can_onboard_into
+from .selectors import (
+    can_change_identity,
+    can_change_risk_profile,
+    can_onboard_into,
+    is_accountable_for,
+)
 from .signals import identity_scope_changed
 
 IDENTITY_TEXT_FIELDS = ("name", "external_id", "purpose")
@@ -254,6 +259,14 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
             )
         if "team" in changes and not can_onboard_into(actor, changes["team"]):
             raise PermissionDenied("You can move identities only into teams you belong to.")
+        moving = sorted(
+            f for f in OWNERSHIP_FIELDS if f in changes and getattr(locked, f) != changes[f]
+        )
+        if moving and not is_admin(actor) and not is_accountable_for(actor, locked):
+            raise PermissionDenied(
+                f"Changing the {' and '.join(moving)} changes who owns this identity: only "
+                "its accountable owner (A of the identity domain) or an admin may do it."
+            )
         changed = {}
         for field, value in changes.items():
             old = getattr(locked, field)
@@ -271,6 +284,13 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
             raise ValidationError({"external_id": "Already registered on that platform."}) from None
         if "team" in changed or "platform" in changed:
             identity_scope_changed.send(sender=Identity, identity=locked)
+            # Ownership was re-resolved in this transaction: the mover must also be the A in
+            # the new scope, or an identity could be walked out of reach of its controls.
+            if not is_admin(actor) and not is_accountable_for(actor, locked):
+                raise PermissionDenied(
+                    "You would not be the accountable owner after this move: the new scope's "
+                    "A or an admin must make it."
+                )
         lifecycle_event_record(
             identity=locked,
             kind=EventKind.UPDATED,
@@ -463,6 +483,9 @@ def credential_revoke(*, actor, credential: Credential, reason: str, check_permi
 
 
 # --- helpers ----------------------------------------------------------------------------
+OWNERSHIP_FIELDS = ("team", "platform", "environment")
+
+
 def _require_admin(actor) -> None:
     if not is_admin(actor):
         raise PermissionDenied("Only admins manage teams and platforms.")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from approvals.choices import GrantStatus
 from approvals.grants import grants_end
 from approvals.services import requests_cancel_for_identity
-from core.roles import is_admin
+from core.roles import is_admin, is_read_only
 from governance.choices import DomainKey
 from governance.selectors import accountable_for
 from identities.choices import CredentialStatus, IdentityStatus
@@ -19,6 +19,8 @@ def can_decommission(user, identity: Identity) -> bool:
     """Only the A of the identity domain, or an admin."""
     if is_admin(user):
         return True
+    if is_read_only(user):
+        return False
     owner = accountable_for(identity=identity, domain_key=DomainKey.IDENTITY)
     return owner is not None and owner.pk == user.pk
 

@@ -16,11 +16,11 @@ from simple_history.utils import bulk_update_with_history
 from approvals.choices import GrantStatus
 from approvals.grants import grants_end
 from approvals.models import Grant
-from approvals.services import policy_for, requests_expire_pending
+from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
 from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey
-from governance.selectors import gap_identity_ids
+from governance.selectors import gap_escalations
 from identities.choices import CredentialStatus, EventKind, IdentityStatus
 from identities.models import Credential, Identity, LifecycleEvent
 
@@ -282,22 +282,25 @@ def _suspend(ids: list[int], *, owners, now) -> int:
 
 # --- escalation -------------------------------------------------------------------------------
 def escalation_sweep(*, now: dt.datetime) -> SweepResult:
-    """Ownership gaps → the domain's global A, or admins where there is none (weekly), and
-    overdue post-incident reviews → the A of the emergency policy's domain, or admins."""
+    """Ownership gaps → the next active A up the precedence (identity > team > platform >
+    global), else admins (weekly); pending requests → whoever may decide them now (a leaver's
+    requests reach the next A up); overdue post-incident reviews → the A of the emergency
+    policy's domain, or admins."""
     result = SweepResult("escalation")
     week = now.date() - timedelta(days=now.weekday())
-    gaps = gap_identity_ids()
-    targets = escalation_targets({k for keys in gaps.values() for k in keys})
+    gaps = gap_escalations()
+    targets = escalation_targets({k for per in gaps.values() for k in per})
     names = dict(Identity.objects.filter(pk__in=list(gaps)).values_list("pk", "name"))
     drafts = [
         Draft(f"{K.GAP_ESCALATED}:{key}", Identity(pk=identity_id), uid, week,
               f"Ownership gap: {names.get(identity_id, identity_id)} has no active A for {key}",
-              "You are the global A of this domain (or an admin, where it has none): "
-              "assign an owner.", link="/ownership/gaps/")
-        for identity_id, keys in gaps.items()
-        for key in keys
-        for uid in targets.get(key, ())
+              "You are the next accountable owner up for this identity (or an admin, where "
+              "there is none): assign an owner.", link="/ownership/gaps/")
+        for identity_id, per in gaps.items()
+        for key, up in per.items()
+        for uid in ({up} if up else targets.get(key, ()))
     ]  # fmt: skip
+    rerouted = requests_route_to_deciders(now=now)
     overdue = list(
         Grant.objects.filter(review_due_at__lte=now, reviewed_at__isnull=True)
         .select_related("identity")
@@ -321,7 +324,11 @@ def escalation_sweep(*, now: dt.datetime) -> SweepResult:
             notify_many(batch)
     result.handled = len(gaps) + len(overdue)
     result.notifications = len(drafts)
-    result.details = {"gaps": len(gaps), "reviews_overdue": len(overdue)}
+    result.details = {
+        "gaps": len(gaps),
+        "reviews_overdue": len(overdue),
+        "request_deciders_offered": rerouted,
+    }
     return result
 
 

@@ -381,7 +381,13 @@ def _touch_last_used(plan: UsagePlan, *, actor) -> None:
             latest[r.identity_id] = max(latest.get(r.identity_id, r.day), r.day)
     if not latest:
         return
-    stamp = {pk: dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC) for pk, day in latest.items()}
+    # A record for today (or a later day, in a source's time zone ahead of ours) is use up
+    # to now: last use never lies in the future.
+    now = timezone.now()
+    stamp = {
+        pk: min(dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC), now)
+        for pk, day in latest.items()
+    }
     identities = list(
         Identity.objects.filter(pk__in=stamp).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=max(stamp.values()))

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from core.history import stamp
-from core.roles import is_admin
+from core.roles import is_admin, is_read_only
 from governance.choices import DomainKey
 from governance.selectors import accountable_for
 from identities.secrets import ensure_no_secret_values
@@ -34,7 +34,7 @@ __all__ = [
 
 
 def can_triage(user, signal: Signal) -> bool:
-    if not user.is_authenticated or not user.is_active:
+    if not user.is_authenticated or not user.is_active or is_read_only(user):
         return False
     if is_admin(user):
         return True

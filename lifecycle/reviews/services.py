@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
-from core.roles import ADMINS, is_admin, is_auditor
+from core.roles import ADMINS, is_admin, is_auditor, is_read_only
 from identities.choices import EventKind, IdentityStatus, RiskTier
 from identities.models import Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
@@ -260,7 +260,7 @@ def open_items(qs):
 # --- decisions --------------------------------------------------------------------------
 def can_decide(user, item: ReviewItem) -> bool:
     """Only the assigned reviewer; items assigned to the admins, any admin."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or is_read_only(user):
         return False
     if item.reviewer_id is None:
         return is_admin(user)
@@ -333,6 +333,8 @@ def items_bulk_keep(*, actor, item_ids, comment: str = "", now=None) -> int:
     """Keep many low-risk items with one comment: only open items assigned to the actor.
     Returns how many were kept; the others are left for one-by-one review."""
     now = now or timezone.now()
+    if is_read_only(actor):
+        raise PermissionDenied("Auditors read and export; they do not review.")
     comment = (comment or "").strip()
     ensure_no_secret_values({"comment": comment})
     with transaction.atomic():

@@ -34,6 +34,7 @@ def world(governed, engineer, owner, team, identity):
     other_req = submit_exception(actor=colleague, identity=other)
     return {
         "mine": identity,
+        "calm": IdentityFactory(name="quiet-sync", team=team),  # no break-glass under way
         "other": other,
         "pending": pending,
         "grant": Grant.objects.get(request=approved),
@@ -118,7 +119,7 @@ PAGES = [
     (
         "new-emergency-post",
         "post",
-        lambda w: reverse("approvals:new-request", args=[w["mine"].pk, "emergency"]),
+        lambda w: reverse("approvals:new-request", args=[w["calm"].pk, "emergency"]),
         lambda w, u: {
             "access_requested": "db read",
             "justification": "outage",

@@ -151,4 +151,5 @@ def test_bulk_sync_is_set_based(domains, admin_user, django_assert_max_num_queri
     IdentityUserObjectPermission.objects.all().delete()
     with django_assert_max_num_queries(12):
         permissions_sync()
-    assert IdentityUserObjectPermission.objects.count() == 40
+    # the identity A: view + change + own on each of the 20 identities
+    assert IdentityUserObjectPermission.objects.count() == 60

@@ -118,7 +118,7 @@ ENDPOINTS = {
     "identity-update": (
         "patch",
         lambda w, sc: f"/api/v1/identities/{w.identity[sc].pk}/",
-        lambda w, sc: {"purpose": "Syncs the ledger nightly.", "environment": "staging"},
+        lambda w, sc: {"purpose": "Syncs the ledger nightly.", "name": "ledger-nightly"},
         change_identity(200),
     ),
     "identity-create": ("post", lambda w, sc: "/api/v1/identities/", identity_payload, ONBOARD),

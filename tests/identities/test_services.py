@@ -115,9 +115,9 @@ def test_status_change_needs_a_reason(admin_user):
 def test_update_records_changed_fields_and_refuses_status(engineer):
     team = TeamFactory(members=[engineer])
     identity = IdentityFactory(team=team)
-    identity_update(actor=engineer, identity=identity, purpose="New purpose", environment="test")
+    identity_update(actor=engineer, identity=identity, purpose="New purpose", name="renamed")
     event = identity.events.get(kind=EventKind.UPDATED)
-    assert set(event.details["changes"]) == {"purpose", "environment"}
+    assert set(event.details["changes"]) == {"purpose", "name"}
     with pytest.raises(ValidationError):
         identity_update(actor=engineer, identity=identity, status="active")
 

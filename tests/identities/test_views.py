@@ -271,16 +271,16 @@ def test_edit_records_changes_with_the_reason_and_refuses_secrets(client, engine
     data = {
         "name": identity.name,
         "kind": identity.kind,
-        "environment": "staging",
+        "environment": identity.environment,
         "risk_tier": identity.risk_tier,
         "purpose": "Writes ledger entries.",
         "entitlements": "\n".join(identity.entitlements),
         "ends_on": "",
-        "reason": "moved to staging",
+        "reason": "purpose clarified",
     }
     bad = {**data, "purpose": "key ghp_abcdefghijklmnopqrstuvwxyz0123456789"}
     assert client.post(f"/identities/{identity.pk}/edit/", bad).status_code == 400
     assert client.post(f"/identities/{identity.pk}/edit/", data).status_code == 302
     identity.refresh_from_db()
-    assert (identity.environment, identity.purpose) == ("staging", "Writes ledger entries.")
-    assert identity.history.first().history_change_reason == "moved to staging"
+    assert identity.purpose == "Writes ledger entries."
+    assert identity.history.first().history_change_reason == "purpose clarified"

@@ -306,3 +306,11 @@ def test_api_reassign_permission_matrix(api_client, review, persona, expected, e
     data = {"reviewer": engineer.pk, "reason": "leave"}
     response = api_client.post(f"/api/v1/reviews/items/{item.pk}/reassign/", data, format="json")
     assert response.status_code == expected
+
+
+def test_an_auditor_bulk_keep_is_refused_not_redirected(client, review, auditor):
+    item = review["items"]["ledger-writer"]
+    client.force_login(auditor)
+    assert client.post("/lifecycle/reviews/queue/keep/", {"item": [item.pk]}).status_code == 403
+    item.refresh_from_db()
+    assert item.decision is None or item.decision == ""

@@ -142,3 +142,13 @@ def test_a_team_level_consumption_owner_records_only_what_they_own(usage_world, 
     usage_ingest(actor=lead, rows=_rows(usage_world["identity"], today, n=2))
     assert UsageRecord.objects.count() == 2
     assert not UsageRecord.objects.filter(identity=elsewhere).exists()
+
+
+def test_usage_dated_tomorrow_never_puts_last_use_in_the_future(usage_world, finance, today):
+    from django.utils import timezone
+
+    identity = usage_world["identity"]
+    rows = _rows(identity, today + dt.timedelta(days=1), n=1)
+    assert usage_ingest(actor=finance, rows=rows).applied
+    identity.refresh_from_db()
+    assert identity.last_used_at is not None and identity.last_used_at <= timezone.now()
