@@ -83,7 +83,7 @@ def test_only_the_owner_the_policy_names_decides(request, engineer, identity, go
     }
     actor = actors[who]() if who in actors else request.getfixturevalue(who)
     req = submit_exception(actor=engineer, identity=identity)
-    with pytest.raises(PermissionDenied, match="Only the effective|Auditors read"):
+    with pytest.raises(PermissionDenied, match=r"Only the effective|Auditors read"):
         approve(req, actor)
     req.refresh_from_db()
     assert req.status == RequestStatus.PENDING and not Grant.objects.exists()
