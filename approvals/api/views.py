@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import StewardPagination
+from core.api.schema import paginated
 from identities.selectors import credential_get, identity_get
 
 from .. import grants, selectors, services
@@ -68,7 +69,7 @@ class RequestListCreateAPIView(APIView):
             OpenApiParameter("team", str),
             OpenApiParameter("ordering", str),
         ],
-        responses=RequestSerializer(many=True),
+        responses=paginated(RequestSerializer),
     )
     def get(self, request):
         box = request.query_params.get("box", "all")

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import StewardPagination
+from core.api.schema import paginated
 
 from ..reviews import selectors, services
 from .serializers import (
@@ -41,7 +42,7 @@ class ReviewCampaignListCreateAPIView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str)],
-        responses=ReviewCampaignSerializer(many=True),
+        responses=paginated(ReviewCampaignSerializer),
     )
     def get(self, request):
         qs = selectors.campaign_list(
@@ -78,7 +79,7 @@ class ReviewItemListAPIView(APIView):
             OpenApiParameter("mine", bool),
             OpenApiParameter("open", bool),
         ],
-        responses=ReviewItemSerializer(many=True),
+        responses=paginated(ReviewItemSerializer),
     )
     def get(self, request):
         params = request.query_params
@@ -139,7 +140,7 @@ class ReviewItemReassignAPIView(APIView):
 class ReviewScheduleListCreateAPIView(APIView):
     """Schedules: admins and auditors read; admins create."""
 
-    @extend_schema(responses=ReviewScheduleSerializer(many=True))
+    @extend_schema(responses=paginated(ReviewScheduleSerializer))
     def get(self, request):
         qs = selectors.schedule_list(user=request.user).order_by("name")
         return _page(request, self, qs, ReviewScheduleSerializer)

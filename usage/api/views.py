@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import StewardPagination
+from core.api.schema import paginated
 
 from .. import selectors, services
 from ..ingest import UsageFileError
@@ -52,7 +53,7 @@ class UsageRecordListCreateAPIView(APIView):
             OpenApiParameter("unattributed", bool),
             OpenApiParameter("ordering", str),
         ],
-        responses={200: UsageRecordSerializer(many=True), **ERRORS},
+        responses={200: paginated(UsageRecordSerializer), **ERRORS},
     )
     def get(self, request):
         qs = selectors.record_list(user=request.user, filters=request.query_params)
@@ -105,7 +106,7 @@ class UsageSignalListAPIView(APIView):
             OpenApiParameter("q", str),
             OpenApiParameter("ordering", str),
         ],
-        responses={200: UsageSignalSerializer(many=True), **ERRORS},
+        responses={200: paginated(UsageSignalSerializer), **ERRORS},
     )
     def get(self, request):
         qs = selectors.signal_list(user=request.user, filters=request.query_params)
