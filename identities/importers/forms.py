@@ -2,9 +2,12 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ..choices import Environment, RiskTier
-from ..models import ImportFormat, ImportJob
+from ..models import ImportFormat
 from ..selectors import onboarding_teams, platform_scope
+from .files import MAX_BYTES, decode_upload
 from .services import import_check_options
+
+TOO_LARGE = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."
 
 
 class ImportUploadForm(forms.Form):
@@ -35,12 +38,14 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > ImportJob.MAX_CONTENT_BYTES:
-            raise ValidationError("The file is larger than 10 MB.")
-        try:
-            return upload.name, upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("The file is not UTF-8 text.") from None
+        if upload.size > MAX_BYTES:
+            raise ValidationError(TOO_LARGE)
+        return upload.name, decode_upload(upload.read())
+
+    def refuse_oversized(self) -> None:
+        """The request was over the size cap, so its file was never read (core/uploads.py)."""
+        self.is_valid()
+        self.add_error("file", TOO_LARGE)
 
     def clean(self):
         data = super().clean()

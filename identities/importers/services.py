@@ -1,6 +1,9 @@
 """Import jobs: upload → plan (preview) → apply, synchronously for small files and through
 Celery for large ones, with `processed` / `total` written in batches for the progress bar.
 
+Nothing is stored before the whole file has been read and every row checked for secret
+values: a file that cannot be read, or that carries a secret anywhere, creates no job. The
+stored file and its planned rows are dropped once the job ends (applied, cancelled, failed).
 Planning writes nothing but the job row. Applying re-plans the stored file (the registry
 may have changed since the preview) and writes it in one transaction; its progress is written
 through a second database connection so that a poller sees it before the commit (PostgreSQL
@@ -82,6 +85,19 @@ def read_rows(*, format: str, content: str, options: dict, progress=None) -> lis
     return rows
 
 
+def refuse_secrets(rows: list[ImportRow]) -> None:
+    """A file with a secret value in any row is refused whole, naming where (never what)."""
+    found = [f"{row.ref}: {message}" for row in rows for message in row.secrets]
+    if found:
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        raise ImportFileError(
+            "The file carries secret values, so it was not kept: "
+            + " ".join(found[:5])
+            + more
+            + " Remove them and upload the file again."
+        )
+
+
 def import_preview(
     *, actor, format: str, content: str, team=None, platform=None, options=None
 ) -> ImportPlan:
@@ -103,15 +119,14 @@ def import_job_create(
     options: dict | None = None,
 ) -> ImportJob:
     """Store the upload and plan it (now if small, else in a worker). A file that cannot be
-    read at all raises ImportFileError and creates nothing."""
+    read, or that carries a secret value in any row, raises ImportFileError and stores
+    nothing: the check runs on every row before the job row exists."""
     import_check_options(actor=actor, format=format, team=team, platform=platform)
-    if len(content.encode()) > ImportJob.MAX_CONTENT_BYTES:
-        raise ImportFileError(
-            f"The file is larger than {ImportJob.MAX_CONTENT_BYTES // (1024 * 1024)} MB."
-        )
-    total = len(PARSERS[format].read(content))
+    rows = read_rows(format=format, content=content, options=options or {})
+    total = len(rows)
     if total == 0:
         raise ImportFileError("The file has no rows to import.")
+    refuse_secrets(rows)
     job = ImportJob.objects.create(
         created_by=actor,
         format=format,
@@ -139,12 +154,18 @@ def _progress(job_id: int):
     return write
 
 
-def _fail(job_id: int, message: str, errors: dict | None = None) -> None:
+# A job that has ended keeps its outcome (counts, errors, message), never the file or rows.
+ENDED = {"content": "", "rows": []}
+
+
+def _fail(job_id: int, message: str, errors: dict | None = None, counts=None) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJobStatus.FAILED,
         message=message,
         errors=errors or {},
         finished_at=timezone.now(),
+        **({"counts": counts} if counts is not None else {}),
+        **ENDED,
     )
 
 
@@ -166,12 +187,18 @@ def import_job_plan(*, job_id: int) -> None:
     except ValidationError as exc:
         _fail(job_id, " ".join(exc.messages))
         return
-    job.rows = plan.rows_json()
-    job.counts = plan.counts
-    job.errors = plan.errors
-    job.total = job.processed = len(rows)
-    job.status = ImportJobStatus.READY
-    job.save(update_fields=["rows", "counts", "errors", "total", "processed", "status"])
+    if any(row.secrets for row in rows):  # checked at upload; a stored file never has one
+        _fail(job_id, "The file carries secret values; it was not kept.", plan.errors)
+        return
+    # Conditional: a job cancelled while it was being planned stays cancelled.
+    ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.PLANNING).update(
+        rows=plan.rows_json(),
+        counts=plan.counts,
+        errors=plan.errors,
+        total=len(rows),
+        processed=len(rows),
+        status=ImportJobStatus.READY,
+    )
 
 
 def import_job_get(*, user, pk) -> ImportJob:
@@ -225,9 +252,11 @@ def import_job_apply(*, job_id: int, live_progress: bool = False) -> None:
         )
         if plan.has_errors:
             _fail(
-                job_id, "The registry changed since the preview: rows now have errors.", plan.errors
+                job_id,
+                "The registry changed since the preview: rows now have errors.",
+                plan.errors,
+                counts=plan.counts,
             )
-            ImportJob.objects.filter(pk=job_id).update(rows=plan.rows_json(), counts=plan.counts)
             return
         with (
             history_actor(job.created_by),
@@ -250,11 +279,29 @@ def import_job_apply(*, job_id: int, live_progress: bool = False) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJobStatus.DONE,
         processed=job.total,
-        rows=plan.rows_json(),
         counts=counts,
         errors={},
         finished_at=timezone.now(),
+        **ENDED,
     )
+
+
+CANCELLABLE = (ImportJobStatus.PENDING, ImportJobStatus.PLANNING, ImportJobStatus.READY)
+
+
+def import_job_cancel(*, actor, job: ImportJob) -> None:
+    """Drop a job that will not be applied (and its file). Claimed conditionally: a job
+    being applied cannot be cancelled, and cancelling twice is refused."""
+    if job.created_by_id != actor.pk and not is_admin(actor):
+        raise PermissionDenied("Only the person who uploaded the file cancels it.")
+    cancelled = ImportJob.objects.filter(pk=job.pk, status__in=CANCELLABLE).update(
+        status=ImportJobStatus.CANCELLED,
+        message=f"Cancelled by {actor}.",
+        finished_at=timezone.now(),
+        **ENDED,
+    )
+    if not cancelled:
+        raise ValidationError("This import can no longer be cancelled (applied or ended).")
 
 
 @contextlib.contextmanager
