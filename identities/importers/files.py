@@ -22,6 +22,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 # kubectl's output nests about 6 levels; Steward JSON about 4. Anything deeper is not ours.
 MAX_JSON_DEPTH = 32
+TOO_LARGE = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."
 
 
 def check_content(content: str) -> None:
@@ -31,7 +32,7 @@ def check_content(content: str) -> None:
     except UnicodeEncodeError:
         raise ImportFileError("The file is not valid UTF-8 text.") from None
     if size > MAX_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise ImportFileError(TOO_LARGE)
     if "\x00" in content:
         raise ImportFileError(
             "The file contains NUL characters: it is binary or not UTF-8 (UTF-16?). "
@@ -49,7 +50,7 @@ def check_row_count(count: int) -> None:
 def decode_upload(data: bytes) -> str:
     """Bytes of an upload → text (UTF-8, with or without a byte order mark)."""
     if len(data) > MAX_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise ImportFileError(TOO_LARGE)
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -4,10 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ..choices import Environment, RiskTier
 from ..models import ImportFormat
 from ..selectors import onboarding_teams, platform_scope
-from .files import MAX_BYTES, decode_upload
+from .files import TOO_LARGE, decode_upload
 from .services import import_check_options
-
-TOO_LARGE = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB."
 
 
 class ImportUploadForm(forms.Form):
@@ -38,13 +36,12 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise ValidationError(TOO_LARGE)
         return upload.name, decode_upload(upload.read())
 
     def refuse_oversized(self) -> None:
         """The request was over the size cap, so its file was never read (core/uploads.py)."""
         self.is_valid()
+        self.errors.pop("file", None)  # not "required": it was refused unread
         self.add_error("file", TOO_LARGE)
 
     def clean(self):

@@ -40,7 +40,7 @@ class ImportUploadView(RoleRequiredMixin, View):
         form = ImportUploadForm(request.POST, request.FILES, user=request.user)
         if request_too_large(request):
             form.refuse_oversized()
-            return self._render(form, status=413)
+            return self._render(form, status=400)
         if form.is_valid():
             filename, content = form.cleaned_data["file"]
             try:
