@@ -12,7 +12,7 @@ before its body is read (core/uploads.py).
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.reverse import reverse
@@ -100,7 +100,7 @@ def _require_import_role(user) -> None:
     get=extend_schema(
         tags=["imports"],
         summary="Your import jobs (admins: all)",
-        responses={200: ImportJobOutputSerializer(many=True), **errors(401, 403)},
+        responses={200: ImportJobOutputSerializer(many=True), **errors(400, 401, 403, 404)},
     ),
     post=extend_schema(
         tags=["imports"],
@@ -109,18 +109,16 @@ def _require_import_role(user) -> None:
         responses={201: ImportJobOutputSerializer, **errors(400, 401, 403)},
     ),
 )
-class ImportJobListCreateView(ScopedAPIView):
+class ImportJobListCreateView(ScopedAPIView, generics.ListAPIView):
     serializer_class = ImportJobOutputSerializer
     parser_classes = [MultiPartParser, FormParser]
+    ordering_fields = ["created_at", "status", "format"]
 
     def get_queryset(self):
+        if self.is_schema:
+            return ImportJob.objects.none()
+        _require_import_role(self.request.user)
         return import_job_list(user=self.request.user)
-
-    def get(self, request):
-        _require_import_role(request.user)
-        page = self.paginate_queryset(self.get_queryset())
-        data = ImportJobOutputSerializer(page, many=True, context={"request": request}).data
-        return self.get_paginated_response(data)
 
     def post(self, request):
         _require_import_role(request.user)
@@ -160,12 +158,12 @@ class ImportJobDetailView(ScopedAPIView):
 class _ImportJobActionView(ScopedAPIView):
     serializer_class = ImportJobOutputSerializer
     parser_classes = [JSONParser, FormParser]
-    action = staticmethod(import_job_start_apply)
+    run_service = staticmethod(import_job_start_apply)
 
     def post(self, request, pk: int):
         _require_import_role(request.user)
         job = import_job_get(user=request.user, pk=pk)
-        self.action(actor=request.user, job=job)
+        self.run_service(actor=request.user, job=job)
         job.refresh_from_db()
         return self.output(ImportJobOutputSerializer, job)
 
@@ -177,7 +175,7 @@ class _ImportJobActionView(ScopedAPIView):
     responses={200: ImportJobOutputSerializer, **errors(400, 401, 403, 404)},
 )
 class ImportJobApplyView(_ImportJobActionView):
-    action = staticmethod(import_job_start_apply)
+    run_service = staticmethod(import_job_start_apply)
 
 
 @extend_schema(
@@ -187,4 +185,4 @@ class ImportJobApplyView(_ImportJobActionView):
     responses={200: ImportJobOutputSerializer, **errors(400, 401, 403, 404)},
 )
 class ImportJobCancelView(_ImportJobActionView):
-    action = staticmethod(import_job_cancel)
+    run_service = staticmethod(import_job_cancel)

@@ -359,3 +359,17 @@ def test_api_refuses_unknown_fields(api_client, admin_user, team, aws):
     )
     assert response.status_code == 400 and "password" in response.json()
     assert ImportJob.objects.count() == 0
+
+
+def test_api_lists_your_jobs_paginated(api_client, admin_user, engineer, team, aws):
+    mine = import_job_create(
+        actor=engineer, format="steward-csv", content=sample("steward.csv"), platform=aws
+    )
+    import_job_create(
+        actor=admin_user, format="steward-csv", content=sample("steward.csv"), platform=aws
+    )
+    api_client.force_authenticate(engineer)
+    body = api_client.get(API).json()
+    assert body["count"] == 1 and body["results"][0]["id"] == mine.pk
+    api_client.force_authenticate(admin_user)
+    assert api_client.get(API).json()["count"] == 2
