@@ -290,8 +290,12 @@ def test_command_refuses_malformed_files_with_a_message(tmp_path, team, aws, clu
             call_command("import_identities", *args, "--apply", stdout=StringIO())
     path = tmp_path / "utf16.json"
     path.write_bytes('{"items": []}'.encode("utf-16"))
-    with pytest.raises(CommandError, match="Cannot read"):
+    with pytest.raises(CommandError, match="Cannot read .*not UTF-8"):
         call_command("import_identities", "--format", "k8s", str(path), stdout=StringIO())
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"user,arn\n" + b" " * (11 * 1024 * 1024))
+    with pytest.raises(CommandError, match="larger than 10 MB"):
+        call_command("import_identities", "--format", "aws", str(path), stdout=StringIO())
     assert written() == (0, 0, 0)
 
 
