@@ -21,12 +21,14 @@ class ImportUploadForm(forms.Form):
         help_text="Where the file comes from: an AWS account for the credential report, "
         "a Kubernetes cluster for service accounts.",
     )
-    file = forms.FileField(help_text="CSV or JSON, up to 10 MB. Metadata only: no secret values.")
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
     risk_tier = forms.ChoiceField(choices=RiskTier.choices, initial=RiskTier.MEDIUM)
     include_default = forms.BooleanField(
         required=False, label="Include `default` service accounts (Kubernetes)"
     )
+    # Last, so a browser sends every other field before it: a request refused for its size
+    # (core/uploads.py stops reading at the file) keeps the choices made above it.
+    file = forms.FileField(help_text="CSV or JSON, up to 10 MB. Metadata only: no secret values.")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
