@@ -24,6 +24,7 @@ from core.roles import is_admin, is_engineer
 
 from ..choices import PlatformKind
 from ..models import ImportFormat, ImportJob, ImportJobStatus, Platform, Team
+from ..secrets import find_secret_values
 from ..selectors import can_onboard_into
 from .aws import AwsCredentialReportParser
 from .base import ImportFileError, ImportPlan, ImportRow, Parser, apply_import, plan_import
@@ -40,6 +41,7 @@ PARSERS: dict[str, Parser] = {
 }
 # Formats whose file says nothing about team or platform: both are chosen for the import.
 PLATFORM_KIND = {ImportFormat.AWS: PlatformKind.AWS, ImportFormat.K8S: PlatformKind.KUBERNETES}
+WHOLE_TEXT_SCAN = {ImportFormat.STEWARD_JSON, ImportFormat.K8S}
 SYNC_ROW_LIMIT = 500  # smaller files are planned and applied in the request
 PROGRESS_BATCH = 200
 
@@ -85,9 +87,22 @@ def read_rows(*, format: str, content: str, options: dict, progress=None) -> lis
     return rows
 
 
-def refuse_secrets(rows: list[ImportRow]) -> None:
-    """A file with a secret value in any row is refused whole, naming where (never what)."""
+def refuse_secrets(rows: list[ImportRow], content: str, *, format: str) -> None:
+    """A file with a secret value in any row is refused whole, naming where (never what).
+
+    JSON files are then scanned whole for the known secret shapes, since the text is what a
+    job stores: a token in a key, or in an annotation skipped on purpose (kubectl's
+    last-applied-configuration), is refused too. (Every CSV cell is a row value, already
+    checked; the scan costs seconds on a 10 MB file, so it runs only where it adds.)"""
     found = [f"{row.ref}: {message}" for row in rows for message in row.secrets]
+    if not found and format in WHOLE_TEXT_SCAN:
+        # An identifier field: matched against the secret shapes, not the entropy rule.
+        found = [
+            f"the file: {message}"
+            for message in find_secret_values(
+                {"file": content}, identifier_fields=("file",)
+            ).values()
+        ]
     if found:
         more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
         raise ImportFileError(
@@ -126,7 +141,7 @@ def import_job_create(
     total = len(rows)
     if total == 0:
         raise ImportFileError("The file has no rows to import.")
-    refuse_secrets(rows)
+    refuse_secrets(rows, content, format=format)
     job = ImportJob.objects.create(
         created_by=actor,
         format=format,

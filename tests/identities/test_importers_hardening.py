@@ -138,6 +138,20 @@ def test_a_file_carrying_a_token_is_refused_before_anything_is_stored(
     assert written() == (0, 0, 0) and TOKEN not in stored_text()
 
 
+def test_a_token_outside_the_fields_read_is_refused_too(admin_user, team, cluster):
+    data = json.loads(sample("k8s_serviceaccounts.json"))
+    annotations = data["items"][1]["metadata"].setdefault("annotations", {})
+    annotations["kubectl.kubernetes.io/last-applied-configuration"] = json.dumps({"t": TOKEN})
+    keyed = json.loads(sample("steward.json"))
+    keyed["identities"][0][TOKEN] = "x"
+    for fmt, content in (("k8s", json.dumps(data)), ("steward-json", json.dumps(keyed))):
+        with pytest.raises(ImportFileError, match="carries secret values"):
+            import_job_create(
+                actor=admin_user, format=fmt, content=content, team=team, platform=cluster
+            )
+    assert written() == (0, 0, 0)
+
+
 def test_applied_job_keeps_its_outcome_but_not_the_file_or_rows(admin_user, team, aws):
     job = import_job_create(
         actor=admin_user,
