@@ -164,6 +164,13 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 # Importers and the usage upload carry files up to 10 MB through a preview → apply round trip.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
+# A larger request is not read at all, and accepted files stay in memory: see core/uploads.py.
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.RequestSizeCapHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

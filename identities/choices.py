@@ -89,3 +89,9 @@ class EventKind(models.TextChoices):
     REVIEWED = "reviewed", "Reviewed"
     SUSPENDED = "suspended", "Suspended"
     DECOMMISSIONED = "decommissioned", "Decommissioned"
+
+
+class FindingKind(models.TextChoices):
+    """Something about an identity that its owner must look at and resolve (see findings.py)."""
+
+    CONSOLE_ACCESS = "console_access", "Console sign-in: a human may be using it"

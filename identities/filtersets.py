@@ -15,6 +15,7 @@ from .choices import (
     RiskTier,
 )
 from .conditions import ends_within, overdue_credentials_exist
+from .findings import open_findings_exist
 from .models import Credential, Identity, Platform, Team
 
 
@@ -42,6 +43,11 @@ class IdentityFilterSet(django_filters.FilterSet):
     credentials_overdue = django_filters.BooleanFilter(
         method="filter_credentials_overdue",
         label="Credentials overdue",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
+    open_findings = django_filters.BooleanFilter(
+        method="filter_open_findings",
+        label="Open findings",
         widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
     ordering = django_filters.OrderingFilter(
@@ -72,6 +78,12 @@ class IdentityFilterSet(django_filters.FilterSet):
 
     def filter_ends_within(self, queryset, name, value):
         return queryset if value is None else queryset.filter(ends_within(int(value)))
+
+    def filter_open_findings(self, queryset, name, value):
+        if value is None:
+            return queryset
+        open_ = open_findings_exist()
+        return queryset.filter(open_ if value else ~open_)
 
     def filter_credentials_overdue(self, queryset, name, value):
         if value is None:

@@ -18,6 +18,7 @@ from .choices import (
     CredentialStatus,
     Environment,
     EventKind,
+    FindingKind,
     IdentityKind,
     IdentityStatus,
     PlatformKind,
@@ -187,6 +188,44 @@ class LifecycleEvent(models.Model):
         raise ValidationError("Lifecycle events are append-only.")
 
 
+class IdentityFinding(TimeStampedModel):
+    """Something about an identity its owner must resolve (e.g. an IAM user with a console
+    password: a human in a non-human's clothes). Raised by importers; resolved with a reason
+    by the identity's owner (A/R) or an admin. At most one open finding per kind."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="findings")
+    kind = models.CharField(max_length=30, choices=FindingKind.choices)
+    detail = models.CharField(max_length=300)
+    source = models.CharField(max_length=50, help_text="What raised it, e.g. import:aws.")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution = models.TextField(blank=True, help_text="Why it is resolved (required).")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="identity_finding_one_open_per_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["identity", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({'resolved' if self.resolved_at else 'open'})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
 # django-guardian direct-FK object permissions, materialised from the RACI matrix.
 class IdentityUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Identity, on_delete=models.CASCADE)
@@ -211,17 +250,18 @@ class ImportJobStatus(models.TextChoices):
     APPLYING = "applying", "Applying"
     DONE = "done", "Applied"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class ImportJob(TimeStampedModel):
     """One uploaded import file: its preview (plan) and, once applied, its outcome.
 
-    The file is kept as text (metadata only: every row is checked for secret values before
-    anything is planned) so a worker can plan and apply it; `processed` / `total` feed the
-    progress bar. Not a governed model: the identities it writes carry the history.
+    The file is kept as text only while the job is open (it is checked for secret values
+    before it is stored, so a file that carries one is never kept) so a worker can plan and
+    apply it; `content` and `rows` are dropped once the job is applied, cancelled or failed
+    (`counts`, `errors` and `message` stay). `processed` / `total` feed the progress bar.
+    Not a governed model: the identities it writes carry the history.
     """
-
-    MAX_CONTENT_BYTES = 10 * 1024 * 1024
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -235,7 +275,7 @@ class ImportJob(TimeStampedModel):
     )
     options = models.JSONField(default=dict, blank=True)
     filename = models.CharField(max_length=255, blank=True)
-    content = models.TextField()
+    content = models.TextField(blank=True)
     status = models.CharField(
         max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
     )

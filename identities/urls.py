@@ -21,6 +21,11 @@ urlpatterns = [
         views.CredentialRevokeView.as_view(),
         name="credential-revoke",
     ),
+    path(
+        "<int:pk>/findings/<int:finding_pk>/resolve/",
+        views.FindingResolveView.as_view(),
+        name="finding-resolve",
+    ),
     path("panels/dashboard/", views.DashboardPanel.as_view(), name="dashboard-panel"),
     path("import/", include(("identities.importers.urls", "import"), namespace="import")),
 ]

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from core.csv_export import SafeWriter
 from core.roles import can_read_all, is_engineer
 
-from . import selectors, services
+from . import findings, selectors, services
 from .choices import CredentialStatus, EventKind, IdentityStatus
 from .conditions import ends_within, overdue_credentials_exist
 from .filtersets import IdentityFilterSet
@@ -79,8 +79,13 @@ class IdentityDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         identity = selectors.identity_get(user=self.request.user, pk=kwargs["pk"])
+        identity_findings = list(findings.identity_findings(identity=identity))
         return super().get_context_data(
             identity=identity,
+            findings=identity_findings,
+            open_findings=[f for f in identity_findings if f.is_open],
+            can_resolve=any(f.is_open for f in identity_findings)
+            and findings.can_resolve_finding(self.request.user, identity),
             credentials=selectors.identity_credentials(identity=identity),
             can_change=selectors.can_change_identity(self.request.user, identity),
             event_kinds=EventKind.choices,
@@ -268,3 +273,35 @@ class IdentityEditView(View):
                 return redirect("identities:detail", pk=identity.pk)
         context = {"identity": identity, "form": form}
         return render(request, self.template_name, context, status=400)
+
+
+class FindingResolveView(View):
+    """An owner (A/R) or an admin resolves a finding on an identity, with a reason."""
+
+    template_name = "identities/finding_resolve.html"
+
+    def _finding(self, request, pk, finding_pk):
+        identity = selectors.identity_get(user=request.user, pk=pk)
+        finding = get_object_or_404(identity.findings.select_related("identity"), pk=finding_pk)
+        if not findings.can_resolve_finding(request.user, identity):
+            raise PermissionDenied("Only the identity's owners (A or R) or an admin resolve it.")
+        return finding
+
+    def get(self, request, pk, finding_pk):
+        finding = self._finding(request, pk, finding_pk)
+        return render(request, self.template_name, {"finding": finding, "form": ReasonForm()})
+
+    def post(self, request, pk, finding_pk):
+        finding = self._finding(request, pk, finding_pk)
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            try:
+                findings.finding_resolve(
+                    actor=request.user, finding=finding, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, f"Finding resolved: {finding.get_kind_display()}.")
+                return redirect("identities:detail", pk=pk)
+        return render(request, self.template_name, {"finding": finding, "form": form}, status=400)

@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from ..importers import api as imports
 from . import views
 
 SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
@@ -27,6 +28,14 @@ urlpatterns = [
         "credentials/<int:pk>/revoke/",
         views.CredentialRevokeView.as_view(),
         name="api-credential-revoke",
+    ),
+    path("imports/", imports.ImportJobListCreateView.as_view(), name="api-import-list"),
+    path("imports/<int:pk>/", imports.ImportJobDetailView.as_view(), name="api-import-detail"),
+    path("imports/<int:pk>/apply/", imports.ImportJobApplyView.as_view(), name="api-import-apply"),
+    path(
+        "imports/<int:pk>/cancel/",
+        imports.ImportJobCancelView.as_view(),
+        name="api-import-cancel",
     ),
     path("teams/", views.TeamListCreateView.as_view(), name="api-team-list"),
     re_path(rf"^teams/{SLUG}/$", views.TeamDetailView.as_view(), name="api-team-detail"),

@@ -9,11 +9,9 @@ Inactive keys and `N/A` dates are skipped. The root account line is skipped. A u
 console password is flagged: a human may be using a non-human identity.
 """
 
-import csv
-import io
 from collections.abc import Mapping
 
-from ..choices import CredentialKind, IdentityKind, RiskTier
+from ..choices import CredentialKind, FindingKind, IdentityKind, RiskTier
 from .base import (
     CredentialRow,
     ImportFileError,
@@ -22,6 +20,7 @@ from .base import (
     secret_errors,
     validate_fields,
 )
+from .files import csv_rows
 
 REQUIRED_COLUMNS = ("user", "arn")
 ROOT_USER = "<root_account>"
@@ -41,7 +40,7 @@ def _time(raw: Mapping, column: str, errors: list[str]):
     try:
         return parse_datetime(value)
     except ValueError:
-        errors.append(f"{column}: {value!r} is not an ISO 8601 time.")
+        errors.append(f"{column}: {value[:40]!r} is not an ISO 8601 time.")
         return None
 
 
@@ -49,33 +48,26 @@ def _true(raw: Mapping, column: str) -> bool:
     return (raw.get(column) or "").strip().lower() == "true"
 
 
+def _check_header(header: list[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(
+            f"Not an IAM credential report: missing column(s) {', '.join(missing)} "
+            "(expected user, arn, user_creation_time, password_enabled, "
+            "access_key_1_active, access_key_1_last_rotated, ...)."
+        )
+
+
 class AwsCredentialReportParser:
     format = "aws"
 
     def read(self, content: str) -> list[tuple[str, Mapping]]:
-        reader = csv.DictReader(io.StringIO(content))
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise ImportFileError(
-                f"Not an IAM credential report: missing column(s) {', '.join(missing)} "
-                "(expected user, arn, user_creation_time, password_enabled, "
-                "access_key_1_active, access_key_1_last_rotated, ...)."
-            )
-        reader.fieldnames = header
-        rows = []
-        try:
-            for raw in reader:
-                raw.pop(None, None)
-                if any((v or "").strip() for v in raw.values()):
-                    rows.append((f"line {reader.line_num}", raw))
-        except csv.Error as exc:
-            raise ImportFileError(f"Line {reader.line_num}: {exc}") from exc
-        return rows
+        _, rows = csv_rows(content, check_header=_check_header)
+        return [(f"line {line}", raw) for line, raw in rows]
 
     def normalize(self, ref: str, raw: Mapping, options: dict) -> ImportRow:
         row = ImportRow(ref=ref)
-        row.errors.extend(secret_errors(raw, identifier_fields=("user", "arn")))
+        row.refuse_secrets(secret_errors(raw, identifier_fields=("user", "arn")))
         user = (raw.get("user") or "").strip()
         arn = (raw.get("arn") or "").strip()
         if user == ROOT_USER:
@@ -99,7 +91,12 @@ class AwsCredentialReportParser:
         if _true(raw, "password_enabled"):
             row.warnings.append(
                 "password_enabled: this IAM user can sign in to the console — a human may be "
-                "using a non-human identity."
+                "using a non-human identity. The import flags it for its owner to resolve."
+            )
+            row.findings[FindingKind.CONSOLE_ACCESS] = (
+                f"The AWS credential report shows a console password for IAM user {user}"
+                + (" (no MFA)" if not _true(raw, "mfa_active") else "")
+                + ": a human may be signing in as this non-human identity."
             )
         if _true(raw, "password_enabled") and not _true(raw, "mfa_active"):
             row.warnings.append("mfa_active: console access without MFA.")

@@ -43,6 +43,7 @@ from ..choices import (
     IdentityStatus,
     RiskTier,
 )
+from ..findings import finding_kinds_recorded, findings_raise_many
 from ..models import Credential, Identity, LifecycleEvent, Platform, Team
 from ..secrets import find_secret_values
 from ..selectors import onboarding_teams
@@ -101,6 +102,16 @@ class ImportRow:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skip: str = ""
+    # The errors that name a secret value (also in `errors`): a job refuses such a file
+    # before storing anything.
+    secrets: list[str] = field(default_factory=list)
+    # Findings to raise on the identity (kind → detail), e.g. console access (see findings.py).
+    findings: dict[str, str] = field(default_factory=dict)
+
+    def refuse_secrets(self, messages: Iterable[str]) -> None:
+        messages = list(messages)
+        self.secrets.extend(messages)
+        self.errors.extend(messages)
 
 
 class Parser(Protocol):
@@ -119,7 +130,11 @@ def secret_errors(raw: Mapping, *, identifier_fields: Iterable[str] = ()) -> lis
 
 def parse_datetime(value: str) -> dt.datetime | None:
     """ISO 8601 (AWS and Kubernetes timestamps); raises ValueError on anything else."""
-    value = (value or "").strip()
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an ISO 8601 time")
+    value = value.strip()
     if not value:
         return None
     parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -134,18 +149,25 @@ def parse_date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip())
 
 
-def validate_fields(fields: dict, errors: list[str]) -> None:
-    """Per-row checks a form would make, so the preview shows them before anything runs."""
-    checks = (
+# Computed once: `Choices.values` builds a new list on every call (a cost per row).
+CHOICE_FIELDS = {
+    name: tuple(choices.values)
+    for name, choices in (
         ("kind", IdentityKind),
         ("environment", Environment),
         ("risk_tier", RiskTier),
     )
-    for name, choices in checks:
-        if name in fields and fields[name] not in choices.values:
-            errors.append(f"{name}: {fields[name]!r} is not one of {', '.join(choices.values)}.")
+}
+
+
+def validate_fields(fields: dict, errors: list[str]) -> None:
+    """Per-row checks a form would make, so the preview shows them before anything runs."""
+    for name, values in CHOICE_FIELDS.items():
+        if name in fields and fields[name] not in values:
+            given = str(fields[name])[:40]
+            errors.append(f"{name}: {given!r} is not one of {', '.join(values)}.")
     for name, limit in (("name", 200), ("external_id", 500)):
-        if len(fields.get(name) or "") > limit:
+        if isinstance(fields.get(name), str) and len(fields[name]) > limit:
             errors.append(f"{name}: at most {limit} characters.")
     entitlements = fields.get("entitlements")
     if entitlements is not None and (
@@ -170,6 +192,7 @@ class PlannedRow:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     identity_id: int | None = None
+    findings: dict[str, str] = field(default_factory=dict)  # kind → detail, to raise
 
 
 @dataclass
@@ -185,6 +208,7 @@ class ImportPlan:
         counts["credentials"] = sum(
             1 for row in self.rows for c in row.credentials if c["action"] != UNCHANGED
         )
+        counts["findings"] = sum(len(row.findings) for row in self.rows if row.action != ERROR)
         return counts
 
     @property
@@ -245,6 +269,7 @@ def plan_import(
         .exclude(key_id="")
         .only("id", "identity_id", "key_id", "kind", "issued_at")
     }
+    recorded = finding_kinds_recorded(identity_ids=[i.pk for i in existing.values()])
     seen: dict[tuple[int, str], str] = {}
     planned = []
     for index, row in enumerate(rows, start=1):
@@ -256,6 +281,7 @@ def plan_import(
                 allowed_team_ids=allowed_team_ids,
                 existing=existing,
                 credentials=credentials,
+                recorded=recorded,
                 seen=seen,
                 today=today,
             )
@@ -265,7 +291,9 @@ def plan_import(
     return ImportPlan(format=format, rows=planned)
 
 
-def _plan_row(row, *, team, platform, allowed_team_ids, existing, credentials, seen, today):
+def _plan_row(
+    row, *, team, platform, allowed_team_ids, existing, credentials, recorded, seen, today
+):
     fields = row.fields
     out = PlannedRow(
         ref=row.ref,
@@ -313,6 +341,11 @@ def _plan_row(row, *, team, platform, allowed_team_ids, existing, credentials, s
         _plan_update(out, row, current, team, allowed_team_ids)
     for cred, found in creds:
         out.credentials.append(_plan_credential(cred, found, out.errors))
+    out.findings = {
+        kind: detail
+        for kind, detail in row.findings.items()
+        if current is None or (current.pk, kind) not in recorded
+    }
     if (
         current is not None
         and current.status
@@ -329,7 +362,9 @@ def _plan_row(row, *, team, platform, allowed_team_ids, existing, credentials, s
     if out.errors:
         out.action = ERROR
     elif current is not None:
-        changed = out.changes or any(c["action"] != UNCHANGED for c in out.credentials)
+        changed = (
+            out.changes or out.findings or any(c["action"] != UNCHANGED for c in out.credentials)
+        )
         out.action = UPDATE if changed else UNCHANGED
     return out
 
@@ -404,7 +439,8 @@ def apply_import(
     teams = {t.slug: t for t in Team.objects.filter(slug__in={r.team for r in todo})}
     platforms = {p.slug: p for p in Platform.objects.filter(slug__in={r.platform for r in todo})}
     identities = Identity.objects.in_bulk([r.identity_id for r in todo if r.identity_id])
-    written = {CREATE: 0, UPDATE: 0, "credentials": 0}
+    written = {CREATE: 0, UPDATE: 0, "credentials": 0, "findings": 0}
+    findings: list[tuple[Identity, str, str]] = []
     suffix = f" ({reference})" if reference else ""
 
     def refused(row, exc):
@@ -442,6 +478,7 @@ def apply_import(
                     if row.changes:
                         identity = _update(actor, row, identity, teams, source)
                 written["credentials"] += _apply_credentials(actor, row, identity)
+                findings.extend((identity, kind, detail) for kind, detail in row.findings.items())
             except (ValidationError, PermissionDenied) as exc:
                 raise refused(row, exc) from exc
             imported.append(
@@ -460,6 +497,8 @@ def apply_import(
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
         LifecycleEvent.objects.bulk_create(imported, batch_size=1000)
+        raised = findings_raise_many(actor=actor, findings=findings, source=source)
+        written["findings"] = len(raised)
     return written
 
 

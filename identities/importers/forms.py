@@ -2,8 +2,9 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ..choices import Environment, RiskTier
-from ..models import ImportFormat, ImportJob
+from ..models import ImportFormat
 from ..selectors import onboarding_teams, platform_scope
+from .files import TOO_LARGE, decode_upload
 from .services import import_check_options
 
 
@@ -20,12 +21,14 @@ class ImportUploadForm(forms.Form):
         help_text="Where the file comes from: an AWS account for the credential report, "
         "a Kubernetes cluster for service accounts.",
     )
-    file = forms.FileField(help_text="CSV or JSON, up to 10 MB. Metadata only: no secret values.")
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
     risk_tier = forms.ChoiceField(choices=RiskTier.choices, initial=RiskTier.MEDIUM)
     include_default = forms.BooleanField(
         required=False, label="Include `default` service accounts (Kubernetes)"
     )
+    # Last, so a browser sends every other field before it: a request refused for its size
+    # (core/uploads.py stops reading at the file) keeps the choices made above it.
+    file = forms.FileField(help_text="CSV or JSON, up to 10 MB. Metadata only: no secret values.")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,12 +38,13 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > ImportJob.MAX_CONTENT_BYTES:
-            raise ValidationError("The file is larger than 10 MB.")
-        try:
-            return upload.name, upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("The file is not UTF-8 text.") from None
+        return upload.name, decode_upload(upload.read())
+
+    def refuse_oversized(self) -> None:
+        """The request was over the size cap, so its file was never read (core/uploads.py)."""
+        self.is_valid()
+        self.errors.pop("file", None)  # not "required": it was refused unread
+        self.add_error("file", TOO_LARGE)
 
     def clean(self):
         data = super().clean()

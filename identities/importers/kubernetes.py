@@ -9,7 +9,6 @@ annotations (EKS IRSA role, GKE service account, Azure client id) become entitle
 a field carrying one is refused like anywhere else.
 """
 
-import json
 from collections.abc import Mapping
 
 from ..choices import CredentialKind, IdentityKind, RiskTier
@@ -21,6 +20,7 @@ from .base import (
     secret_errors,
     validate_fields,
 )
+from .files import check_row_count, load_json
 
 PURPOSE_ANNOTATIONS = ("steward.io/purpose", "kubernetes.io/description", "description")
 WORKLOAD_IDENTITY_ANNOTATIONS = {
@@ -37,10 +37,7 @@ class KubernetesServiceAccountParser:
     format = "k8s"
 
     def read(self, content: str) -> list[tuple[str, Mapping]]:
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise ImportFileError(f"Not valid JSON: {exc}") from exc
+        data = load_json(content)
         if not isinstance(data, Mapping):
             raise ImportFileError("Expected the output of kubectl get serviceaccounts -o json.")
         if data.get("kind") == "ServiceAccount":
@@ -51,6 +48,7 @@ class KubernetesServiceAccountParser:
                 "Expected a ServiceAccountList (kubectl get serviceaccounts -A -o json): "
                 "no 'items' list found."
             )
+        check_row_count(len(items))
         rows = []
         for n, item in enumerate(items, start=1):
             if not isinstance(item, Mapping):
@@ -75,7 +73,7 @@ class KubernetesServiceAccountParser:
             k: v for k, v in annotations.items() if k not in SKIP_ANNOTATIONS
         }
         # Annotation keys contain dots: name them whole, not by their last dotted segment.
-        row.errors.extend(
+        row.refuse_secrets(
             e.replace("metadata.annotations.", "metadata.annotations['", 1).replace(":", "']:", 1)
             if e.startswith("metadata.annotations.")
             else e

@@ -1,6 +1,9 @@
 """Import jobs: upload → plan (preview) → apply, synchronously for small files and through
 Celery for large ones, with `processed` / `total` written in batches for the progress bar.
 
+Nothing is stored before the whole file has been read and every row checked for secret
+values: a file that cannot be read, or that carries a secret anywhere, creates no job. The
+stored file and its planned rows are dropped once the job ends (applied, cancelled, failed).
 Planning writes nothing but the job row. Applying re-plans the stored file (the registry
 may have changed since the preview) and writes it in one transaction; its progress is written
 through a second database connection so that a poller sees it before the commit (PostgreSQL
@@ -21,6 +24,7 @@ from core.roles import is_admin, is_engineer
 
 from ..choices import PlatformKind
 from ..models import ImportFormat, ImportJob, ImportJobStatus, Platform, Team
+from ..secrets import find_secret_values
 from ..selectors import can_onboard_into
 from .aws import AwsCredentialReportParser
 from .base import ImportFileError, ImportPlan, ImportRow, Parser, apply_import, plan_import
@@ -37,6 +41,7 @@ PARSERS: dict[str, Parser] = {
 }
 # Formats whose file says nothing about team or platform: both are chosen for the import.
 PLATFORM_KIND = {ImportFormat.AWS: PlatformKind.AWS, ImportFormat.K8S: PlatformKind.KUBERNETES}
+WHOLE_TEXT_SCAN = {ImportFormat.STEWARD_JSON, ImportFormat.K8S}
 SYNC_ROW_LIMIT = 500  # smaller files are planned and applied in the request
 PROGRESS_BATCH = 200
 
@@ -82,6 +87,32 @@ def read_rows(*, format: str, content: str, options: dict, progress=None) -> lis
     return rows
 
 
+def refuse_secrets(rows: list[ImportRow], content: str, *, format: str) -> None:
+    """A file with a secret value in any row is refused whole, naming where (never what).
+
+    JSON files are then scanned whole for the known secret shapes, since the text is what a
+    job stores: a token in a key, or in an annotation skipped on purpose (kubectl's
+    last-applied-configuration), is refused too. (Every CSV cell is a row value, already
+    checked; the scan costs seconds on a 10 MB file, so it runs only where it adds.)"""
+    found = [f"{row.ref}: {message}" for row in rows for message in row.secrets]
+    if not found and format in WHOLE_TEXT_SCAN:
+        # An identifier field: matched against the secret shapes, not the entropy rule.
+        found = [
+            f"the file: {message}"
+            for message in find_secret_values(
+                {"file": content}, identifier_fields=("file",)
+            ).values()
+        ]
+    if found:
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+        raise ImportFileError(
+            "The file carries secret values, so it was not kept: "
+            + " ".join(found[:5])
+            + more
+            + " Remove them and upload the file again."
+        )
+
+
 def import_preview(
     *, actor, format: str, content: str, team=None, platform=None, options=None
 ) -> ImportPlan:
@@ -103,15 +134,14 @@ def import_job_create(
     options: dict | None = None,
 ) -> ImportJob:
     """Store the upload and plan it (now if small, else in a worker). A file that cannot be
-    read at all raises ImportFileError and creates nothing."""
+    read, or that carries a secret value in any row, raises ImportFileError and stores
+    nothing: the check runs on every row before the job row exists."""
     import_check_options(actor=actor, format=format, team=team, platform=platform)
-    if len(content.encode()) > ImportJob.MAX_CONTENT_BYTES:
-        raise ImportFileError(
-            f"The file is larger than {ImportJob.MAX_CONTENT_BYTES // (1024 * 1024)} MB."
-        )
-    total = len(PARSERS[format].read(content))
+    rows = read_rows(format=format, content=content, options=options or {})
+    total = len(rows)
     if total == 0:
         raise ImportFileError("The file has no rows to import.")
+    refuse_secrets(rows, content, format=format)
     job = ImportJob.objects.create(
         created_by=actor,
         format=format,
@@ -139,12 +169,18 @@ def _progress(job_id: int):
     return write
 
 
-def _fail(job_id: int, message: str, errors: dict | None = None) -> None:
+# A job that has ended keeps its outcome (counts, errors, message), never the file or rows.
+ENDED = {"content": "", "rows": []}
+
+
+def _fail(job_id: int, message: str, errors: dict | None = None, counts=None) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJobStatus.FAILED,
         message=message,
         errors=errors or {},
         finished_at=timezone.now(),
+        **({"counts": counts} if counts is not None else {}),
+        **ENDED,
     )
 
 
@@ -166,12 +202,18 @@ def import_job_plan(*, job_id: int) -> None:
     except ValidationError as exc:
         _fail(job_id, " ".join(exc.messages))
         return
-    job.rows = plan.rows_json()
-    job.counts = plan.counts
-    job.errors = plan.errors
-    job.total = job.processed = len(rows)
-    job.status = ImportJobStatus.READY
-    job.save(update_fields=["rows", "counts", "errors", "total", "processed", "status"])
+    if any(row.secrets for row in rows):  # checked at upload; a stored file never has one
+        _fail(job_id, "The file carries secret values; it was not kept.", plan.errors)
+        return
+    # Conditional: a job cancelled while it was being planned stays cancelled.
+    ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.PLANNING).update(
+        rows=plan.rows_json(),
+        counts=plan.counts,
+        errors=plan.errors,
+        total=len(rows),
+        processed=len(rows),
+        status=ImportJobStatus.READY,
+    )
 
 
 def import_job_get(*, user, pk) -> ImportJob:
@@ -225,9 +267,11 @@ def import_job_apply(*, job_id: int, live_progress: bool = False) -> None:
         )
         if plan.has_errors:
             _fail(
-                job_id, "The registry changed since the preview: rows now have errors.", plan.errors
+                job_id,
+                "The registry changed since the preview: rows now have errors.",
+                plan.errors,
+                counts=plan.counts,
             )
-            ImportJob.objects.filter(pk=job_id).update(rows=plan.rows_json(), counts=plan.counts)
             return
         with (
             history_actor(job.created_by),
@@ -250,11 +294,29 @@ def import_job_apply(*, job_id: int, live_progress: bool = False) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJobStatus.DONE,
         processed=job.total,
-        rows=plan.rows_json(),
         counts=counts,
         errors={},
         finished_at=timezone.now(),
+        **ENDED,
     )
+
+
+CANCELLABLE = (ImportJobStatus.PENDING, ImportJobStatus.PLANNING, ImportJobStatus.READY)
+
+
+def import_job_cancel(*, actor, job: ImportJob) -> None:
+    """Drop a job that will not be applied (and its file). Claimed conditionally: a job
+    being applied cannot be cancelled, and cancelling twice is refused."""
+    if job.created_by_id != actor.pk and not is_admin(actor):
+        raise PermissionDenied("Only the person who uploaded the file cancels it.")
+    cancelled = ImportJob.objects.filter(pk=job.pk, status__in=CANCELLABLE).update(
+        status=ImportJobStatus.CANCELLED,
+        message=f"Cancelled by {actor}.",
+        finished_at=timezone.now(),
+        **ENDED,
+    )
+    if not cancelled:
+        raise ValidationError("This import can no longer be cancelled (applied or ended).")
 
 
 @contextlib.contextmanager

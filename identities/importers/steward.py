@@ -8,9 +8,6 @@ An empty cell means "not given": an existing identity keeps its value. Any other
 refused, and a field that would carry a secret (`secret`, `token`, `password`, ...) says so.
 """
 
-import csv
-import io
-import json
 from collections.abc import Mapping
 
 from ..secrets import SECRET_KEYS
@@ -24,6 +21,7 @@ from .base import (
     secret_errors,
     validate_fields,
 )
+from .files import check_row_count, csv_rows, load_json
 
 COLUMNS = (
     "name",
@@ -51,7 +49,10 @@ CREDENTIAL_KEYS = (
 
 
 def _split(value) -> list[str]:
-    items = value.split(";") if isinstance(value, str) else value
+    if isinstance(value, str):
+        items = value.split(";")
+    else:  # a JSON list; anything else is one (invalid) item for validate_fields to name
+        items = value if isinstance(value, list) else [value]
     cleaned: list[str] = []
     for item in items:
         item = item.strip() if isinstance(item, str) else item
@@ -69,7 +70,7 @@ class StewardParser:
         row = ImportRow(ref=ref)
         credentials = raw.get("credentials")
         plain = {k: v for k, v in raw.items() if k != "credentials"}
-        row.errors.extend(secret_errors(plain, identifier_fields=IDENTITY_IDENTIFIER_FIELDS))
+        row.refuse_secrets(secret_errors(plain, identifier_fields=IDENTITY_IDENTIFIER_FIELDS))
         flagged = {e.split(":", 1)[0] for e in row.errors}
         for key in raw:
             if key not in COLUMNS and key != "credentials" and key not in flagged:
@@ -105,10 +106,11 @@ class StewardParser:
         # What the file says is authoritative for: the fields it gives (and the team column).
         row.managed = tuple(k for k in values if k in fields) + (("team",) if row.team_slug else ())
         if credentials not in (None, ""):
-            row.credentials = self._credentials(credentials, row.errors)
+            row.credentials = self._credentials(credentials, row)
         return row
 
-    def _credentials(self, items, errors: list[str]) -> list[CredentialRow]:
+    def _credentials(self, items, row: ImportRow) -> list[CredentialRow]:
+        errors = row.errors
         if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
             errors.append("credentials: give a list of credential metadata objects.")
             return []
@@ -116,7 +118,7 @@ class StewardParser:
         for n, item in enumerate(items):
             prefix = f"credentials[{n}]"
             found = secret_errors(item, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
-            errors.extend(f"{prefix}.{e}" for e in found)
+            row.refuse_secrets(f"{prefix}.{e}" for e in found)
             flagged = {e.split(":", 1)[0] for e in found}
             unknown = [k for k in item if k not in CREDENTIAL_KEYS and k not in flagged]
             errors.extend(f"{prefix}.{k}: unknown field." for k in unknown)
@@ -128,7 +130,7 @@ class StewardParser:
             try:
                 issued_at = parse_datetime(item.get("issued_at") or "")
                 expires_at = parse_datetime(item.get("expires_at") or "")
-            except (TypeError, ValueError):
+            except ValueError:
                 errors.append(f"{prefix}: issued_at / expires_at must be ISO 8601 times.")
                 continue
             out.append(
@@ -153,54 +155,43 @@ class StewardCsvParser(StewardParser):
     format = "steward-csv"
 
     def read(self, content: str) -> list[tuple[str, Mapping]]:
-        reader = csv.DictReader(io.StringIO(content))
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        if not header:
-            raise ImportFileError("The file is empty: expected a header line of column names.")
-        reader.fieldnames = header
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        secret = [c for c in header if c.lower() in SECRET_KEYS]
-        if secret:
-            raise ImportFileError(
-                f"Column(s) {', '.join(secret)} would carry secret values. Steward stores "
-                "credential metadata only — never the secret. Remove the column(s)."
-            )
-        if missing:
-            raise ImportFileError(
-                f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}."
-            )
-        unknown = [c for c in header if c not in COLUMNS]
-        if unknown:
-            raise ImportFileError(
-                f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}."
-            )
-        rows = []
-        try:
-            for raw in reader:
-                extra = raw.pop(None, None)
-                if extra:
-                    raw["(extra cells)"] = ";".join(extra)
-                if any((v or "").strip() for v in raw.values()):
-                    rows.append((f"line {reader.line_num}", raw))
-        except csv.Error as exc:
-            raise ImportFileError(f"Line {reader.line_num}: {exc}") from exc
-        return rows
+        _, rows = csv_rows(content, check_header=_check_header)
+        return [(f"line {line}", raw) for line, raw in rows]
+
+
+def _check_header(header: list[str]) -> None:
+    if not header:
+        raise ImportFileError("The file is empty: expected a header line of column names.")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    secret = [c for c in header if c.lower() in SECRET_KEYS]
+    if secret:
+        raise ImportFileError(
+            f"Column(s) {', '.join(secret)} would carry secret values. Steward stores "
+            "credential metadata only — never the secret. Remove the column(s)."
+        )
+    if missing:
+        raise ImportFileError(
+            f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}."
+        )
+    unknown = [c for c in header if c not in COLUMNS]
+    if unknown:
+        raise ImportFileError(
+            f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}."
+        )
 
 
 class StewardJsonParser(StewardParser):
     format = "steward-json"
 
     def read(self, content: str) -> list[tuple[str, Mapping]]:
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise ImportFileError(f"Not valid JSON: {exc}") from exc
+        data = load_json(content)
         if isinstance(data, Mapping) and isinstance(data.get("identities"), list):
             data = data["identities"]
         if not isinstance(data, list):
             raise ImportFileError(
                 'Expected a JSON list of identity objects (or {"identities": [...]}).'
             )
+        check_row_count(len(data))
         rows = []
         for n, item in enumerate(data, start=1):
             if not isinstance(item, Mapping):

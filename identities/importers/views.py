@@ -13,11 +13,13 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from core.roles import RoleRequiredMixin, require
+from core.uploads import request_too_large
 
 from .base import ACTIONS
 from .forms import ImportUploadForm
 from .services import (
     can_import,
+    import_job_cancel,
     import_job_create,
     import_job_get,
     import_job_list,
@@ -36,6 +38,9 @@ class ImportUploadView(RoleRequiredMixin, View):
 
     def post(self, request):
         form = ImportUploadForm(request.POST, request.FILES, user=request.user)
+        if request_too_large(request):
+            form.refuse_oversized()
+            return self._render(form, status=400)
         if form.is_valid():
             filename, content = form.cleaned_data["file"]
             try:
@@ -105,4 +110,17 @@ def import_job_apply_view(request, pk: int) -> HttpResponse:
             messages.error(request, f"Import failed, nothing was written: {job.message}")
         else:
             messages.info(request, "Import started; this page shows its progress.")
+    return redirect("identities:import:job", pk=pk)
+
+
+@require_POST
+def import_job_cancel_view(request, pk: int) -> HttpResponse:
+    require(can_import, request.user)
+    job = import_job_get(user=request.user, pk=pk)
+    try:
+        import_job_cancel(actor=request.user, job=job)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "Import cancelled; its file was discarded.")
     return redirect("identities:import:job", pk=pk)

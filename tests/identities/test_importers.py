@@ -53,7 +53,7 @@ def test_steward_csv_sample_plans_and_applies(admin_user, team, cluster):
         admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster
     )
     assert plan.counts["create"] == 3 and not plan.has_errors
-    assert result == {"create": 3, "update": 0, "credentials": 0}
+    assert result == {"create": 3, "update": 0, "credentials": 0, "findings": 0}
     bot = Identity.objects.get(external_id="reports/report-bot")
     assert (bot.kind, bot.status, bot.environment, str(bot.ends_on)) == (
         "bot",
@@ -74,7 +74,7 @@ def test_steward_csv_reimport_is_unchanged_and_writes_nothing(admin_user, team, 
         admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster
     )
     assert plan.counts["unchanged"] == 3 and plan.counts["create"] == 0
-    assert result == {"create": 0, "update": 0, "credentials": 0}
+    assert result == {"create": 0, "update": 0, "credentials": 0, "findings": 0}
     assert written() == before
 
 
@@ -219,8 +219,9 @@ def test_aws_report_sample_creates_identities_and_key_metadata(admin_user, team,
         "skipped": 1,
         "error": 0,
         "credentials": 3,
+        "findings": 1,
     }
-    assert result == {"create": 3, "update": 0, "credentials": 3}
+    assert result == {"create": 3, "update": 0, "credentials": 3, "findings": 1}
     billing = Identity.objects.get(external_id="arn:aws:iam::123456789012:user/billing-export")
     assert (billing.kind, billing.status, billing.team) == ("service_account", "active", team)
     keys = {c.key_id: c.issued_at.isoformat() for c in billing.credentials.all()}

@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from core.history import history_actor
 from core.system import system_user
 from identities.choices import Environment, RiskTier
-from identities.importers.base import apply_import
+from identities.importers.base import ImportFileError, apply_import
+from identities.importers.files import MAX_BYTES, decode_upload
 from identities.importers.services import import_preview
 from identities.models import ImportFormat, Platform, Team
 
@@ -42,9 +43,9 @@ class Command(BaseCommand):
         team = self._get(Team, opts["team"])
         platform = self._get(Platform, opts["platform"])
         try:
-            content = opts["file"].read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"Cannot read {opts['file']}: {exc}") from exc
+            content = decode_upload(self._read(opts["file"]))
+        except ImportFileError as exc:
+            raise CommandError(f"Cannot read {opts['file']}: {' '.join(exc.messages)}") from exc
         options = {
             "environment": opts["environment"],
             "risk_tier": opts["risk_tier"],
@@ -93,6 +94,14 @@ class Command(BaseCommand):
                 f"{written['credentials']} credential change(s)."
             )
         )
+
+    def _read(self, path: Path) -> bytes:
+        """The file's bytes, up to the import size limit (a larger file is not read whole)."""
+        try:
+            with path.open("rb") as handle:
+                return handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
 
     def _actor(self, username: str):
         if username:
