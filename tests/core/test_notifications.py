@@ -1,5 +1,3 @@
-import hashlib
-import hmac
 import json
 import threading
 from datetime import date, timedelta
@@ -14,8 +12,8 @@ from core.notifications import (
     deliver_webhooks,
     inbox_unread_count,
     notify,
-    webhook_key,
 )
+from core.webhooks import ERROR_DELIVERY, webhook_key, webhook_verify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +92,7 @@ class _Receiver(BaseHTTPRequestHandler):
             _Receiver.fail_first -= 1
             self.send_response(503)
         else:
-            _Receiver.received.append((self.headers["X-Steward-Signature"], body))
+            _Receiver.received.append((dict(self.headers), body))
             self.send_response(204)
         self.end_headers()
 
@@ -103,7 +101,8 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the receiver listens on 127.0.0.1
     _Receiver.received, _Receiver.fail_first = [], 0
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -124,9 +123,14 @@ def test_webhook_posts_signed_json_and_retries_with_backoff(owner, admin_user, r
     assert delivery.next_attempt_at == now + timedelta(minutes=1)
     assert deliver_webhooks(now=now) == 0  # not due yet
     assert deliver_webhooks(now=now + timedelta(minutes=1)) == 1
-    signature, body = handler.received[0]
-    expected = hmac.new(webhook_key(hook).encode(), body, hashlib.sha256).hexdigest()
-    assert signature == f"sha256={expected}"
+    headers, body = handler.received[0]
+    assert webhook_verify(
+        key=webhook_key(hook),
+        body=body,
+        timestamp=headers["X-Steward-Timestamp"],
+        signature=headers["X-Steward-Signature"],
+    )
+    assert headers["X-Steward-Delivery"] == str(delivery.pk)
     assert json.loads(body)["reason"] == "You are R of the identity domain"
 
 
@@ -158,7 +162,8 @@ def test_one_delivery_task_per_transaction(owner, engineer, django_capture_on_co
     assert len(callbacks) == 1
 
 
-def test_webhook_redirects_are_not_followed(owner, admin_user):
+def test_webhook_redirects_are_not_followed(owner, admin_user, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -183,4 +188,4 @@ def test_webhook_redirects_are_not_followed(owner, admin_user):
     finally:
         server.shutdown()
     assert hits == ["/hook"]
-    assert "redirect refused" in WebhookDelivery.objects.get().last_error
+    assert WebhookDelivery.objects.get().last_error == ERROR_DELIVERY
