@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import ApiToken, Notification, Webhook, WebhookDelivery
 from .webhooks import webhook_key, webhook_rotate_key
@@ -9,6 +10,7 @@ class WebhookAdmin(admin.ModelAdmin):
     list_display = ("name", "url", "active", "key_version", "created_at")
     readonly_fields = ("signing_key", "key_version", "previous_key_until")
     actions = ("rotate_key",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="HMAC signing key (derived; configure your receiver with it)")
     def signing_key(self, obj):

@@ -1,7 +1,5 @@
 import json
-import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.utils import timezone
@@ -80,35 +78,6 @@ def test_user_without_email_is_skipped_but_keeps_inbox_entry(db):
     deliver_emails()
     assert Notification.objects.get().email_status == "skipped"
     assert inbox_unread_count(user) == 1
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list = []
-    fail_first = 0
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if _Receiver.fail_first > 0:
-            _Receiver.fail_first -= 1
-            self.send_response(503)
-        else:
-            _Receiver.received.append((dict(self.headers), body))
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the receiver listens on 127.0.0.1
-    _Receiver.received, _Receiver.fail_first = [], 0
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", _Receiver
-    server.shutdown()
 
 
 def test_webhook_posts_signed_json_and_retries_with_backoff(owner, admin_user, receiver):
