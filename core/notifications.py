@@ -125,7 +125,7 @@ def _claim(claimable, *, order, batch: int, token: str, claim: dict) -> list[int
     mark ours with `token`); no I/O happens under the lock. Returns the claimed ids."""
     with transaction.atomic():
         ids = list(
-            claimable.select_for_update(skip_locked=True)
+            claimable.select_for_update(skip_locked=True, of=("self",))
             .order_by(*order)
             .values_list("pk", flat=True)[:batch]
         )

@@ -73,6 +73,9 @@ def resolve_target(url: str) -> tuple[str, int, list[str]]:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise WebhookTargetRefused("Only http:// and https:// URLs with a host name.")
+    if parts.username is not None or parts.password is not None:
+        # Steward stores no secret: receivers authenticate Steward by the signature.
+        raise WebhookTargetRefused("Put no user name or password in the URL.")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:

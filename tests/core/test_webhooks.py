@@ -61,6 +61,7 @@ def _remind(user):
         "ftp://93.184.216.34/hook",
         "file:///etc/passwd",
         "gopher://93.184.216.34/",
+        "https://user:s3cret@93.184.216.34/hook",  # no credentials stored in a hook
     ],
 )
 def test_private_loopback_link_local_and_non_http_targets_are_refused_by_default(url):
