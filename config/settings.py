@@ -336,6 +336,35 @@ STEWARD_DASHBOARD_PANELS = [
     "core:dashboard-status",
 ]
 
+# --- Notifications, webhooks and the Content-Security-Policy -------------------------
+# Webhook targets must resolve to public addresses (core/webhooks.py); only a deployment
+# whose receivers live on its own network (and the tests' local receivers) turns this on.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+# Seconds an SMTP connect/send may block a delivery run (Django's default is no timeout).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# django-csp: scripts, styles and everything else from this origin only — no inline
+# <script>, no style="" or on* attributes, no eval (htmx is configured for that in
+# base.html; page behaviour lives in static/js/steward.js).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

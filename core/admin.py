@@ -1,17 +1,26 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import ApiToken, Notification, Webhook, WebhookDelivery
-from .notifications import webhook_key
+from .webhooks import webhook_key, webhook_rotate_key
 
 
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
-    list_display = ("name", "url", "active", "created_at")
-    readonly_fields = ("signing_key",)
+    list_display = ("name", "url", "active", "key_version", "created_at")
+    readonly_fields = ("signing_key", "key_version", "previous_key_until")
+    actions = ("rotate_key",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="HMAC signing key (derived; configure your receiver with it)")
     def signing_key(self, obj):
         return webhook_key(obj) if obj.pk else "shown after saving"
+
+    @admin.action(description="Rotate the signing key (the old key also signs for 24 hours)")
+    def rotate_key(self, request, queryset):
+        for hook in queryset:
+            webhook_rotate_key(webhook_id=hook.pk)
+        self.message_user(request, f"Rotated {queryset.count()} signing key(s).")
 
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user

@@ -4,6 +4,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -94,6 +96,10 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     emailed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A delivery run claims the row (conditional UPDATE) until this time, sends outside any
+    # transaction, then records the outcome if its token still holds the claim.
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -112,23 +118,45 @@ class Notification(models.Model):
         return f"{self.title} → {self.recipient}"
 
 
+def new_key_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class Webhook(models.Model):
     """An outbound webhook: each notification (of the chosen kinds) is POSTed as signed JSON.
 
-    The HMAC key is derived from SECRET_KEY and the hook's id (see `notifications.webhook_key`),
-    so no signing secret is stored."""
+    Each hook has its own HMAC key, derived from SECRET_KEY, the hook's id and a random
+    per-hook salt (see `webhooks.webhook_key`): the database holds no key material, and
+    rotating (a new salt) changes one hook's key, the old one still signing for a grace
+    period."""
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500)
+    url = models.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="http(s) only; must resolve to a public address.",
+    )
     kinds = models.JSONField(default=list, blank=True, help_text="Empty: every kind.")
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    key_salt = models.CharField(max_length=32, default=new_key_salt, editable=False)
+    key_version = models.PositiveIntegerField(default=1, editable=False)
+    previous_key_salt = models.CharField(max_length=32, blank=True, editable=False)
+    previous_key_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from .webhooks import WebhookTargetRefused, check_target
+
+        try:
+            check_target(self.url)
+        except WebhookTargetRefused as exc:
+            raise ValidationError({"url": str(exc)}) from exc
 
 
 class WebhookDelivery(models.Model):
@@ -144,6 +172,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Claimed by pushing next_attempt_at past the claim lease; the token guards the record.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         constraints = [

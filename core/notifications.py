@@ -2,30 +2,38 @@
 and outbound webhooks in Celery after commit, and shown in the in-app inbox.
 
 Creation is idempotent (unique constraint + ignore_conflicts), so a sweep that runs twice
-sends nothing twice. Delivery claims rows under a row lock (skip locked), so two workers
-never send the same row, and a failed delivery stays in the outbox to be retried."""
+sends nothing twice. Delivery follows the healthchecks pattern: a short transaction claims
+rows with a conditional UPDATE (skipping rows another worker holds), the e-mails and POSTs
+go out with no transaction open and no row locked, and each outcome is recorded right after
+its send. A failed delivery stays in the outbox to be retried."""
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
+import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from . import webhooks
 from .models import Notification, Webhook, WebhookDelivery
+from .webhooks import SEND_TIMEOUT
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
 MAX_WEBHOOK_ATTEMPTS = 8
 BATCH = 200
+# Each webhook POST may take up to 2 x SEND_TIMEOUT: a batch fits well inside the lease.
+WEBHOOK_BATCH = 20
+# How long a delivery run holds its claim. A run stops sending before it lapses; after a
+# crash the claimed rows are due again when it does.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -112,44 +120,103 @@ def _enqueue_delivery() -> None:
         log.warning("could not enqueue notification delivery; beat will catch up", exc_info=True)
 
 
-def deliver_emails(*, now=None, batch: int = BATCH) -> int:
-    """Send pending e-mails; returns how many were sent."""
-    now = now or timezone.now()
-    sent = 0
+def _claim(claimable, *, order, batch: int, token: str, claim: dict) -> list[int]:
+    """Claim up to `batch` rows in a short transaction (skip the rows another worker holds,
+    mark ours with `token`); no I/O happens under the lock. Returns the claimed ids."""
     with transaction.atomic():
-        rows = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                email_status__in=[
-                    Notification.EmailStatus.PENDING,
-                    Notification.EmailStatus.FAILED,
-                ],
-                email_attempts__lt=MAX_EMAIL_ATTEMPTS,
-            )
-            .select_related("recipient")
-            .order_by("id")[:batch]
+        ids = list(
+            claimable.select_for_update(skip_locked=True, of=("self",))
+            .order_by(*order)
+            .values_list("pk", flat=True)[:batch]
         )
-        if not rows:
-            return 0
-        with get_connection() as connection:
-            for n in rows:
-                if not n.recipient.email:
-                    n.email_status = Notification.EmailStatus.SKIPPED
-                    continue
-                n.email_attempts += 1
-                try:
-                    connection.send_messages([_email(n)])
-                except Exception as exc:  # recorded and retried
-                    n.email_status = Notification.EmailStatus.FAILED
-                    n.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                else:
-                    n.email_status = Notification.EmailStatus.SENT
-                    n.emailed_at = now
-                    sent += 1
-        Notification.objects.bulk_update(
-            rows, ["email_status", "email_attempts", "emailed_at", "last_error"]
+        if ids:
+            # Conditional: the claimable filter again, so a row claimed meanwhile is left alone.
+            claimable.filter(pk__in=ids).update(claim_token=token, **claim)
+    return ids
+
+
+def _record(model, pk: int, token: str, **outcome) -> bool:
+    """Record a send's outcome, only while our claim holds (a claim that lapsed and was
+    taken by another run is theirs to record)."""
+    return bool(model.objects.filter(pk=pk, claim_token=token).update(**outcome))
+
+
+def _lease_left(started: float) -> bool:
+    """Stop sending before the claim lapses, so no other run re-sends a row we still send."""
+    return time.monotonic() - started < CLAIM_LEASE.total_seconds() - 2 * SEND_TIMEOUT
+
+
+def deliver_emails(*, now=None, batch: int = BATCH) -> int:
+    """Send pending e-mails; returns how many were sent.
+
+    Claim (conditional UPDATE, committed), send outside any transaction, record each outcome
+    at once. A crash between a send and its record leaves the row claimed until the lease
+    ends; the next run then sends it again: at most one duplicate per row."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(
+        email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.FAILED],
+        email_attempts__lt=MAX_EMAIL_ATTEMPTS,
+    ).filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lte=now))
+    pending.filter(recipient__email="").update(email_status=Notification.EmailStatus.SKIPPED)
+    token = uuid.uuid4().hex
+    ids = _claim(
+        pending,
+        order=("id",),
+        batch=batch,
+        token=token,
+        claim={"email_claimed_until": now + CLAIM_LEASE, "email_attempts": F("email_attempts") + 1},
+    )
+    if not ids:
+        return 0
+    rows = Notification.objects.filter(pk__in=ids, claim_token=token).select_related("recipient")
+    sent, started = 0, time.monotonic()
+    connection = get_connection()
+    try:
+        connection.open()
+        for n in rows.order_by("id"):
+            if not _lease_left(started):
+                break  # the rest is claimed again once the lease ends
+            try:
+                connection.send_messages([_email(n)])
+            except Exception as exc:  # recorded and retried
+                log.warning("e-mail for notification %s failed", n.pk, exc_info=True)
+                _record_email(n.pk, token, ok=False, error=f"{type(exc).__name__}: {exc}")
+            else:
+                sent += _record_email(n.pk, token, ok=True, now=now)
+    except Exception as exc:  # the connection itself failed: every claimed row is retried
+        log.warning("e-mail connection failed", exc_info=True)
+        Notification.objects.filter(
+            pk__in=ids, claim_token=token, email_claimed_until__isnull=False
+        ).update(
+            email_status=Notification.EmailStatus.FAILED,
+            email_claimed_until=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:1000],
         )
+    finally:
+        connection.close()
     return sent
+
+
+def _record_email(pk: int, token: str, *, ok: bool, now=None, error: str = "") -> int:
+    if ok:
+        return _record(
+            Notification,
+            pk,
+            token,
+            email_status=Notification.EmailStatus.SENT,
+            emailed_at=now,
+            email_claimed_until=None,
+            last_error="",
+        )
+    _record(
+        Notification,
+        pk,
+        token,
+        email_status=Notification.EmailStatus.FAILED,
+        email_claimed_until=None,
+        last_error=error[:1000],
+    )
+    return 0
 
 
 def _email(n: Notification) -> EmailMessage:
@@ -161,17 +228,6 @@ def _email(n: Notification) -> EmailMessage:
         to=[n.recipient.email],
         from_email=settings.DEFAULT_FROM_EMAIL,
     )
-
-
-def webhook_key(webhook: Webhook) -> str:
-    """The HMAC key for a hook, derived (not stored): shown to admins to configure receivers."""
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"steward-webhook:{webhook.pk}".encode(), hashlib.sha256
-    ).hexdigest()
-
-
-def webhook_signature(webhook: Webhook, body: bytes) -> str:
-    return "sha256=" + hmac.new(webhook_key(webhook).encode(), body, hashlib.sha256).hexdigest()
 
 
 def webhook_payload(n: Notification) -> dict:
@@ -189,58 +245,60 @@ def webhook_payload(n: Notification) -> dict:
     }
 
 
-def deliver_webhooks(*, now=None, batch: int = BATCH, post=None) -> int:
-    """POST due deliveries; failures back off exponentially (1, 2, 4 … 60 minutes)."""
+def deliver_webhooks(*, now=None, batch: int = WEBHOOK_BATCH, post=None) -> int:
+    """POST due deliveries; failures back off exponentially (1, 2, 4 … 60 minutes).
+
+    The claim pushes `next_attempt_at` past the lease, so a run that dies after a POST leaves
+    the row due again once the lease ends (one re-send; receivers dedupe on
+    X-Steward-Delivery)."""
     now = now or timezone.now()
-    post = post or _post
-    delivered = 0
-    with transaction.atomic():
-        rows = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-            .select_related("webhook", "notification__recipient")
-            .order_by("next_attempt_at", "id")[:batch]
-        )
-        for d in rows:
-            body = json.dumps(webhook_payload(d.notification), sort_keys=True).encode()
-            d.attempts += 1
-            try:
-                post(d.webhook.url, body, webhook_signature(d.webhook, body))
-            except Exception as exc:  # recorded and retried
-                d.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                if d.attempts >= MAX_WEBHOOK_ATTEMPTS:
-                    d.status = WebhookDelivery.Status.FAILED
-                d.next_attempt_at = now + timedelta(minutes=min(2 ** (d.attempts - 1), 60))
-            else:
-                d.status = WebhookDelivery.Status.DELIVERED
-                d.delivered_at = now
-                delivered += 1
-        WebhookDelivery.objects.bulk_update(
-            rows, ["status", "attempts", "next_attempt_at", "delivered_at", "last_error"]
-        )
-    return delivered
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A hook posts to the URL an admin configured, never where a response points."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise urllib.error.HTTPError(req.full_url, code, f"redirect refused: {msg}", headers, fp)
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _post(url: str, body: bytes, signature: str) -> None:
-    request = urllib.request.Request(  # noqa: S310 - admins configure http(s) URLs only
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Steward-Signature": signature},
+    post = post or webhooks.post
+    token = uuid.uuid4().hex
+    ids = _claim(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now, webhook__active=True
+        ),
+        order=("next_attempt_at", "id"),
+        batch=batch,
+        token=token,
+        claim={"next_attempt_at": now + CLAIM_LEASE, "attempts": F("attempts") + 1},
     )
-    with _opener.open(request, timeout=10) as response:
-        if response.status >= 300:
-            raise RuntimeError(f"HTTP {response.status}")
+    delivered, started = 0, time.monotonic()
+    rows = (
+        WebhookDelivery.objects.filter(pk__in=ids, claim_token=token)
+        .select_related("webhook", "notification__recipient")
+        .order_by("id")
+    )
+    for d in rows if ids else ():
+        if not _lease_left(started):
+            break
+        body = json.dumps(webhook_payload(d.notification), sort_keys=True).encode()
+        try:
+            post(d.webhook.url, body, webhooks.webhook_headers(d.webhook, body, delivery_id=d.pk))
+        except Exception as exc:  # recorded (as a category) and retried
+            log.warning("webhook delivery %s to hook %s failed: %s", d.pk, d.webhook_id, exc)
+            _record(
+                WebhookDelivery,
+                d.pk,
+                token,
+                last_error=webhooks.failure_category(exc),
+                next_attempt_at=now + timedelta(minutes=min(2 ** (d.attempts - 1), 60)),
+                status=(
+                    WebhookDelivery.Status.FAILED
+                    if d.attempts >= MAX_WEBHOOK_ATTEMPTS
+                    else WebhookDelivery.Status.PENDING
+                ),
+            )
+        else:
+            delivered += _record(
+                WebhookDelivery,
+                d.pk,
+                token,
+                status=WebhookDelivery.Status.DELIVERED,
+                delivered_at=now,
+                last_error="",
+            )
+    return delivered
 
 
 def inbox_unread_count(user) -> int:

@@ -22,4 +22,5 @@ def deliver_notifications() -> None:
 
     while deliver_emails():
         pass
-    deliver_webhooks()
+    while deliver_webhooks():  # small batches (each POST may wait on a slow receiver)
+        pass
