@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identities', '0003_event_kind_request_submitted'),
+        ('identities', '0004_import_hardening'),
     ]
 
     operations = [
