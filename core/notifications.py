@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -46,7 +46,6 @@ class Draft:
     reason: str
     body: str = ""
     link: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def notify(*, kind, subject, recipients, due_on, title, reason, body="", link="") -> None:

@@ -24,7 +24,7 @@ from core.services import api_token_create
 from tests.factories import CredentialFactory, IdentityFactory, TeamFactory, UserFactory
 
 PATHS = r"^/api/v1/(ownership|requests|grants|reviews|usage|evidence|me|users|runtime|revocations)"
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_API_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_API_EXAMPLES", "30"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -70,10 +70,6 @@ def usage_identity_ids(user) -> QuerySet:
     ).values("pk")
 
 
-def can_read_usage(user) -> bool:
-    return user.is_authenticated
-
-
 def _scoped(qs: QuerySet, user) -> QuerySet:
     if not user.is_authenticated:
         return qs.none()

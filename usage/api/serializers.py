@@ -1,5 +1,6 @@
 """API v1 for usage: strict input serializers and plain output serializers. Services decide."""
 
+from django.conf import settings
 from rest_framework import serializers
 
 from ..choices import SignalStatus
@@ -16,22 +17,10 @@ class UsageStrictSerializer(serializers.Serializer):
         return attrs
 
 
-class UsageRecordInputSerializer(serializers.Serializer):
-    """One record as given; checked per row by the ingestion (errors come back per row)."""
-
-    day = serializers.CharField(help_text="YYYY-MM-DD")
-    source = serializers.CharField(max_length=100)
-    identity = serializers.IntegerField(required=False, help_text="A Steward identity id.")
-    platform = serializers.CharField(required=False, help_text="Platform slug.")
-    external_id = serializers.CharField(required=False)
-    calls = serializers.IntegerField(required=False, default=0)
-    tokens = serializers.IntegerField(required=False, default=0)
-    cost = serializers.CharField(required=False, default="0", help_text="Decimal, e.g. '12.50'.")
-    currency = serializers.CharField(required=False, default="USD")
-
-
 class UsageIngestInputSerializer(UsageStrictSerializer):
-    records = serializers.ListField(child=serializers.DictField(), max_length=20000)
+    records = serializers.ListField(
+        child=serializers.DictField(), max_length=settings.USAGE_INGEST_MAX_ROWS
+    )
     dry_run = serializers.BooleanField(required=False, default=False)
 
 
