@@ -70,6 +70,7 @@ class RequestListCreateAPIView(APIView):
             OpenApiParameter("ordering", str),
         ],
         responses=paginated(RequestSerializer),
+        operation_id="v1_requests_list",
     )
     def get(self, request):
         box = request.query_params.get("box", "all")

@@ -43,6 +43,7 @@ class ReviewCampaignListCreateAPIView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str)],
         responses=paginated(ReviewCampaignSerializer),
+        operation_id="v1_reviews_campaigns_list",
     )
     def get(self, request):
         qs = selectors.campaign_list(
@@ -80,6 +81,7 @@ class ReviewItemListAPIView(APIView):
             OpenApiParameter("open", bool),
         ],
         responses=paginated(ReviewItemSerializer),
+        operation_id="v1_reviews_items_list",
     )
     def get(self, request):
         params = request.query_params
@@ -140,7 +142,9 @@ class ReviewItemReassignAPIView(APIView):
 class ReviewScheduleListCreateAPIView(APIView):
     """Schedules: admins and auditors read; admins create."""
 
-    @extend_schema(responses=paginated(ReviewScheduleSerializer))
+    @extend_schema(
+        responses=paginated(ReviewScheduleSerializer), operation_id="v1_reviews_schedules_list"
+    )
     def get(self, request):
         qs = selectors.schedule_list(user=request.user).order_by("name")
         return _page(request, self, qs, ReviewScheduleSerializer)

@@ -54,6 +54,7 @@ class UsageRecordListCreateAPIView(APIView):
             OpenApiParameter("ordering", str),
         ],
         responses={200: paginated(UsageRecordSerializer), **ERRORS},
+        operation_id="v1_usage_records_list",
     )
     def get(self, request):
         qs = selectors.record_list(user=request.user, filters=request.query_params)
@@ -107,6 +108,7 @@ class UsageSignalListAPIView(APIView):
             OpenApiParameter("ordering", str),
         ],
         responses={200: paginated(UsageSignalSerializer), **ERRORS},
+        operation_id="v1_usage_signals_list",
     )
     def get(self, request):
         qs = selectors.signal_list(user=request.user, filters=request.query_params)
