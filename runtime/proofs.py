@@ -39,8 +39,11 @@ class Proof:
     expires_at: dt.datetime
 
 
-def _text(value, limit: int = 300) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+def printable(value, limit: int = 300) -> str:
+    """A claim as evidence text: a string, printable, bounded (PostgreSQL refuses NUL)."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(c for c in value[:limit] if c.isprintable())
 
 
 def _unverified(token: str) -> tuple[dict, dict]:
@@ -78,7 +81,9 @@ def _key_for(issuer: TrustedIssuer, header: dict) -> jwk.Key:
         if key.kid == kid:
             return key
     hint = " (keys are refreshed from the JWKS URL periodically)" if issuer.jwks_url else ""
-    raise ProofError(f"Unknown signing key kid {_text(kid, 80)!r} for issuer {issuer.name}{hint}.")
+    raise ProofError(
+        f"Unknown signing key kid {printable(kid, 80)!r} for issuer {issuer.name}{hint}."
+    )
 
 
 def map_subject(issuer: TrustedIssuer, value: str) -> str:
@@ -148,8 +153,8 @@ def _check_claims(issuer: TrustedIssuer, claims: dict, now: dt.datetime) -> dt.d
 
 def verify_proof(token, *, now: dt.datetime) -> Proof:
     header, unverified = _unverified(token)
-    claimed = _text(unverified.get("iss"))
-    sub_claim = _text(unverified.get("sub"))
+    claimed = printable(unverified.get("iss"))
+    sub_claim = printable(unverified.get("sub"))
 
     def fail(message):
         return ProofError(message, claimed_issuer=claimed, subject=sub_claim)
@@ -157,7 +162,9 @@ def verify_proof(token, *, now: dt.datetime) -> Proof:
     alg = header.get("alg")
     # RFC 8725 §2.1 / §3.1: never "none", never HMAC, only the issuer's listed algorithms.
     if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
-        raise fail(f"Algorithm {_text(alg, 20)!r} is not accepted: use an asymmetric signature.")
+        raise fail(
+            f"Algorithm {printable(alg, 20)!r} is not accepted: use an asymmetric signature."
+        )
     if header.get("crit") is not None:
         raise fail("Critical header extensions are not supported.")
     if not claimed:
@@ -189,7 +196,7 @@ def verify_proof(token, *, now: dt.datetime) -> Proof:
         external_id = map_subject(issuer, value)
     except ProofError as exc:
         raise fail(str(exc)) from exc
-    return Proof(issuer, claims, _text(value), external_id, expires_at)
+    return Proof(issuer, claims, printable(value), external_id, expires_at)
 
 
 def identity_for(proof: Proof) -> Identity | None:

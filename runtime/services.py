@@ -27,7 +27,7 @@ from . import keys
 from .choices import GrantType, Outcome
 from .models import IssuedToken, ResourceServer, RuntimePolicy, TokenExchange, TrustedIssuer
 from .policy import IDENTITY_DOMAIN, Refusal, current_policy, evaluate, parse_scopes
-from .proofs import ProofError, identity_for, verify_proof
+from .proofs import ProofError, identity_for, printable, verify_proof
 
 # RFC 8693 §3 token type identifiers (names, not secrets).
 TOKEN_TYPE_JWT = "urn:ietf:params:oauth:token-type:jwt"  # noqa: S105
@@ -102,8 +102,8 @@ def _audience(p: dict, policy: RuntimePolicy) -> str:
     if audience and resource and audience != resource:
         raise Refusal("invalid_target", ["Give either audience or resource, not two targets."])
     value = audience or resource or policy.default_audience
-    if len(value) > 300:
-        raise Refusal("invalid_target", ["The audience is too long."])
+    if len(value) > 300 or not value.isprintable():
+        raise Refusal("invalid_target", ["The audience must be printable and short (300)."])
     return value
 
 
@@ -116,7 +116,7 @@ def token_exchange(*, data, now: dt.datetime | None = None) -> dict:
     row = TokenExchange(policy=policy, policy_version=policy.version, evaluated_at=now)
     try:
         p = _params(data)
-        row.grant_type = (p["grant_type"] or "")[:100]
+        row.grant_type = printable(p["grant_type"], 100)
         proof_token, proof_error = _proof_and_request(p)
         row.requested_scopes = parse_scopes(p["scope"])
         row.audience = _audience(p, policy)
