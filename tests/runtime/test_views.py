@@ -1,9 +1,8 @@
-"""Pages and API of runtime access: persona × page status tables (anonymous, wrong role,
+"""Pages and API of runtime access: persona by page status tables (anonymous, wrong role,
 out of scope, right role), the runtime panel's content and the revoke-all action."""
 
-from urllib.parse import urlencode
-
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
