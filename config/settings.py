@@ -285,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_float("USAGE_DETECT_INTERVAL", 86400.0)),
         "options": {"expires": env_float("USAGE_DETECT_INTERVAL", 86400.0) * 0.9},
     },
+    "runtime-issuer-keys": {
+        "task": "runtime.tasks.refresh_issuer_keys",
+        "schedule": timedelta(seconds=env_float("RUNTIME_JWKS_REFRESH_INTERVAL", 300.0)),
+        "options": {"expires": env_float("RUNTIME_JWKS_REFRESH_INTERVAL", 300.0) * 0.9},
+    },
     "deliver-notifications": {
         "task": "core.tasks.deliver_notifications",
         "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),

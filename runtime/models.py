@@ -55,6 +55,8 @@ class TrustedIssuer(TimeStampedModel):
         if not algs or any(a not in ALLOWED_ALGORITHMS for a in algs):
             allowed = ", ".join(ALLOWED_ALGORITHMS)
             raise ValidationError({"algorithms": f"Choose asymmetric algorithms among {allowed}."})
+        if self.jwks_url and settings.PRODUCTION and not self.jwks_url.startswith("https://"):
+            raise ValidationError({"jwks_url": "In production, keys are fetched over https only."})
         if bool(self.jwks) == bool(self.jwks_url):
             raise ValidationError("Give either an inline JWKS or a JWKS URL (one of the two).")
         if self.jwks:

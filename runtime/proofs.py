@@ -66,6 +66,8 @@ def _unverified(token: str) -> tuple[dict, dict]:
 
 
 def _key_for(issuer: TrustedIssuer, header: dict) -> jwk.Key:
+    if not issuer.key_set.get("keys"):
+        raise ProofError(f"No keys are known yet for issuer {issuer.name}.")
     try:
         keys = jwk.KeySet.import_key_set(issuer.key_set)
     except (JoseError, ValueError, TypeError, KeyError) as exc:

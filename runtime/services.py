@@ -3,23 +3,26 @@ refused), revocation (one token, or all of an identity's or a grant's), trusted 
 runtime policy and resource-server credentials."""
 
 import datetime as dt
+import logging
 import secrets
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from joserfc import jwt
 from simple_history.utils import bulk_update_with_history
 
 from approvals.models import Grant
 from core.history import stamp
+from core.notifications import notify
 from core.roles import is_admin
 from core.system import system_user
 from core.versioning import versioned_update
 from governance.choices import Role
-from governance.selectors import deciders_for
+from governance.selectors import accountable_for, deciders_for
 from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
 
@@ -271,7 +274,26 @@ def tokens_revoke_all(
     live = live.filter(identity=identity) if identity is not None else live.filter(grant=grant)
     with transaction.atomic():
         tokens = list(live.select_for_update().order_by("pk"))
-        return _revoke(tokens, actor=actor, reason=reason.strip(), now=now)
+        count = _revoke(tokens, actor=actor, reason=reason.strip(), now=now)
+        if count:
+            _notify_revoked(target, grant, count, actor, reason.strip(), now)
+    return count
+
+
+def _notify_revoked(identity, grant, count, actor, reason, now) -> None:
+    """The identity's accountable owner hears of it, and webhooks (signed, delivered after
+    commit by core) tell gateways to drop cached introspection answers."""
+    owner = accountable_for(identity=identity, domain_key=IDENTITY_DOMAIN)
+    what = f"grant #{grant.pk} of {identity}" if grant is not None else str(identity)
+    notify(
+        kind="runtime.tokens_revoked",
+        subject=grant if grant is not None else identity,
+        recipients=[owner, actor],
+        due_on=now.date(),
+        title=f"{count} runtime token(s) of {what} revoked",
+        reason=f"revoked by {actor}: {reason}",
+        link=reverse("identities:detail", args=[identity.pk]),
+    )
 
 
 # --- issuers, policy, resource servers (admins) -------------------------------------------
@@ -311,7 +333,18 @@ def issuer_save(*, actor, data: dict, issuer: TrustedIssuer | None = None) -> Tr
         issuer.full_clean()
         stamp(issuer, actor=actor, reason=f"issuer {verb} by {actor}")
         issuer.save()
+    if issuer.jwks_url and issuer.active:
+        transaction.on_commit(lambda pk=issuer.pk: _enqueue_refresh(pk))
     return issuer
+
+
+def _enqueue_refresh(issuer_id: int) -> None:
+    from .tasks import refresh_issuer_keys
+
+    try:
+        refresh_issuer_keys.delay(issuer_id)
+    except Exception:  # the beat schedule fetches it on its next run
+        logging.getLogger(__name__).warning("could not enqueue a JWKS refresh", exc_info=True)
 
 
 def runtime_policy_update(*, actor, reason: str, **changes) -> RuntimePolicy:
