@@ -333,6 +333,7 @@ STEWARD_DASHBOARD_PANELS = [
     "identities:dashboard-panel",
     "governance:dashboard-panel",
     "approvals:dashboard-panel",
+    "runtime:dashboard-panel",
     "lifecycle:dashboard-panel",
     "usage:dashboard-panel",
     "evidence:dashboard-panel",

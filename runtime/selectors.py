@@ -139,13 +139,19 @@ def issuer_get(*, user, pk: int) -> TrustedIssuer:
     return issuer
 
 
-def federation_counts(*, user_identities: QuerySet[Identity], now=None) -> dict:
-    """Active identities that got a token in the last 30 days vs the rest (dashboard)."""
+def federation_counts(*, user, now=None) -> dict:
+    """Active identities in the user's scope that got a Steward token in the last 30 days
+    versus those still holding an active long-lived credential (the number to move)."""
+    from identities.models import Credential
+    from identities.selectors import identity_scope
+
     now = now or timezone.now()
-    active = user_identities.filter(status=IdentityStatus.ACTIVE)
-    federated = active.filter(
-        pk__in=IssuedToken.objects.filter(issued_at__gte=now - dt.timedelta(days=30)).values(
-            "identity_id"
-        )
-    ).count()
-    return {"federated": federated, "other": active.count() - federated}
+    active = identity_scope(user).filter(status=IdentityStatus.ACTIVE)
+    recent = IssuedToken.objects.filter(issued_at__gte=now - dt.timedelta(days=30))
+    return {
+        "active": active.count(),
+        "federated": active.filter(pk__in=recent.values("identity_id")).count(),
+        "long_lived": active.filter(
+            pk__in=Credential.objects.filter(status="active").values("identity_id")
+        ).count(),
+    }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("runtime/issuers/", views.IssuerListView.as_view(), name="issuers"),
     path("runtime/issuers/new/", views.IssuerEditView.as_view(), name="issuer-new"),
     path("runtime/issuers/<int:pk>/", views.IssuerEditView.as_view(), name="issuer-edit"),
+    path("runtime/panels/dashboard/", views.DashboardPanel.as_view(), name="dashboard-panel"),
     path(
         "runtime/panels/identity/<int:pk>/",
         views.IdentityRuntimePanel.as_view(),

@@ -92,3 +92,12 @@ class IssuerEditView(AdminRequired, View):
                 messages.success(request, "Trusted issuer saved.")
                 return redirect("runtime:issuers")
         return render(request, self.template_name, {"form": form}, status=422)
+
+
+class DashboardPanel(TemplateView):
+    template_name = "runtime/partials/_dashboard_panel.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **selectors.federation_counts(user=self.request.user), **kwargs
+        )
