@@ -7,17 +7,22 @@ from governance.services import permissions_sync
 from runtime.models import IssuedToken
 from runtime.services import token_exchange
 from tests.e2e.conftest import sign_in
-from tests.factories import PASSWORD, IdentityFactory
-from tests.runtime.conftest import JWT_BEARER, k8s, k8s_claims, sign, team  # noqa: F401
+from tests.factories import PASSWORD, IdentityFactory, PlatformFactory, TeamFactory
+from tests.runtime.conftest import JWT_BEARER, K8S_ISS, issuer_for, k8s_claims, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def live_tokens(settings, tmp_path, governed, owner, team, k8s):
+def live_tokens(settings, tmp_path, governed, owner):
     settings.RUNTIME_SIGNING_KEYS_FILE = str(tmp_path / "signing-keys.json")
+    platform = PlatformFactory(name="prod-eks", slug="prod-eks", kind="kubernetes")
+    issuer_for(platform, name="prod-eks SA tokens", iss=K8S_ISS, kind="rsa", mapping="kubernetes")
     identity = IdentityFactory(
-        name="ledger-sync", team=team, platform=k8s.platform, external_id="payments/ledger-sync"
+        name="ledger-sync",
+        team=TeamFactory(name="Payments", slug="payments"),
+        platform=platform,
+        external_id="payments/ledger-sync",
     )
     permissions_sync()
     for _ in range(3):

@@ -107,7 +107,7 @@ def signing_keys(settings, tmp_path):
     return tmp_path / "signing-keys.json"
 
 
-def _issuer(platform, *, name, iss, kind, mapping, algorithms):
+def issuer_for(platform, *, name, iss, kind, mapping, algorithms=("RS256", "ES256")):
     key = issuer_key(kind)
     return TrustedIssuer.objects.create(
         platform=platform,
@@ -115,7 +115,7 @@ def _issuer(platform, *, name, iss, kind, mapping, algorithms):
         issuer=iss,
         audience=AUDIENCE,
         jwks={"keys": [key.as_dict(private=False)]},
-        algorithms=algorithms,
+        algorithms=list(algorithms),
         subject_mapping=mapping,
         max_proof_lifetime_seconds=3600,
     )
@@ -129,7 +129,7 @@ def team(engineer):
 @pytest.fixture
 def k8s(db):
     platform = PlatformFactory(name="prod-eks", slug="prod-eks", kind="kubernetes")
-    return _issuer(
+    return issuer_for(
         platform, name="prod-eks SA tokens", iss=K8S_ISS, kind="rsa",
         mapping="kubernetes", algorithms=["RS256", "ES256"],
     )  # fmt: skip
@@ -138,7 +138,7 @@ def k8s(db):
 @pytest.fixture
 def github(db):
     platform = PlatformFactory(name="GitHub Actions", slug="github", kind="ci")
-    return _issuer(
+    return issuer_for(
         platform, name="GitHub OIDC", iss=GITHUB_ISS, kind="ec",
         mapping="github", algorithms=["ES256", "RS256"],
     )  # fmt: skip
@@ -147,7 +147,7 @@ def github(db):
 @pytest.fixture
 def spiffe(db):
     platform = PlatformFactory(name="SPIRE mesh", slug="spire", kind="other")
-    return _issuer(
+    return issuer_for(
         platform, name="SPIRE", iss=SPIFFE_ISS, kind="okp",
         mapping="spiffe", algorithms=["Ed25519", "EdDSA", "ES256"],
     )  # fmt: skip
