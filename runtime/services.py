@@ -153,7 +153,8 @@ def token_exchange(*, data, now: dt.datetime | None = None) -> dict:
         )
     except Refusal as refusal:
         row.outcome, row.error, row.reasons = Outcome.REFUSED, refusal.error, refusal.reasons
-        row.save()
+        with transaction.atomic():  # the row and its ledger entry commit together
+            row.save()
         raise ExchangeRefused(refusal.error, " ".join(refusal.reasons)) from None
 
     signing = keys.current_key()

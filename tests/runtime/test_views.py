@@ -202,3 +202,16 @@ def test_issuer_api_create_and_validation(api_client, world, admin_user):
         f"/api/v1/runtime/issuers/{world['issuer'].pk}/", {"active": False}, format="json"
     )
     assert patched.status_code == 200 and patched.json()["active"] is False
+
+
+def test_panel_query_count_does_not_grow_with_tokens(
+    client, world, admin_user, django_assert_max_num_queries
+):
+    client.force_login(admin_user)
+    url = reverse("runtime:identity-panel", args=[world["mine"].pk])
+    client.get(url)
+    for _ in range(5):
+        data = exchange_form(sign("rsa", k8s_claims()))
+        client.post(reverse("runtime:token"), urlencode(data), content_type=FORM)
+    with django_assert_max_num_queries(11):
+        assert client.get(url).status_code == 200
