@@ -18,6 +18,7 @@ from core.history import stamp
 from core.notifications import Draft, notify, notify_many
 from core.roles import is_admin, is_read_only
 from core.system import system_user
+from core.versioning import versioned_update
 from governance.selectors import deciders_for
 from identities.choices import EventKind, IdentityStatus
 from identities.models import Identity
@@ -86,20 +87,14 @@ def policy_update(*, actor, policy: ApprovalPolicy, reason: str, **changes) -> A
     evaluation still names the exact version it applied."""
     if not is_admin(actor):
         raise PermissionDenied("Only admins change approval policies.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Give a reason for the change: it goes into history."})
-    unknown = set(changes) - set(POLICY_FIELDS)
-    if unknown:
-        raise ValidationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    with transaction.atomic():
-        locked = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        locked.version += 1
-        locked.full_clean()
-        stamp(locked, actor=actor, reason=f"v{locked.version} by {actor}: {reason.strip()}")
-        locked.save()
-    return locked
+    return versioned_update(
+        model=ApprovalPolicy,
+        pk=policy.pk,
+        actor=actor,
+        reason=reason,
+        changes=changes,
+        allowed=POLICY_FIELDS,
+    )
 
 
 # --- submit -------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "identities",
     "governance",
     "approvals",
+    "runtime",
     "lifecycle",
     "usage",
     "evidence",
@@ -295,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_float("USAGE_DETECT_INTERVAL", 86400.0)),
         "options": {"expires": env_float("USAGE_DETECT_INTERVAL", 86400.0) * 0.9},
     },
+    "runtime-issuer-keys": {
+        "task": "runtime.tasks.refresh_issuer_keys",
+        "schedule": timedelta(seconds=env_float("RUNTIME_JWKS_REFRESH_INTERVAL", 300.0)),
+        "options": {"expires": env_float("RUNTIME_JWKS_REFRESH_INTERVAL", 300.0) * 0.9},
+    },
     "deliver-notifications": {
         "task": "core.tasks.deliver_notifications",
         "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),
@@ -323,6 +329,14 @@ STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # opens its onboarding request (callable(*, actor, data, source) -> Identity).
 STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_register"
 STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Runtime access (runtime/): signing keys in a file, never the database; generated under
+# var/ outside production. The token service's issuer is the portal's base URL.
+RUNTIME_SIGNING_KEYS_FILE = env_str(
+    "STEWARD_SIGNING_KEYS_FILE", "" if PRODUCTION else str(VAR_DIR / "signing-keys.json")
+)
+RUNTIME_ISSUER = env_str("STEWARD_TOKEN_ISSUER", STEWARD_BASE_URL)
+RUNTIME_CLOCK_SKEW_SECONDS = env_int("RUNTIME_CLOCK_SKEW_SECONDS", 60)
+RUNTIME_JWKS_REFRESH_SECONDS = env_int("RUNTIME_JWKS_REFRESH_SECONDS", 600)
 # Dashboard panels: URL names of htmx partials that each app serves itself, so the
 # dashboard composes apps without core importing them.
 # A name no app serves yet is skipped.
@@ -330,6 +344,7 @@ STEWARD_DASHBOARD_PANELS = [
     "identities:dashboard-panel",
     "governance:dashboard-panel",
     "approvals:dashboard-panel",
+    "runtime:dashboard-panel",
     "lifecycle:dashboard-panel",
     "usage:dashboard-panel",
     "evidence:dashboard-panel",

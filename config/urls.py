@@ -13,7 +13,7 @@ api_docs_csp = csp_update(
 )
 
 # Each app serves its own pages and API; the order is the layer order of DESIGN.md.
-APPS = ("identities", "governance", "approvals", "lifecycle", "usage", "evidence")
+APPS = ("identities", "governance", "approvals", "runtime", "lifecycle", "usage", "evidence")
 api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("identities/", include("identities.urls")),
     path("ownership/", include("governance.urls")),
     path("approvals/", include("approvals.urls")),
+    path("", include("runtime.urls")),
     path("lifecycle/", include("lifecycle.urls")),
     path("usage/", include("usage.urls")),
     path("evidence/", include("evidence.urls")),

@@ -15,7 +15,9 @@ from .formats import csv_lines, jsonl_lines
 from .forms import plain_filters
 
 VERIFY_SCRIPT = Path(__file__).resolve().parent / "verify_bundle.py"
-DEFAULT_EXPORTS = ("access", "lifecycle", "raci", "gaps", "credentials", "posture", "reviews")
+DEFAULT_EXPORTS = (
+    "access", "lifecycle", "raci", "gaps", "credentials", "posture", "reviews", "runtime-tokens",
+)  # fmt: skip
 
 
 def _write(archive: zipfile.ZipFile, name: str, chunks) -> dict:

@@ -257,6 +257,30 @@ def _usage_after_revocation(now):
     return total, sorted(set(failing))
 
 
+@register(
+    "runtime_tokens_bounded",
+    "Runtime tokens live minutes and never outlive their grant",
+    requires=("runtime.IssuedToken",),
+    link="/evidence/exports/runtime-tokens.csv",
+)
+def _runtime_tokens_bounded(now):
+    """Issued tokens whose lifetime exceeds the longest the current runtime policy allows,
+    or that expire after their grant's end. No token issued yet: not evaluated."""
+    from runtime.models import IssuedToken, RuntimePolicy
+
+    tokens = IssuedToken.objects.all()
+    total = tokens.count()
+    policy = RuntimePolicy.objects.filter(key="default").first()
+    if not total or policy is None:
+        return None, []
+    longest = max([policy.max_lifetime_seconds, *policy.lifetime_by_risk.values()])
+    failing = tokens.filter(
+        Q(expires_at__gt=F("issued_at") + dt.timedelta(seconds=longest))
+        | Q(grant__isnull=False, expires_at__gt=F("grant__expires_at"))
+    )
+    return total, list(failing.order_by("pk").values_list("pk", flat=True))
+
+
 # --- chain status (cached: verification reads the whole ledger) ------------------------------
 CHAIN_CACHE_KEY = "evidence:chain-status"
 

@@ -21,6 +21,13 @@ from governance.selectors import ownership_gaps
 from identities.models import Credential, LifecycleEvent
 
 from .forms import period
+from .runtime_exports import (
+    GRANT_TOKEN_COLUMNS,
+    TOKEN_COLUMNS,
+    grant_token_cells,
+    grant_token_values,
+    token_rows,
+)
 
 CHUNK = 2000
 
@@ -88,6 +95,7 @@ ACCESS_COLUMNS = [
     "review_due_at",
     "reviewed_at",
     "reviewed_by",
+    *GRANT_TOKEN_COLUMNS,
 ]
 
 ACCESS_VALUES = {
@@ -120,6 +128,7 @@ ACCESS_VALUES = {
     "review_due_at": F("grant__review_due_at"),
     "reviewed_at": F("grant__reviewed_at"),
     "reviewed_by": F("grant__reviewed_by__username"),
+    **grant_token_values(),
 }
 
 
@@ -273,6 +282,7 @@ def _access_row(r: dict, approvers: list, credentials: list) -> dict:
         "review_due_at": iso(r["review_due_at"]),
         "reviewed_at": iso(r["reviewed_at"]),
         "reviewed_by": r["reviewed_by"],
+        **grant_token_cells(r),
     }
 
 
@@ -541,5 +551,6 @@ EXPORTS = {
         Export("credentials", "Credential inventory", CREDENTIAL_COLUMNS, credential_rows),
         Export("posture", "Framework posture", POSTURE_COLUMNS, posture_rows),
         Export("reviews", "Access reviews", review_columns(), review_rows),
+        Export("runtime-tokens", "Runtime tokens", TOKEN_COLUMNS, token_rows),
     )
 }

@@ -46,6 +46,7 @@ APPEND_ONLY = (
     "identities.LifecycleEvent",
     "approvals.PolicyEvaluation",
     "approvals.GrantCredential",
+    "runtime.TokenExchange",
 )
 CHUNK = 2000
 

@@ -5,6 +5,9 @@ import pytest
 from tests.url_walk import all_urls
 
 PUBLIC = {"login", "healthz", "admin:login", "api-docs-public"}
+# Runtime access: workloads and resource servers, not people (tests/runtime checks each).
+PUBLIC |= {f"runtime:{n}" for n in ("token", "introspect", "revoke", "metadata", "oauth-metadata")}
+PUBLIC |= {"runtime:jwks"}
 
 URLS = [(name, url) for name, url in all_urls() if name not in PUBLIC]
 

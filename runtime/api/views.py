@@ -1,0 +1,56 @@
+"""API v1 for runtime access: trusted issuers (admins only). Thin callers of the services."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.pagination import StewardPagination
+from core.roles import is_admin
+
+from .. import selectors, services
+from .serializers import TrustedIssuerSerializer
+
+
+class IsAdmin(permissions.BasePermission):
+    message = "Only admins manage trusted issuers."
+
+    def has_permission(self, request, view):
+        return is_admin(request.user)
+
+
+class IssuerListCreateAPIView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
+
+    @extend_schema(responses=TrustedIssuerSerializer(many=True))
+    def get(self, request):
+        paginator = StewardPagination()
+        page = paginator.paginate_queryset(selectors.issuer_list(user=request.user), request, self)
+        return paginator.get_paginated_response(TrustedIssuerSerializer(page, many=True).data)
+
+    @extend_schema(request=TrustedIssuerSerializer, responses={201: TrustedIssuerSerializer})
+    def post(self, request):
+        data = TrustedIssuerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issuer = services.issuer_save(actor=request.user, data=dict(data.validated_data))
+        return Response(TrustedIssuerSerializer(issuer).data, status=status.HTTP_201_CREATED)
+
+
+class IssuerDetailAPIView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
+
+    @extend_schema(responses=TrustedIssuerSerializer)
+    def get(self, request, pk: int):
+        return Response(
+            TrustedIssuerSerializer(selectors.issuer_get(user=request.user, pk=pk)).data
+        )
+
+    @extend_schema(request=TrustedIssuerSerializer, responses=TrustedIssuerSerializer)
+    def patch(self, request, pk: int):
+        issuer = selectors.issuer_get(user=request.user, pk=pk)
+        data = TrustedIssuerSerializer(issuer, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        issuer = services.issuer_save(
+            actor=request.user, issuer=issuer, data=dict(data.validated_data)
+        )
+        return Response(TrustedIssuerSerializer(issuer).data)

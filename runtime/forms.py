@@ -1,0 +1,54 @@
+import json
+
+from django import forms
+
+from .choices import ALLOWED_ALGORITHMS
+from .models import TrustedIssuer
+
+
+class RevokeAllForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"size": 40}))
+
+
+class TrustedIssuerForm(forms.ModelForm):
+    algorithms = forms.MultipleChoiceField(
+        choices=[(a, a) for a in ALLOWED_ALGORITHMS], widget=forms.CheckboxSelectMultiple
+    )
+    jwks = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="The issuer's public JWKS (JSON), or leave empty and give a JWKS URL.",
+    )
+
+    class Meta:
+        model = TrustedIssuer
+        fields = [
+            "platform",
+            "name",
+            "issuer",
+            "audience",
+            "jwks",
+            "jwks_url",
+            "algorithms",
+            "subject_claim",
+            "subject_mapping",
+            "max_proof_lifetime_seconds",
+            "active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.jwks:
+            self.initial["jwks"] = json.dumps(self.instance.jwks, indent=2)
+
+    def clean_jwks(self):
+        raw = self.cleaned_data["jwks"].strip()
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError("This is not valid JSON.") from None
+
+    def _post_clean(self):
+        pass  # the service validates the model (full_clean) and reports its errors
