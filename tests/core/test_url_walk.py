@@ -1,10 +1,11 @@
-"""No page or endpoint answers an anonymous visitor, except sign-in and health."""
+"""No page or endpoint answers an anonymous visitor, except sign-in, health and the published
+bundle-signing public key."""
 
 import pytest
 
 from tests.url_walk import all_urls
 
-PUBLIC = {"login", "healthz", "admin:login", "api-docs-public"}
+PUBLIC = {"login", "healthz", "admin:login", "api-docs-public", "evidence:bundle-key"}
 
 URLS = [(name, url) for name, url in all_urls() if name not in PUBLIC]
 
