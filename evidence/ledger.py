@@ -3,7 +3,9 @@
 Entry *n* stores `payload_digest` = sha256 of the recorded row's canonical JSON (as read back
 from the database), `prev_hash` = entry *n-1*'s `entry_hash` and
 `entry_hash` = sha256(prev_hash | seq | source | record_pk | payload_digest | created_at).
-`verify()` recomputes it all and names the first broken link.
+`verify()` recomputes it all and names the first broken link, then proves every governed
+live row equals its latest chained history record (`evidence.live`): history alone would not
+show an `UPDATE` of the live table made behind Steward's back.
 
 How rows get chained, always in the transaction that writes them:
 

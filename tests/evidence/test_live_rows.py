@@ -152,3 +152,19 @@ def test_chunks_cover_every_row(scenario, monkeypatch):
     _sql("UPDATE {table} SET role = 'I' WHERE id IN (%s, %s)", Assignment, [first.pk, last.pk])
     found = {m.pk for m in live.compare_all()[0] if m.source == "governance.assignment"}
     assert found == {first.pk, last.pk}
+
+
+def test_fields_excluded_from_history_are_reported_unverified_not_passed():
+    """simple-history's `excluded_fields` have no history column: nothing to compare them
+    with, so the report lists them instead of vouching for them."""
+    from types import SimpleNamespace as NS
+
+    def meta(*columns, pk="id"):
+        fields = [NS(attname=c, column=c) for c in columns]
+        return NS(_meta=NS(concrete_fields=fields, pk=NS(column=pk)))
+
+    live_model = meta("id", "status", "secret_note", "owner_id")
+    history_model = meta("id", "status", "owner_id", "history_id", pk="history_id")
+    compared, unverified = live.tracked_fields(live_model, history_model)
+    assert compared == [("status", "status"), ("owner_id", "owner_id")]
+    assert unverified == ["secret_note"]
