@@ -4,7 +4,7 @@ with a reason in history); requests, decisions and grants are evidence, read-onl
 from django import forms
 from django.contrib import admin
 
-from core.history_admin import HistoryAdmin
+from core.history_admin import HistoryAdmin, ReadOnlyAdmin, ReadOnlyMixin
 
 from . import services
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
@@ -53,22 +53,8 @@ class ApprovalPolicyAdmin(HistoryAdmin):
         obj.version = updated.version
 
 
-class ReadOnlyAdmin(HistoryAdmin):
-    """Evidence: changed only through the services (decisions, grants, expiry)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EvaluationInline(admin.StackedInline):
+class EvaluationInline(ReadOnlyMixin, admin.StackedInline):
     model = PolicyEvaluation
-    can_delete = False
     extra = 0
     readonly_fields = (
         "policy",
@@ -79,9 +65,6 @@ class EvaluationInline(admin.StackedInline):
         "reasons",
         "evaluated_at",
     )
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Request)

@@ -323,6 +323,11 @@ USAGE_SPIKE_Z = env_float("USAGE_SPIKE_Z", 5.0)
 USAGE_SPIKE_MIN_RATIO = env_float("USAGE_SPIKE_MIN_RATIO", 2.0)
 USAGE_SPIKE_METRIC = env_str("USAGE_SPIKE_METRIC", "cost")
 USAGE_INGEST_MAX_ROWS = env_int("USAGE_INGEST_MAX_ROWS", 20000)
+# Evidence bundles are signed (Ed25519) with the PEM private key in this file; never in the
+# database. Production names a mounted secret file (required to build bundles); the embedded
+# default generates one into STEWARD_VAR_DIR on first use.
+EVIDENCE_SIGNING_KEY_FILE = env_str("EVIDENCE_SIGNING_KEY_FILE", "")
+EVIDENCE_SIGNING_KEY_GENERATE = not PRODUCTION
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and

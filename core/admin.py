@@ -42,5 +42,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "key_prefix", "expires_at", "revoked_at")
-    readonly_fields = ("digest", "key_prefix")
+    """Tokens are minted on the profile page (the raw token is shown once). Here an admin may
+    rename, shorten or revoke one; the expiry stays within `ApiToken.MAX_DAYS` of creation
+    (the model refuses more, so the form shows the error)."""
+
+    list_display = ("name", "user", "key_prefix", "created_at", "expires_at", "revoked_at")
+    fields = ("name", "user", "key_prefix", "created_at", "expires_at", "last_used_at",
+              "revoked_at")  # fmt: skip
+    readonly_fields = ("user", "key_prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,5 +1,6 @@
 """Shared model plumbing: mixins, the worker heartbeat and personal API tokens."""
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -7,7 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
+
+API_TOKEN_MAX_DAYS = 90
 
 
 class TimeStampedModel(models.Model):
@@ -31,9 +35,11 @@ class Heartbeat(models.Model):
 
 class ApiToken(models.Model):
     """A personal API token for pipelines. Only a SHA-256 digest is stored; the token is
-    shown once at creation. Tokens always expire."""
+    shown once at creation. Tokens always expire, at most `MAX_DAYS` after creation: the
+    model checks it on every save (admin included) and the database holds the same bound."""
 
     PREFIX = "stw_"
+    MAX_DAYS = API_TOKEN_MAX_DAYS
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -48,9 +54,36 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at"))
+                & Q(expires_at__lte=F("created_at") + dt.timedelta(days=API_TOKEN_MAX_DAYS)),
+                name="api_token_expiry_within_max",
+                violation_error_message=f"A token expires within {API_TOKEN_MAX_DAYS} days.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.PREFIX}{self.key_prefix}…)"
+
+    def save(self, *args, **kwargs):
+        self.clean()  # every path (admin, shell, services): the cap is not the form's alone
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.created_at is None or self.expires_at is None:
+            return
+        if self.created_at > timezone.now() + dt.timedelta(minutes=5):
+            raise ValidationError({"created_at": "A token cannot be created in the future."})
+        if not self.created_at < self.expires_at <= self.max_expiry:
+            raise ValidationError(
+                {"expires_at": f"A token expires within {self.MAX_DAYS} days of its creation."}
+            )
+
+    @property
+    def max_expiry(self):
+        return self.created_at + dt.timedelta(days=self.MAX_DAYS)
 
     @staticmethod
     def hash(raw: str) -> str:

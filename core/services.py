@@ -6,9 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken
-
-API_TOKEN_MAX_DAYS = 90
+from .models import API_TOKEN_MAX_DAYS, ApiToken
 
 
 @transaction.atomic
@@ -19,12 +17,14 @@ def api_token_create(*, user, name: str, days: int) -> tuple[ApiToken, str]:
     if not 1 <= days <= API_TOKEN_MAX_DAYS:
         raise ValidationError({"days": f"A token lives 1 to {API_TOKEN_MAX_DAYS} days."})
     raw = ApiToken.generate()
+    now = timezone.now()
     token = ApiToken.objects.create(
         user=user,
         name=name.strip(),
         key_prefix=raw[len(ApiToken.PREFIX) : len(ApiToken.PREFIX) + 8],
         digest=ApiToken.hash(raw),
-        expires_at=timezone.now() + timedelta(days=days),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     return token, raw
 

@@ -1,20 +1,13 @@
 from django.contrib import admin
 
+from core.history_admin import ReadOnlyModelAdmin
+
 from .models import LedgerEntry
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyModelAdmin):
     """Read-only: the ledger is written only by evidence.ledger."""
 
     list_display = ("seq", "source", "record_pk", "entry_hash", "created_at")
     list_filter = ("source",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

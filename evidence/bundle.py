@@ -1,5 +1,7 @@
 """The evidence bundle: a zip of the chosen exports, manifest.json (generated at and by,
-filters, SHA-256 and size of each file, the audit chain head) and verify_bundle.py."""
+filters, SHA-256 and size of each file, the audit chain head and its last verification),
+its detached Ed25519 signature (manifest.sig), the public key (bundle-key.pub, also
+published at /evidence/bundle-key.pub) and verify_bundle.py, which checks it all offline."""
 
 import hashlib
 import json
@@ -7,9 +9,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
-from . import ledger
+from . import ledger, signing
+from .checks import chain_status
 from .exports import EXPORTS
 from .formats import csv_lines, jsonl_lines
 from .forms import plain_filters
@@ -34,6 +39,7 @@ def _write(archive: zipfile.ZipFile, name: str, chunks) -> dict:
 def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
     """A spooled temporary file holding the zip; files are streamed into it one by one."""
     now = now or timezone.now()
+    signing.private_key()  # no key configured: refuse before doing the work
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned open
     files = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -49,6 +55,7 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
             archive, "verify_bundle.py", [VERIFY_SCRIPT.read_bytes()]
         )
         head = ledger.head()
+        verdict = chain_status()  # the last verification (cached), with its time
         manifest = {
             "generator": "Steward evidence bundle",
             "generated_at": now.isoformat(),
@@ -59,13 +66,26 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
                 "entries": head["seq"],
                 "head": head["entry_hash"],
                 "head_at": head["created_at"].isoformat() if head["created_at"] else None,
+                "verified": {k: verdict.get(k) for k in ("ok", "checked_at", "problems", "named")},
             },
-            "verify": "python3 verify_bundle.py <this zip or its extracted folder>",
+            "signature": {
+                "algorithm": "Ed25519",
+                "file": "manifest.sig",
+                "public_key": "bundle-key.pub",
+                "key_fingerprint": signing.fingerprint(),
+                "published_at": settings.STEWARD_BASE_URL + reverse("evidence:bundle-key"),
+            },
+            "verify": (
+                "python3 verify_bundle.py --key <bundle-key.pub as published> "
+                "<this zip or its extracted folder>"
+            ),
         }
         manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode()
         archive.writestr("manifest.json", manifest_bytes)
         archive.writestr(
             "manifest.sha256", f"{hashlib.sha256(manifest_bytes).hexdigest()}  manifest.json\n"
         )
+        archive.writestr("manifest.sig", signing.sign(manifest_bytes))
+        archive.writestr("bundle-key.pub", signing.public_key_pem())
     out.seek(0)
     return out

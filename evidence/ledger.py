@@ -3,7 +3,9 @@
 Entry *n* stores `payload_digest` = sha256 of the recorded row's canonical JSON (as read back
 from the database), `prev_hash` = entry *n-1*'s `entry_hash` and
 `entry_hash` = sha256(prev_hash | seq | source | record_pk | payload_digest | created_at).
-`verify()` recomputes it all and names the first broken link.
+`verify()` recomputes it all and names the first broken link, then proves every governed
+live row equals its latest chained history record (`evidence.live`): history alone would not
+show an `UPDATE` of the live table made behind Steward's back.
 
 How rows get chained, always in the transaction that writes them:
 
@@ -206,8 +208,12 @@ class Problem:
     source: str
     record_pk: int | None
     reason: str
+    fields: tuple[str, ...] = ()  # live rows: the fields that differ from history
 
     def __str__(self) -> str:
+        if self.seq is None and self.reason.startswith("live row"):
+            differ = f" in {', '.join(self.fields)}" if self.fields else ""
+            return f"{self.source} pk={self.record_pk}: {self.reason}{differ}"
         where = f"entry #{self.seq}" if self.seq is not None else "no entry"
         return f"{where} ({self.source}:{self.record_pk}): {self.reason}"
 
@@ -218,6 +224,8 @@ class Report:
     head: str = GENESIS
     problems: list[Problem] = field(default_factory=list)
     checked_at: dt.datetime | None = None
+    live_rows_checked: bool = False
+    unverified_fields: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -235,6 +243,9 @@ class Report:
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
             "first_break": str(self.first_break) if self.first_break else None,
             "problems": len(self.problems),
+            "named": [str(p) for p in self.problems[:20]],
+            "live_rows_checked": self.live_rows_checked,
+            "unverified_fields": self.unverified_fields,
         }
 
 
@@ -283,8 +294,10 @@ def _check_chunk(chunk, models, prev, expected_seq, report, limit) -> tuple[str,
     return prev, expected_seq
 
 
-def verify(*, limit: int = 100) -> Report:
-    """Recompute the chain in seq order, streamed in chunks; then find rows not in it."""
+def verify(*, limit: int = 100, live_rows: bool = True) -> Report:
+    """Recompute the chain in seq order, streamed in chunks; then find rows not in it; then
+    prove every governed live row equals its latest (chained) history row (`evidence.live`)."""
+    from . import live
     from .models import LedgerEntry
 
     report = Report(checked_at=timezone.now())
@@ -302,6 +315,10 @@ def verify(*, limit: int = 100) -> Report:
     for src, model in models.items():
         for pk in unchained(model).order_by("pk").values_list("pk", flat=True)[:limit]:
             report.problems.append(Problem(None, src, pk, "row is not in the ledger"))
+    if live_rows:
+        mismatches, report.unverified_fields = live.compare_all(limit=limit)
+        report.live_rows_checked = True
+        report.problems += [Problem(None, m.source, m.pk, m.reason, m.fields) for m in mismatches]
     return report
 
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("posture/", views.PostureView.as_view(), name="posture"),
     path("exports/<slug:kind>.<slug:fmt>", views.ExportView.as_view(), name="export"),
     path("bundle.zip", views.BundleView.as_view(), name="bundle"),
+    path("bundle-key.pub", views.bundle_key, name="bundle-key"),
     path("panels/summary/", views.DashboardPanelView.as_view(), name="dashboard-panel"),
 ]

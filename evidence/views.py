@@ -4,15 +4,18 @@ Read-only for auditors and admins (every view is GET-only); others get 403."""
 
 from itertools import islice
 
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from core.roles import RoleRequiredMixin, can_read_all
 
-from . import selectors
+from . import selectors, signing
 from .bundle import DEFAULT_EXPORTS, bundle_build
 from .checks import chain_status, posture
 from .exports import EXPORTS
@@ -155,12 +158,27 @@ class BundleView(ReaderRequired, View):
             DEFAULT_EXPORTS
         )
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        try:
+            signing.private_key()
+        except ImproperlyConfigured as exc:  # production with no signing key: say so, once
+            return HttpResponse(str(exc), status=503, content_type="text/plain")
         return FileResponse(
             bundle_build(user=request.user, filters=filters, exports=chosen),
             as_attachment=True,
             filename=f"steward-evidence-{stamp}.zip",
             content_type="application/zip",
         )
+
+
+@login_not_required
+@require_safe
+def bundle_key(request):
+    """The public key that signs evidence bundles: published (no sign-in), as a JWKS is, so an
+    auditor outside Steward can verify a bundle offline (`verify_bundle.py --key`)."""
+    response = HttpResponse(signing.public_key_pem(), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="bundle-key.pub"'
+    response["X-Key-Fingerprint"] = signing.fingerprint()
+    return response
 
 
 class DashboardPanelView(View):

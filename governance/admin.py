@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.history_admin import HistoryAdmin
+from core.history_admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import Assignment, ControlDomain
 
@@ -25,7 +25,7 @@ class ControlDomainAdmin(HistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(HistoryAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     """Read-only: the matrix is edited through the Ownership pages (services enforce the
     one-A rule, reasons and permission sync)."""
 
@@ -48,12 +48,3 @@ class AssignmentAdmin(HistoryAdmin):
         "assignee_user",
         "assignee_team",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
-from core.history_admin import HistoryAdmin
+from core.history_admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import Credential, Identity, Platform, Team
 from .services import platform_create, team_create, team_set_members
@@ -70,17 +70,6 @@ class PlatformAdmin(HistoryAdmin):
             obj._change_reason = f"edited in admin by {request.user}"
             obj._history_user = request.user
             obj.save()
-
-
-class ReadOnlyAdmin(HistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Identity)

@@ -25,8 +25,9 @@ def test_unusable_token_is_refused(api_client, engineer, state):
     if state == "revoked":
         api_token_revoke(user=engineer, token_id=token.pk)
     elif state == "expired":
+        past = timezone.now() - timedelta(days=2)
         ApiToken.objects.filter(pk=token.pk).update(
-            expires_at=timezone.now() - timedelta(seconds=1)
+            created_at=past, expires_at=past + timedelta(days=1)
         )
     else:
         raw = ApiToken.generate()

@@ -1,4 +1,5 @@
-"""No page or endpoint answers an anonymous visitor, except sign-in and health."""
+"""No page or endpoint answers an anonymous visitor, except sign-in, health and the published
+bundle-signing public key."""
 
 import pytest
 
@@ -7,7 +8,7 @@ from tests.url_walk import all_urls
 PUBLIC = {"login", "healthz", "admin:login", "api-docs-public"}
 # Runtime access: workloads and resource servers, not people (tests/runtime checks each).
 PUBLIC |= {f"runtime:{n}" for n in ("token", "introspect", "revoke", "metadata", "oauth-metadata")}
-PUBLIC |= {"runtime:jwks"}
+PUBLIC |= {"runtime:jwks", "evidence:bundle-key"}
 
 URLS = [(name, url) for name, url in all_urls() if name not in PUBLIC]
 

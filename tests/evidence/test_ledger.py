@@ -162,3 +162,17 @@ def test_catch_up_chains_rows_written_without_hooks(scenario):
     assert not ledger.verify().ok
     assert ledger.catch_up() == 1
     assert ledger.verify().ok
+
+
+def test_verify_names_a_live_row_edited_behind_history_on_any_database(scenario, outsider):
+    """The live-row comparison runs on the embedded SQLite default too (PostgreSQL cases:
+    test_live_rows.py)."""
+    from approvals.models import Decision
+
+    decision = Decision.objects.get(request=scenario.exception)
+    _sql("UPDATE {table} SET decider_id = %s WHERE id = %s", Decision, [outsider.pk, decision.pk])
+    report = ledger.verify()
+    assert [str(p) for p in report.problems] == [
+        f"approvals.decision pk={decision.pk}: live row differs from its latest history "
+        f"record #{decision.history.latest('history_id').pk} in decider_id"
+    ]
