@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core import views as core_views
 
 # Each app serves its own pages and API; the order is the layer order of DESIGN.md.
-APPS = ("identities", "governance", "approvals", "lifecycle", "usage", "evidence")
+APPS = ("identities", "governance", "approvals", "lifecycle", "connectors", "usage", "evidence")
 api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("ownership/", include("governance.urls")),
     path("approvals/", include("approvals.urls")),
     path("lifecycle/", include("lifecycle.urls")),
+    path("connectors/", include("connectors.urls")),
     path("usage/", include("usage.urls")),
     path("evidence/", include("evidence.urls")),
     path("admin/", admin.site.urls),
