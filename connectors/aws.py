@@ -178,12 +178,22 @@ def _known(value) -> str:
 
 
 def _match(keys: list[dict], target: RevocationTarget) -> dict | None:
-    """The key Steward recorded: by its id when recorded, else by its creation time (the
-    credential report, and so an import, names keys by slot and creation time only)."""
-    if target.key_id.startswith(KEY_ID_PREFIXES):
-        return next((k for k in keys if k["AccessKeyId"] == target.key_id), None)
+    """The key Steward recorded: by the id discovery matched to it, or its recorded id;
+    else by its creation time (the credential report, and so an import, names keys by slot
+    and creation time only) — and only when that time names one key: never a guess."""
+    key_id = target.source_key_id or (
+        target.key_id if target.key_id.startswith(KEY_ID_PREFIXES) else ""
+    )
+    if key_id:
+        return next((k for k in keys if k["AccessKeyId"] == key_id), None)
     issued = _second(target.issued_at)
-    return next((k for k in keys if _second(k["CreateDate"]) == issued), None)
+    found = [k for k in keys if _second(k["CreateDate"]) == issued]
+    if len(found) > 1:
+        raise ConnectorError(
+            f"{len(found)} keys were created at {issued:%Y-%m-%d %H:%M:%S}: sync the platform "
+            "so Steward knows which one this credential is."
+        )
+    return found[0] if found else None
 
 
 def _result(state: str, response: dict) -> RevocationResult:

@@ -53,6 +53,7 @@ class RevocationTarget:
     key_id: str
     issued_at: dt.datetime
     label: str
+    source_key_id: str = ""  # the key discovery matched to this credential, if any
 
 
 @dataclass

@@ -69,7 +69,7 @@ def plan_revocations(*, now: dt.datetime | None = None) -> int:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-            rows = _disable_candidates(batch) or _delete_candidates(batch, now)
+            rows = _disable_candidates(batch, now) or _delete_candidates(batch, now)
             if not rows:
                 return created
             bulk_create_with_history(
@@ -81,7 +81,7 @@ def plan_revocations(*, now: dt.datetime | None = None) -> int:
             created += len(rows)
 
 
-def _disable_candidates(limit: int) -> list[RevocationJob]:
+def _disable_candidates(limit: int, now: dt.datetime) -> list[RevocationJob]:
     has_job = RevocationJob.objects.filter(
         credential=OuterRef("pk"), action=RevocationAction.DISABLE
     )
@@ -100,6 +100,7 @@ def _disable_candidates(limit: int) -> list[RevocationJob]:
             identity_id=r["identity_id"],
             action=RevocationAction.DISABLE,
             reason=r["reason"],
+            next_attempt_at=now,
         )
         for r in rows
     ]
@@ -134,6 +135,7 @@ def _delete_candidates(limit: int, now: dt.datetime) -> list[RevocationJob]:
                 identity_id=r["identity_id"],
                 action=RevocationAction.DELETE,
                 reason=RevocationReason.GRACE_PASSED,
+                next_attempt_at=now,
             )
             for r in disabled
         ]

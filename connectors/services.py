@@ -36,7 +36,7 @@ from identities.services import lifecycle_event_record
 
 from .base import RevocationResult, RevocationTarget, connector_for
 from .choices import JobStatus, RevocationAction
-from .models import RevocationJob
+from .models import RevocationJob, SourceCredential
 
 log = logging.getLogger(__name__)
 ESCALATION_KIND = "revocation_failing"
@@ -93,6 +93,10 @@ def revocation_run(*, job_id: int, now: dt.datetime | None = None) -> Revocation
         key_id=job.credential.key_id,
         issued_at=job.credential.issued_at,
         label=job.credential.label,
+        source_key_id=SourceCredential.objects.filter(credential=job.credential)
+        .values_list("key_id", flat=True)
+        .first()
+        or "",
     )
     try:
         result = connector_for(job.connector).revoke(target, job.action)

@@ -119,11 +119,12 @@ def _observe(connector: PlatformConnector, discovery: Discovery) -> None:
             "external_id", "pk"
         )
     )
+    # Slot and creation time: two keys created in the same second still match one each.
     matches = {
-        (c.identity_id, c.issued_at.replace(microsecond=0)): c.pk
-        for c in Credential.objects.filter(identity_id__in=identities.values()).only(
-            "id", "identity_id", "issued_at"
-        )
+        (c.identity_id, c.key_id, c.issued_at.replace(microsecond=0)): c.pk
+        for c in Credential.objects.filter(
+            identity_id__in=identities.values(), key_id__in=SLOTS
+        ).only("id", "identity_id", "key_id", "issued_at")
     }
     seen = []
     for p in discovery.principals:
@@ -143,7 +144,7 @@ def _observe(connector: PlatformConnector, discovery: Discovery) -> None:
                     "last_used_region": key.last_used_region,
                     "password_enabled": p.password_enabled,
                     "mfa_active": p.mfa_active,
-                    "credential_id": matches.get((identity_id, key.created_at)),
+                    "credential_id": matches.get((identity_id, slot, key.created_at)),
                     "read_at": discovery.read_at,
                 },
             )
