@@ -126,8 +126,12 @@ def _record_answer(job: RevocationJob, result: RevocationResult, *, now) -> Revo
             stamp(locked, actor=actor, reason=f"requested from {job.connector.platform}")
             locked.save()
             return locked
-        _confirm(locked, actor=actor, state=result.state, at=result.read_at or now,
-                 changed=result.changed)  # fmt: skip
+        at = result.read_at or now
+        _confirm(locked, actor=actor, state=result.state, at=at, changed=result.changed)
+        # What we read back is the latest read at the source (an observation, no history).
+        SourceCredential.objects.filter(credential=locked.credential).update(
+            status=result.state, read_at=at
+        )
     return locked
 
 

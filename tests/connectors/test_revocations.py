@@ -208,3 +208,26 @@ def test_delete_after_grace_only_when_the_policy_says_so(synced, admin_user):
     created, [job] = worker_run(later)
     assert created == 1 and job.action == "delete" and job.source_state == "deleted"
     assert len(iam.list_access_keys(UserName="ci-deployer")["AccessKeyMetadata"]) == 1
+
+
+# --- posture ------------------------------------------------------------------------------
+def test_posture_check_names_credentials_ended_in_steward_but_active_at_the_source(
+    synced, admin_user
+):
+    from evidence.checks import FAIL, PASS, run_check
+
+    key = "credentials_ended_still_active_at_source"
+    identity, _iam = synced
+    assert run_check(key).status == PASS  # nothing ended yet
+    credential = identity.credentials.first()
+    credential_revoke(actor=admin_user, credential=credential, reason="leaked")
+    result = run_check(key)
+    assert (result.status, result.failing) == (FAIL, [credential.pk])
+    worker_run()
+    assert run_check(key).status == PASS
+
+
+def test_posture_check_is_not_evaluated_without_a_connector(db):
+    from evidence.checks import NOT_EVALUATED, run_check
+
+    assert run_check("credentials_ended_still_active_at_source").status == NOT_EVALUATED
