@@ -231,3 +231,20 @@ def test_posture_check_is_not_evaluated_without_a_connector(db):
     from evidence.checks import NOT_EVALUATED, run_check
 
     assert run_check("credentials_ended_still_active_at_source").status == NOT_EVALUATED
+
+
+def test_ending_access_triggers_planning_right_after_the_commit(
+    synced, admin_user, django_capture_on_commit_callbacks
+):
+    from config.celery import app
+    from connectors.signals import _enqueue
+
+    identity, iam = synced
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            identity_decommission(actor=admin_user, identity=identity, reason="project closed")
+    finally:
+        app.conf.task_always_eager = False
+    assert callbacks.count(_enqueue) == 1  # one planning run for the whole transaction
+    assert key_states(iam, "ci-deployer") == ["Inactive", "Inactive"]
