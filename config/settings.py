@@ -228,6 +228,10 @@ SPECTACULAR_SETTINGS = {
         "SignalKindEnum": "usage.choices.SignalKind",
         "SignalStatusEnum": "usage.choices.SignalStatus",
         "SignalSeverityEnum": "usage.choices.Severity",
+        # approvals' decision keeps its name beside the revocation acknowledgement's outcome
+        "OutcomeEnum": "approvals.choices.DecisionOutcome",
+        "RevocationAckOutcomeEnum": "connectors.choices.AckOutcome",
+        "RevocationStatusEnum": "connectors.choices.JobStatus",
     },
 }
 

@@ -29,3 +29,8 @@ class JobStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.AWAITING_ACK, JobStatus.FAILED)
+
+
+class AckOutcome(models.TextChoices):
+    DONE = "done", "Done: disabled at the platform"
+    FAILED = "failed", "Failed: the platform could not"

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from ..choices import AckOutcome
 from ..models import RevocationJob
 
 
@@ -23,7 +24,7 @@ class RevocationSerializer(serializers.ModelSerializer):
 
 
 class RevocationAckInputSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["done", "failed"])
+    outcome = serializers.ChoiceField(choices=AckOutcome.choices)
     request_id = serializers.CharField(
         max_length=200, help_text="The `id` of the credential.revocation_requested event."
     )

@@ -6,14 +6,16 @@ admins or that account; anything else is 404 (out of scope)."""
 
 from django.db.models import Q
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.pagination import StewardPagination
 from core.roles import can_read_all
 
 from .. import selectors, services
+from ..choices import JobStatus
 from ..models import RevocationJob
 from .serializers import (
     RevocationAckInputSerializer,
@@ -22,7 +24,10 @@ from .serializers import (
 )
 
 ERRORS = {
-    400: OpenApiResponse(RevocationErrorSerializer, description="Invalid input."),
+    401: OpenApiResponse(RevocationErrorSerializer, description="Not signed in."),
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Invalid input: the body names each refused field."
+    ),
     403: OpenApiResponse(RevocationErrorSerializer, description="Not allowed."),
     404: OpenApiResponse(RevocationErrorSerializer, description="No such revocation for you."),
 }
@@ -35,20 +40,27 @@ def revocation_scope(user):
     return qs.filter(Q(connector__ack_user=user))
 
 
-class RevocationListAPIView(APIView):
-    @extend_schema(responses=RevocationSerializer(many=True))
-    def get(self, request):
-        qs = revocation_scope(request.user).order_by("-created_at", "-id")
-        status = request.query_params.get("status")
-        if status:
-            qs = qs.filter(status=status)
-        paginator = StewardPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(RevocationSerializer(page, many=True).data)
+class RevocationListAPIView(generics.ListAPIView):
+    """Revocations you may read, newest first; `?status=` filters."""
+
+    serializer_class = RevocationSerializer
+    filter_backends = []  # scoped and filtered here: one status filter
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", enum=JobStatus.values)],
+        responses={200: RevocationSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = revocation_scope(self.request.user).order_by("-created_at", "-id")
+        status = self.request.query_params.get("status")
+        return qs.filter(status=status) if status else qs
 
 
 class RevocationDetailAPIView(APIView):
-    @extend_schema(responses={200: RevocationSerializer, 404: ERRORS[404]})
+    @extend_schema(responses={200: RevocationSerializer, 401: ERRORS[401], 404: ERRORS[404]})
     def get(self, request, pk):
         try:
             job = revocation_scope(request.user).get(pk=pk)
