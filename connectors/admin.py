@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import PlatformConnector, RevocationJob, SyncRun
@@ -11,6 +11,7 @@ class PlatformConnectorAdmin(SimpleHistoryAdmin):
     list_filter = ("kind", "enabled")
     raw_id_fields = ("configured_by", "ack_user")
     actions = ["sync_now"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         if not change:

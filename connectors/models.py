@@ -79,6 +79,16 @@ class PlatformConnector(TimeStampedModel):
         return f"{self.get_kind_display()} for {self.platform}"
 
     def clean(self):
+        from identities.secrets import ensure_no_secret_values
+
+        # Names only: a pasted key in any of these is refused.
+        ensure_no_secret_values(
+            {
+                "credentials_env": self.credentials_env,
+                "aws_profile": self.aws_profile,
+                "endpoint_url": self.endpoint_url,
+            }
+        )
         if self.credentials_env and not self.credentials_env.replace("_", "").isalnum():
             raise ValidationError(
                 {"credentials_env": "Give a variable NAME prefix, e.g. AWS_PROD."}

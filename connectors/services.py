@@ -102,8 +102,14 @@ def revocation_run(*, job_id: int, now: dt.datetime | None = None) -> Revocation
         result = connector_for(job.connector).revoke(target, job.action)
     except Exception as exc:  # every failure is recorded and retried, none is lost
         log.warning("revocation #%s failed: %s", job.pk, exc)
-        return _record_failure(job, f"{type(exc).__name__}: {exc}", now=now)
-    return _record_answer(job, result, now=now)
+        result, error = None, f"{type(exc).__name__}: {exc}"
+    try:
+        if result is None:
+            return _record_failure(job, error, now=now)
+        return _record_answer(job, result, now=now)
+    except Conflict:  # our claim went stale and another worker took the job over
+        log.warning("revocation #%s was taken over; its answer is recorded there", job.pk)
+        return None
 
 
 def _locked_claim(job: RevocationJob) -> RevocationJob:
@@ -212,7 +218,7 @@ def _escalate(job: RevocationJob, *, now) -> None:
                 f"Revoking '{job.credential.label}' of {job.identity} on {platform} keeps failing",
                 why,
                 body=f"{job.attempts} attempts failed; last error: {job.last_error}",
-                link=f"/connectors/platforms/{platform.pk}/",
+                link=f"/identities/{job.identity_id}/#source-panel",
             )
             for uid in recipients
         ]

@@ -248,3 +248,21 @@ def test_ending_access_triggers_planning_right_after_the_commit(
         app.conf.task_always_eager = False
     assert callbacks.count(_enqueue) == 1  # one planning run for the whole transaction
     assert key_states(iam, "ci-deployer") == ["Inactive", "Inactive"]
+
+
+def test_a_stale_claim_is_taken_over_and_the_late_worker_records_nothing(synced, admin_user):
+    from core.errors import Conflict
+
+    identity, _iam = synced
+    credential_revoke(actor=admin_user, credential=identity.credentials.first(), reason="leaked")
+    t0 = timezone.now()
+    plan_revocations(now=t0)
+    job_id = RevocationJob.objects.get().pk
+    crashed = services.revocation_claim(job_id=job_id, now=t0)  # its worker dies
+    assert services.revocation_run(job_id=job_id, now=t0 + dt.timedelta(seconds=60)) is None
+    later = t0 + dt.timedelta(seconds=601)
+    job = services.revocation_run(job_id=job_id, now=later)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+    with pytest.raises(Conflict):
+        services._record_failure(crashed, "late answer", now=later)
+    assert RevocationJob.objects.get().status == JobStatus.DONE

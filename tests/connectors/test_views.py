@@ -128,3 +128,61 @@ def test_platform_list_query_count(client, world, admin_user, django_assert_max_
         PlatformFactory(slug=f"p-{i}")
     with django_assert_max_num_queries(12):
         assert client.get(reverse("connectors:platforms")).status_code == 200
+
+
+# --- the admin configures connectors -------------------------------------------------------
+@pytest.fixture
+def superuser_client(client, admin_user):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    return client
+
+
+def connector_form(platform, **extra):
+    return {
+        "platform": platform.pk, "kind": "aws_iam", "enabled": "on", "region": "us-east-1",
+        "endpoint_url": "", "credentials_env": "AWS_PROD", "aws_profile": "",
+        "sync_interval_minutes": 60, "delete_after_days": "", **extra,
+    }  # fmt: skip
+
+
+def test_admin_configures_a_connector_by_naming_its_credentials(superuser_client, admin_user):
+    platform = PlatformFactory(slug="aws-new", kind="aws")
+    response = superuser_client.post(
+        "/admin/connectors/platformconnector/add/", connector_form(platform)
+    )
+    assert response.status_code == 302, response.content
+    connector = PlatformConnector.objects.get(platform=platform)
+    assert connector.configured_by == admin_user and connector.credentials_env == "AWS_PROD"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"credentials_env": "AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+        {"aws_profile": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+        {"kind": "aws_iam", "platform_kind": "kubernetes"},
+    ],
+)
+def test_admin_refuses_keys_in_the_database_and_the_wrong_platform(superuser_client, bad):
+    bad = dict(bad)
+    platform = PlatformFactory(slug="p-bad", kind=bad.pop("platform_kind", "aws"))
+    response = superuser_client.post(
+        "/admin/connectors/platformconnector/add/", connector_form(platform, **bad)
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert not PlatformConnector.objects.exists()
+
+
+def test_revocation_jobs_are_read_only_in_admin(superuser_client, world):
+    assert superuser_client.get("/admin/connectors/revocationjob/add/").status_code == 403
+    url = f"/admin/connectors/revocationjob/{world['job'].pk}/delete/"
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 403
+    assert RevocationJob.objects.filter(pk=world["job"].pk).exists()
+
+
+def test_identity_page_loads_the_state_at_the_source_panel(client, world, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("identities:detail", args=[world["other"].pk])).content.decode()
+    assert reverse("connectors:identity-panel", args=[world["other"].pk]) in page
