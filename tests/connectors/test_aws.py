@@ -137,3 +137,18 @@ def test_missing_credentials_variable_is_named(aws_connector, moto, monkeypatch)
     run = connector_sync(connector=aws_connector)
     assert run.ok is False
     assert "STEWARD_TEST_AWS_SECRET_ACCESS_KEY" in run.error
+
+
+def test_beat_syncs_connectors_whose_interval_has_passed(aws_connector, moto):
+    import datetime as dt
+
+    from connectors.models import SyncRun
+    from connectors.selectors import due_syncs
+    from connectors.tasks import sync_due
+
+    make_user(moto.iam(), "robot")
+    assert sync_due() == "synced 1, failed 0"  # never synced: due at once
+    assert Identity.objects.filter(name="robot").exists()
+    assert sync_due() == "synced 0, failed 0"  # within its interval
+    later = SyncRun.objects.get().started_at + dt.timedelta(minutes=61)
+    assert due_syncs(now=later) == [aws_connector]

@@ -186,3 +186,17 @@ def test_identity_page_loads_the_state_at_the_source_panel(client, world, admin_
     client.force_login(admin_user)
     page = client.get(reverse("identities:detail", args=[world["other"].pk])).content.decode()
     assert reverse("connectors:identity-panel", args=[world["other"].pk]) in page
+
+
+def test_platform_page_query_count(client, world, admin_user, django_assert_max_num_queries):
+    client.force_login(admin_user)
+    url = reverse("connectors:platform", args=[world["platform"].pk])
+    for _ in range(5):
+        other = IdentityFactory(platform=world["platform"])
+        credential = CredentialFactory(identity=other, kind="access_key", status="revoked")
+        RevocationJob.objects.create(
+            connector=world["job"].connector, credential=credential, identity=other,
+            reason="credential_revoked",
+        )  # fmt: skip
+    with django_assert_max_num_queries(15):
+        assert client.get(url).status_code == 200
