@@ -136,6 +136,11 @@ class AwsIamConnector:
 
     # --- revoke ----------------------------------------------------------------------------
     def revoke(self, target: RevocationTarget, action: str) -> RevocationResult:
+        if target.kind != "access_key":
+            # Never "done" for what we cannot disable: it fails, retries and escalates.
+            raise ConnectorError(
+                f"the AWS IAM connector disables access keys; {target.label} is a {target.kind}"
+            )
         iam = self.client()
         name = user_name(target.principal)
         try:

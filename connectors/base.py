@@ -54,6 +54,7 @@ class RevocationTarget:
     issued_at: dt.datetime
     label: str
     source_key_id: str = ""  # the key discovery matched to this credential, if any
+    kind: str = "access_key"  # identities.choices.CredentialKind
 
 
 @dataclass

@@ -93,6 +93,7 @@ def revocation_run(*, job_id: int, now: dt.datetime | None = None) -> Revocation
         key_id=job.credential.key_id,
         issued_at=job.credential.issued_at,
         label=job.credential.label,
+        kind=job.credential.kind,
         source_key_id=SourceCredential.objects.filter(credential=job.credential)
         .values_list("key_id", flat=True)
         .first()

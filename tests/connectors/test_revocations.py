@@ -266,3 +266,11 @@ def test_a_stale_claim_is_taken_over_and_the_late_worker_records_nothing(synced,
     with pytest.raises(Conflict):
         services._record_failure(crashed, "late answer", now=later)
     assert RevocationJob.objects.get().status == JobStatus.DONE
+
+
+def test_what_the_aws_connector_cannot_disable_is_never_confirmed(synced, admin_user):
+    identity, _iam = synced
+    cert = CredentialFactory(identity=identity, kind="certificate", label="signing cert")
+    credential_revoke(actor=admin_user, credential=cert, reason="leaked")
+    _created, [job] = worker_run()
+    assert job.status == JobStatus.PENDING and "disables access keys" in job.last_error
