@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "approvals",
     "runtime",
     "lifecycle",
+    "connectors",
     "usage",
     "evidence",
 ]
@@ -239,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "SignalKindEnum": "usage.choices.SignalKind",
         "SignalStatusEnum": "usage.choices.SignalStatus",
         "SignalSeverityEnum": "usage.choices.Severity",
+        # approvals' decision keeps its name beside the revocation acknowledgement's outcome
+        "OutcomeEnum": "approvals.choices.DecisionOutcome",
+        "RevocationAckOutcomeEnum": "connectors.choices.AckOutcome",
+        "RevocationStatusEnum": "connectors.choices.JobStatus",
     },
 }
 
@@ -301,6 +306,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_float("RUNTIME_JWKS_REFRESH_INTERVAL", 300.0)),
         "options": {"expires": env_float("RUNTIME_JWKS_REFRESH_INTERVAL", 300.0) * 0.9},
     },
+    "connectors-revocations": {
+        "task": "connectors.tasks.revocations_sweep",
+        "schedule": timedelta(seconds=env_float("CONNECTORS_REVOCATION_INTERVAL", 60.0)),
+        "options": {"expires": env_float("CONNECTORS_REVOCATION_INTERVAL", 60.0) * 0.9},
+    },
+    "connectors-sync": {
+        "task": "connectors.tasks.sync_due",
+        "schedule": timedelta(seconds=env_float("CONNECTORS_SYNC_CHECK_INTERVAL", 300.0)),
+        "options": {"expires": env_float("CONNECTORS_SYNC_CHECK_INTERVAL", 300.0) * 0.9},
+    },
     "deliver-notifications": {
         "task": "core.tasks.deliver_notifications",
         "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),
@@ -328,6 +343,15 @@ USAGE_INGEST_MAX_ROWS = env_int("USAGE_INGEST_MAX_ROWS", 20000)
 # default generates one into STEWARD_VAR_DIR on first use.
 EVIDENCE_SIGNING_KEY_FILE = env_str("EVIDENCE_SIGNING_KEY_FILE", "")
 EVIDENCE_SIGNING_KEY_GENERATE = not PRODUCTION
+# Revocation jobs (connectors/services.py): a failed attempt retries after
+# base · 2^(attempts-1) seconds (capped); the identity's A is told once after ESCALATE_AFTER
+# failures; after MAX_ATTEMPTS the job is `failed` (on the dashboard until an admin retries).
+CONNECTORS_RETRY_BASE_SECONDS = env_float("CONNECTORS_RETRY_BASE_SECONDS", 60.0)
+CONNECTORS_RETRY_MAX_SECONDS = env_float("CONNECTORS_RETRY_MAX_SECONDS", 3600.0)
+CONNECTORS_ESCALATE_AFTER = env_int("CONNECTORS_ESCALATE_AFTER", 3)
+CONNECTORS_MAX_ATTEMPTS = env_int("CONNECTORS_MAX_ATTEMPTS", 12)
+CONNECTORS_CLAIM_TIMEOUT_SECONDS = env_float("CONNECTORS_CLAIM_TIMEOUT_SECONDS", 600.0)
+CONNECTORS_AWS_TIMEOUT = env_float("CONNECTORS_AWS_TIMEOUT", 10.0)
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and
@@ -351,6 +375,7 @@ STEWARD_DASHBOARD_PANELS = [
     "approvals:dashboard-panel",
     "runtime:dashboard-panel",
     "lifecycle:dashboard-panel",
+    "connectors:dashboard-panel",
     "usage:dashboard-panel",
     "evidence:dashboard-panel",
     "core:dashboard-status",

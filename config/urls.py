@@ -13,7 +13,16 @@ api_docs_csp = csp_update(
 )
 
 # Each app serves its own pages and API; the order is the layer order of DESIGN.md.
-APPS = ("identities", "governance", "approvals", "runtime", "lifecycle", "usage", "evidence")
+APPS = (
+    "identities",
+    "governance",
+    "approvals",
+    "runtime",
+    "lifecycle",
+    "connectors",
+    "usage",
+    "evidence",
+)
 api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 
 urlpatterns = [
@@ -27,6 +36,7 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("", include("runtime.urls")),
     path("lifecycle/", include("lifecycle.urls")),
+    path("connectors/", include("connectors.urls")),
     path("usage/", include("usage.urls")),
     path("evidence/", include("evidence.urls")),
     path("admin/", admin.site.urls),

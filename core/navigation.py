@@ -4,13 +4,14 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from .roles import is_admin
+from .roles import can_read_all, is_admin
 
 MAIN_NAV = [
     ("Dashboard", "dashboard", None),
     ("Identities", "identities:list", None),
     ("Approvals", "approvals:inbox", None),
     ("Ownership", "governance:matrix", None),
+    ("Platforms", "connectors:platforms", can_read_all),
     ("Usage", "usage:signals", None),
     ("Evidence", "evidence:index", None),
     ("Admin", "admin:index", is_admin),

@@ -281,6 +281,21 @@ def _runtime_tokens_bounded(now):
     return total, list(failing.order_by("pk").values_list("pk", flat=True))
 
 
+@register(
+    "credentials_ended_still_active_at_source",
+    "No credential ended in Steward is still active at the source",
+    requires=("connectors.RevocationJob",),
+    link="/connectors/",
+)
+def _still_active_at_source(now):
+    """Credentials Steward ended (revoked, expired, ended grant, suspended or decommissioned
+    identity) on platforms with a connector, that the platform has not confirmed disabled or
+    that its last read still shows active. No connector configured: not evaluated."""
+    from connectors.selectors import still_active_at_source
+
+    return still_active_at_source()
+
+
 # --- chain status (cached: verification reads the whole ledger) ------------------------------
 CHAIN_CACHE_KEY = "evidence:chain-status"
 

@@ -165,9 +165,25 @@ def _credentials_subquery():
                 expires_at=F("credential__expires_at"),
                 status=F("credential__status"),
                 revoked_at=F("credential__revoked_at"),
+                **_source_confirmation("credential_id"),
             )
         )
     )
+
+
+def _source_confirmation(credential_field: str) -> dict:
+    """When the platform confirmed the credential disabled (connectors' revocation job),
+    the job's state, and the platform's reference; nulls when it has not (yet)."""
+    from connectors.models import RevocationJob
+
+    job = RevocationJob.objects.filter(
+        credential=OuterRef(credential_field), action="disable"
+    ).order_by("pk")[:1]
+    return {
+        "source_status": Subquery(job.values("status")),
+        "source_confirmed_at": Subquery(job.values("confirmed_at")),
+        "source_reference": Subquery(job.values("platform_reference")),
+    }
 
 
 def access_queryset(filters: dict):
@@ -223,6 +239,7 @@ def _credentials_for(ids) -> dict[int, list[dict]]:
             "credential__expires_at",
             "credential__status",
             "credential__revoked_at",
+            **_source_confirmation("credential_id"),
         )
     )
     for c in rows:
@@ -235,6 +252,9 @@ def _credentials_for(ids) -> dict[int, list[dict]]:
                 "expires_at": iso(c["credential__expires_at"]),
                 "status": c["credential__status"],
                 "revoked_at": iso(c["credential__revoked_at"]),
+                "source_status": c["source_status"],
+                "source_confirmed_at": iso(c["source_confirmed_at"]),
+                "source_reference": c["source_reference"],
             }
         )
     return out
@@ -286,11 +306,14 @@ def _access_row(r: dict, approvers: list, credentials: list) -> dict:
     }
 
 
+TIMES = ("at", "issued_at", "expires_at", "revoked_at", "source_confirmed_at")
+
+
 def _norm(item: dict) -> dict:
     """Timestamps from PostgreSQL's JSON and from Python to one ISO form."""
     out = {}
     for k, v in item.items():
-        if isinstance(v, str) and k in ("at", "issued_at", "expires_at", "revoked_at"):
+        if isinstance(v, str) and k in TIMES:
             v = iso(dt.datetime.fromisoformat(v))
         out[k] = v
     return out

@@ -6,9 +6,13 @@ the import, external id = the user's ARN. Each active access key (and signing ce
 becomes credential metadata in slot `access_key_N` / `cert_N`, issued at its last rotation:
 a later rotation date on re-import records a rotation, the same date changes nothing.
 Inactive keys and `N/A` dates are skipped. The root account line is skipped. A user with a
-console password is flagged: a human may be using a non-human identity.
+console password is flagged: a human may be using a non-human identity. A user that looks
+like a person — an e-mail or first.last name, or console access with MFA enrolled — is
+flagged and skipped, not imported as a non-human identity. connectors' AWS discovery feeds
+the same rows through this parser, so a sync and an upload of the same account agree.
 """
 
+import re
 from collections.abc import Mapping
 
 from ..choices import CredentialKind, FindingKind, IdentityKind, RiskTier
@@ -56,6 +60,18 @@ def _check_header(header: list[str]) -> None:
             "(expected user, arn, user_creation_time, password_enabled, "
             "access_key_1_active, access_key_1_last_rotated, ...)."
         )
+PERSON_NAME = re.compile(r"[A-Za-z]+\.[A-Za-z]+")
+
+
+def human_looking(user: str, raw: Mapping) -> str:
+    """Why the principal looks like a person, or ''."""
+    if "@" in user:
+        return "its name is an e-mail address"
+    if PERSON_NAME.fullmatch(user):
+        return "its name looks like first.last"
+    if _true(raw, "password_enabled") and _true(raw, "mfa_active"):
+        return "it signs in to the console with MFA enrolled"
+    return ""
 
 
 class AwsCredentialReportParser:
@@ -72,6 +88,8 @@ class AwsCredentialReportParser:
         arn = (raw.get("arn") or "").strip()
         if user == ROOT_USER:
             row.skip = "The root account is not a non-human identity; skipped."
+        elif person := human_looking(user, raw):
+            row.skip = f"Looks like a person ({person}): flagged, not imported as an NHI."
         if not user:
             row.errors.append("user: required.")
         if arn and not arn.startswith("arn:"):
