@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
@@ -12,6 +12,19 @@ api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 urlpatterns = [
     path("", core_views.DashboardView.as_view(), name="dashboard"),
     path("healthz", core_views.healthz, name="healthz"),
+    # --- sign-in and operations (issue 16) ---
+    path("metrics", core_views.metrics, name="metrics"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    # --- end sign-in and operations ---
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("core.urls")),
