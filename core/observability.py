@@ -9,11 +9,13 @@ worker, so the lines of a task enqueued by a request carry that request's id.
 import contextvars
 import logging
 import re
+import time
 import uuid
 
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
+access_logger = logging.getLogger("steward.requests")
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 HEADER = "X-Request-ID"
 TASK_HEADER = "steward_request_id"
@@ -51,8 +53,24 @@ class RequestIdMiddleware:
         request_id = incoming if _WELL_FORMED.match(incoming) else new_request_id()
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        started = time.perf_counter()
         try:
             response = self.get_response(request)
+            user = getattr(request, "user", None)
+            # The path only: a query string may carry anything a client chose to put there.
+            access_logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )
         finally:
             request_id_var.reset(token)
         response[HEADER] = request_id
@@ -79,6 +97,17 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("style", "{")
         kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
         super().__init__(*args, **kwargs)
+
+    def process_log_record(self, log_data: dict) -> dict:
+        # django.request passes the request object as `extra`: its repr carries the query
+        # string. Keep only the path; mask credential-looking text in every other field.
+        request = log_data.pop("request", None)
+        if request is not None and hasattr(request, "path"):
+            log_data["path"] = request.path
+        for key, value in log_data.items():
+            if isinstance(value, str):
+                log_data[key] = redact(value)
+        return super().process_log_record(log_data)
 
     def formatException(self, ei) -> str:
         return redact(super().formatException(ei))
@@ -116,3 +145,29 @@ def _clear_request_id(task_id=None, **kwargs):
             request_id_var.reset(token)
         except ValueError:  # set in another context (eager tasks inside a request)
             request_id_var.set("-")
+
+
+# --- writes: who did what to which object -----------------------------------------------
+audit_logger = logging.getLogger("steward.writes")
+
+
+def log_write(action: str, *, actor, obj, **fields) -> None:
+    """One line per service write: the action, the user id and the object acted on (type and
+    id). Only ids and short codes go in `fields` — never free text or secret values."""
+    user_id = getattr(actor, "pk", None)
+    object_type = obj._meta.label if obj is not None else ""
+    object_id = getattr(obj, "pk", None)
+    audit_logger.info(
+        "%s %s#%s by user %s",
+        action,
+        object_type,
+        object_id,
+        user_id,
+        extra={
+            "action": action,
+            "user_id": user_id,
+            "object_type": object_type,
+            "object_id": object_id,
+            **fields,
+        },
+    )
