@@ -21,12 +21,14 @@ def _core_gauges() -> dict:
 
     from .models import Heartbeat, Notification, WebhookDelivery
 
-    beat = Heartbeat.objects.filter(name="heartbeat").values_list("last_run_at", flat=True)
-    last = beat.first()
-    age = (timezone.now() - last).total_seconds() if last else float("nan")
     failed = Notification.objects.filter(email_status=Notification.EmailStatus.FAILED).count()
     failed += WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED).count()
-    return {
-        "heartbeat_age_seconds": ("Seconds since the beat → worker heartbeat last ran.", age),
+    gauges = {
         "notifications_failed": ("Notifications whose e-mail or webhook delivery failed.", failed),
     }
+    beat = Heartbeat.objects.filter(name="heartbeat").values_list("last_run_at", flat=True)
+    last = beat.first()
+    if last is not None:  # never ran: no sample, so `absent()` alerts
+        age = (timezone.now() - last).total_seconds()
+        gauges["heartbeat_age_seconds"] = ("Seconds since the beat → worker heartbeat ran.", age)
+    return gauges

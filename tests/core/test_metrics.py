@@ -146,6 +146,7 @@ def test_core_gauges_follow_the_data(scrape, engineer):
         email_status=Notification.EmailStatus.FAILED,
     )  # fmt: skip
     assert gauge(scrape(), "notifications_failed") == 1
+    assert ("steward_heartbeat_age_seconds", ()) not in scrape()  # never ran: absent
     Heartbeat.objects.create(name="heartbeat", last_run_at=timezone.now() - timedelta(minutes=5))
     assert 299 <= gauge(scrape(), "heartbeat_age_seconds") <= 330
 
