@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "formtools",
     "axes",  # sign-in: login throttling and lockout (see "Sign-in and sessions" below)
+    "mozilla_django_oidc",  # single sign-on (see "Single sign-on" below)
     "core",
     "identities",
     "governance",
@@ -348,6 +349,56 @@ AXES_VERBOSE = False
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 30))
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 10))
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
+
+# --- Single sign-on: OpenID Connect (issue 16) -------------------------------------------
+# mozilla-django-oidc: authorization code flow with PKCE (RFC 7636, S256). People are matched
+# on OIDC_USERNAME_CLAIM; roles and team membership follow OIDC_GROUPS_CLAIM at every sign-in
+# (identities/sso.py). LOCAL_ACCOUNTS_ENABLED=false leaves SSO as the only way in.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+LOCAL_ACCOUNTS_ENABLED = env_bool("LOCAL_ACCOUNTS_ENABLED", True)
+if not LOCAL_ACCOUNTS_ENABLED and not OIDC_ENABLED:
+    sys.exit("LOCAL_ACCOUNTS_ENABLED=false needs OIDC_ENABLED=true: nobody could sign in.")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT", "")
+OIDC_OP_END_SESSION_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT", "")  # optional
+if OIDC_ENABLED:
+    for _name, _value in (
+        ("OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+        ("OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+    ):
+        if not _value:
+            sys.exit(f"OIDC_ENABLED=true: set the {_name} environment variable.")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of RP-initiated logout
+OIDC_OP_LOGOUT_URL_METHOD = "identities.sso.provider_logout_url"
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# IdP group → Steward role group, e.g. "steward-admins=admins,steward-auditors=auditors".
+OIDC_ROLE_GROUPS = dict(
+    item.split("=", 1)
+    for item in env_list(
+        "OIDC_ROLE_GROUPS",
+        ["steward-admins=admins", "steward-auditors=auditors", "steward-engineers=engineers"],
+    )
+)
+OIDC_TEAM_PREFIX = env_str("OIDC_TEAM_PREFIX", "team:")  # "team:payments" → team payments
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("identities.sso.StewardOIDCBackend")
+if not LOCAL_ACCOUNTS_ENABLED:
+    AUTHENTICATION_BACKENDS.remove("axes.backends.AxesStandaloneBackend")
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
 
 # --- Metrics and health credentials (issue 16) -------------------------------------------
 # /metrics and the detailed /healthz answer a `Authorization: Bearer $METRICS_TOKEN` or a

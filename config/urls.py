@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from mozilla_django_oidc import views as oidc_views
 
 from core import views as core_views
+from identities import sso
 
 # Each app serves its own pages and API; the order is the layer order of DESIGN.md.
 APPS = ("identities", "governance", "approvals", "lifecycle", "usage", "evidence")
@@ -25,8 +28,21 @@ urlpatterns = [
         name="password_change_done",
     ),
     # --- end sign-in and operations ---
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # sign-in and operations (issue 16): the password form and/or SSO; sign-out ends the
+    # IdP session too for SSO users
+    path("accounts/login/", sso.LoginView.as_view(), name="login"),
+    path("accounts/logout/", sso.logout_view, name="logout"),
+    # mozilla-django-oidc's views, public (the provider's redirects come back unsigned-in)
+    path(
+        "oidc/authenticate/",
+        login_not_required(oidc_views.OIDCAuthenticationRequestView.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+        name="oidc_authentication_callback",
+    ),
     path("", include("core.urls")),
     path("identities/", include("identities.urls")),
     path("ownership/", include("governance.urls")),
