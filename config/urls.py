@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from mozilla_django_oidc import views as oidc_views
@@ -27,22 +26,20 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    # --- end sign-in and operations ---
-    # sign-in and operations (issue 16): the password form and/or SSO; sign-out ends the
-    # IdP session too for SSO users
+    # the password form and/or single sign-on; sign-out ends the IdP session of SSO users
     path("accounts/login/", sso.LoginView.as_view(), name="login"),
     path("accounts/logout/", sso.logout_view, name="logout"),
-    # mozilla-django-oidc's views, public (the provider's redirects come back unsigned-in)
     path(
         "oidc/authenticate/",
-        login_not_required(oidc_views.OIDCAuthenticationRequestView.as_view()),
+        sso.sso_view(oidc_views.OIDCAuthenticationRequestView.as_view()),
         name="oidc_authentication_init",
     ),
     path(
         "oidc/callback/",
-        login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+        sso.sso_view(oidc_views.OIDCAuthenticationCallbackView.as_view()),
         name="oidc_authentication_callback",
     ),
+    # --- end sign-in and operations ---
     path("", include("core.urls")),
     path("identities/", include("identities.urls")),
     path("ownership/", include("governance.urls")),

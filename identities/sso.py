@@ -7,15 +7,18 @@ nonce and ID-token signature checks are built in.
 """
 
 import logging
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCLogoutView
@@ -100,6 +103,20 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+def sso_view(view):
+    """mozilla-django-oidc's views, public (the provider's redirects come back signed out),
+    and absent (404) while single sign-on is off."""
+
+    @login_not_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.OIDC_ENABLED:
+            raise Http404("Single sign-on is not configured.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def logout_view(request):
     """Sign out; a person signed in through the IdP is also signed out there (OpenID Connect
     RP-Initiated Logout 1.0) when it advertises an end-session endpoint."""
@@ -120,4 +137,4 @@ def provider_logout_url(request) -> str:
     return f"{endpoint}?{query}"
 
 
-__all__ = ["LoginView", "StewardOIDCBackend", "logout_view", "user_sync_from_claims"]
+__all__ = ["LoginView", "StewardOIDCBackend", "logout_view", "sso_view", "user_sync_from_claims"]
