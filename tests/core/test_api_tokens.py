@@ -85,3 +85,23 @@ def test_wrong_passwords_on_the_token_form_count_towards_lockout(client, enginee
     response = client.post("/me/", {"name": "deploy", "days": 7, "password": PASSWORD})
     assert response.status_code in (400, 429)
     assert not ApiToken.objects.exists()
+
+
+def test_sso_user_mints_a_token_only_right_after_signing_in(client, engineer, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.sessions import SessionLimitsMiddleware
+
+    engineer.set_unusable_password()
+    engineer.save()
+    now = timezone.now()
+    monkeypatch.setattr(SessionLimitsMiddleware, "clock", staticmethod(lambda: now))
+    client.force_login(engineer)  # stamps the sign-in time
+    assert client.post("/me/", {"name": "deploy", "days": 7}).status_code == 200
+    now += timedelta(minutes=10)
+    response = client.post("/me/", {"name": "later", "days": 7})
+    assert response.status_code == 400
+    assert b"sign in again with single sign-on" in response.content
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["deploy"]
