@@ -4,3 +4,42 @@ from django.apps import AppConfig
 class ApprovalsConfig(AppConfig):
     name = "approvals"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from core.metrics import register_gauges
+
+        register_gauges("approvals", _gauges)
+
+
+def _gauges() -> dict:
+    """Scrape-time gauges (core.metrics): two counts, two queries."""
+    from django.db.models import DurationField, ExpressionWrapper, F, Value
+    from django.utils import timezone
+
+    from .choices import GrantStatus, RequestKind, RequestStatus
+    from .models import Grant, Request
+
+    now = timezone.now()
+    # Past half its life: the time left is no more than the time already waited.
+    stale = (
+        Request.objects.filter(status=RequestStatus.PENDING, expires_at__gt=now)
+        .alias(
+            left=ExpressionWrapper(F("expires_at") - Value(now), output_field=DurationField()),
+            waited=ExpressionWrapper(Value(now) - F("created_at"), output_field=DurationField()),
+        )
+        .filter(left__lte=F("waited"))
+        .count()
+    )
+    break_glass = Grant.objects.filter(
+        kind=RequestKind.EMERGENCY,
+        status=GrantStatus.ACTIVE,
+        starts_at__lte=now,
+        expires_at__gt=now,
+    ).count()
+    return {
+        "requests_pending_past_half_expiry": (
+            "Pending requests that have waited more than half their time to expiry.",
+            stale,
+        ),
+        "break_glass_grants_active": ("Break-glass (emergency) grants active now.", break_glass),
+    }

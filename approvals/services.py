@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify, notify_many
+from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from core.system import system_user
 from core.versioning import versioned_update
@@ -236,6 +237,7 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
             body=fields.get("justification", ""),
             link=link,
         )
+    log_write("request.submit", actor=actor, obj=request, kind=kind, identity_id=identity.pk)
     return request
 
 
@@ -290,6 +292,7 @@ def request_decide(
             request.approvals_required
         ):
             _finish(request, RequestStatus.APPROVED, actor, comment, now)
+    log_write("request.decide", actor=actor, obj=request, outcome=outcome, decision_id=decision.pk)
     return decision
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "formtools",
+    "axes",  # sign-in: login throttling and lockout (see "Sign-in and sessions" below)
+    "mozilla_django_oidc",  # single sign-on (see "Single sign-on" below)
     "core",
     "identities",
     "governance",
@@ -60,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.observability.RequestIdMiddleware",  # sign-in/ops: first, so every line has the id
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # sign-in/ops: idle and absolute session limits, then axes' lockout page (last, per axes).
+    "core.sessions.SessionLimitsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +128,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username/address is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -410,11 +419,99 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Sign-in and sessions (issue 16) ----------------------------------------------------
+# django-axes: AXES_FAILURE_LIMIT wrong passwords for one username from one address lock that
+# pair for AXES_COOLOFF_MINUTES; `manage.py axes_reset_username NAME` unlocks at once.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
+# sign-in whatever the activity (core.sessions.SessionLimitsMiddleware enforces both server-side).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 10))
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
+
+# --- Single sign-on: OpenID Connect (issue 16) -------------------------------------------
+# mozilla-django-oidc: authorization code flow with PKCE (RFC 7636, S256). People are matched
+# on OIDC_USERNAME_CLAIM; roles and team membership follow OIDC_GROUPS_CLAIM at every sign-in
+# (identities/sso.py). LOCAL_ACCOUNTS_ENABLED=false leaves SSO as the only way in.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+LOCAL_ACCOUNTS_ENABLED = env_bool("LOCAL_ACCOUNTS_ENABLED", True)
+if not LOCAL_ACCOUNTS_ENABLED and not OIDC_ENABLED:
+    sys.exit("LOCAL_ACCOUNTS_ENABLED=false needs OIDC_ENABLED=true: nobody could sign in.")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT", "")
+OIDC_OP_END_SESSION_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT", "")  # optional
+if OIDC_ENABLED:
+    for _name, _value in (
+        ("OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+        ("OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+        ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+    ):
+        if not _value:
+            sys.exit(f"OIDC_ENABLED=true: set the {_name} environment variable.")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of RP-initiated logout
+OIDC_OP_LOGOUT_URL_METHOD = "identities.sso.provider_logout_url"
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# IdP group → Steward role group, e.g. "steward-admins=admins,steward-auditors=auditors".
+OIDC_ROLE_GROUPS = dict(
+    item.split("=", 1)
+    for item in env_list(
+        "OIDC_ROLE_GROUPS",
+        ["steward-admins=admins", "steward-auditors=auditors", "steward-engineers=engineers"],
+    )
+)
+OIDC_TEAM_PREFIX = env_str("OIDC_TEAM_PREFIX", "team:")  # "team:payments" → team payments
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("identities.sso.StewardOIDCBackend")
+if not LOCAL_ACCOUNTS_ENABLED:
+    AUTHENTICATION_BACKENDS.remove("axes.backends.AxesStandaloneBackend")
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+
+# --- Metrics and health credentials (issue 16) -------------------------------------------
+# /metrics and the detailed /healthz answer a `Authorization: Bearer $METRICS_TOKEN` or a
+# caller whose address is in METRICS_ALLOWED_IPS (exact addresses or CIDR networks).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+
+# --- Logging (issue 16) ---------------------------------------------------------------
+# JSON lines in production (LOG_FORMAT=json), plain text in development; every line carries
+# the request id (core.observability).
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    sys.exit(f"LOG_FORMAT must be 'json' or 'plain', got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -1,10 +1,12 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from mozilla_django_oidc import views as oidc_views
 
 from core import views as core_views
+from identities import sso
 
 # The API docs pages (drf-spectacular's templates) carry inline script and style: only
 # they get 'unsafe-inline' on top of the site's Content-Security-Policy.
@@ -28,8 +30,32 @@ api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 urlpatterns = [
     path("", core_views.DashboardView.as_view(), name="dashboard"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # --- sign-in and operations (issue 16) ---
+    path("metrics", core_views.metrics, name="metrics"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    # the password form and/or single sign-on; sign-out ends the IdP session of SSO users
+    path("accounts/login/", sso.LoginView.as_view(), name="login"),
+    path("accounts/logout/", sso.logout_view, name="logout"),
+    path(
+        "oidc/authenticate/",
+        sso.sso_view(oidc_views.OIDCAuthenticationRequestView.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        sso.sso_view(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+        name="oidc_authentication_callback",
+    ),
+    # --- end sign-in and operations ---
     path("", include("core.urls")),
     path("identities/", include("identities.urls")),
     path("ownership/", include("governance.urls")),

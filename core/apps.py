@@ -4,3 +4,31 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import observability  # noqa: F401 (connects the Celery request-id signals)
+        from .metrics import register_gauges
+        from .sessions import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="core.sessions.mark_signed_in")
+        register_gauges("core", _core_gauges)
+
+
+def _core_gauges() -> dict:
+    from django.utils import timezone
+
+    from .models import Heartbeat, Notification, WebhookDelivery
+
+    failed = Notification.objects.filter(email_status=Notification.EmailStatus.FAILED).count()
+    failed += WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED).count()
+    gauges = {
+        "notifications_failed": ("Notifications whose e-mail or webhook delivery failed.", failed),
+    }
+    beat = Heartbeat.objects.filter(name="heartbeat").values_list("last_run_at", flat=True)
+    last = beat.first()
+    if last is not None:  # never ran: no sample, so `absent()` alerts
+        age = (timezone.now() - last).total_seconds()
+        gauges["heartbeat_age_seconds"] = ("Seconds since the beat → worker heartbeat ran.", age)
+    return gauges

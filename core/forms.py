@@ -1,6 +1,14 @@
+from datetime import datetime, timedelta
+
 from django import forms
+from django.contrib.auth import authenticate
 
 from .services import API_TOKEN_MAX_DAYS
+from .sessions import SIGNED_IN_AT, SessionLimitsMiddleware
+
+# A person without a local password (single sign-on) proves it is them by a sign-in this
+# recent instead of re-entering a password.
+FRESH_SIGN_IN = timedelta(minutes=5)
 
 
 class ApiTokenForm(forms.Form):
@@ -8,3 +16,42 @@ class ApiTokenForm(forms.Form):
     days = forms.IntegerField(
         min_value=1, max_value=API_TOKEN_MAX_DAYS, initial=30, label="Valid for (days)"
     )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="A token acts as you: confirm it is you before minting one.",
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.sso_only = not request.user.has_usable_password()
+        if self.sso_only:
+            del self.fields["password"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.sso_only and not self.signed_in_recently():
+            raise forms.ValidationError(
+                "A token acts as you: sign in again with single sign-on, then mint it "
+                f"within {int(FRESH_SIGN_IN.total_seconds() // 60)} minutes."
+            )
+        return cleaned
+
+    def signed_in_recently(self) -> bool:
+        signed_in = self.request.session.get(SIGNED_IN_AT)
+        if not signed_in:
+            return False
+        now = SessionLimitsMiddleware.clock()
+        return now - datetime.fromisoformat(signed_in) <= FRESH_SIGN_IN
+
+    def clean_password(self):
+        """Re-authenticate through the configured backends, so wrong passwords here count
+        towards the same lockout (django-axes) as the sign-in page."""
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        again = authenticate(self.request, username=user.get_username(), password=password)
+        if again is None or again.pk != user.pk:
+            raise forms.ValidationError("That is not your current password.")
+        return password

@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .forms import ApiTokenForm
 from .health import health_report, heartbeat_status
+from .metrics import has_metrics_credential, scrape_registry
 from .notifications import inbox_mark_read
 from .services import api_token_create, api_token_revoke
 
@@ -37,8 +39,26 @@ class DashboardStatusPanel(TemplateView):
 @never_cache
 @require_GET
 def healthz(request):
+    """Anonymous callers learn only ok/fail; the metrics credential sees the details
+    (database and broker checks, heartbeat) — nothing of the deployment leaks otherwise."""
     report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    status = 200 if report["status"] == "ok" else 503
+    if not has_metrics_credential(request):
+        return JsonResponse({"status": report["status"]}, status=status)
+    return JsonResponse(report, status=status)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def metrics(request):
+    if not has_metrics_credential(request):
+        # RFC 6750 §3: a protected resource answers a missing or bad token with 401 and a
+        # WWW-Authenticate: Bearer challenge.
+        response = HttpResponse("Metrics need a bearer token.", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
 class ProfileView(TemplateView):
@@ -47,16 +67,20 @@ class ProfileView(TemplateView):
     template_name = "core/profile.html"
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", ApiTokenForm())
+        kwargs.setdefault("form", ApiTokenForm(request=self.request))
         return super().get_context_data(
             tokens=self.request.user.api_tokens.all(), now=timezone.now(), **kwargs
         )
 
     def post(self, request, *args, **kwargs):
-        form = ApiTokenForm(request.POST)
+        form = ApiTokenForm(request.POST, request=request)
         if form.is_valid():
             try:
-                _, raw = api_token_create(user=request.user, **form.cleaned_data)
+                _, raw = api_token_create(
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -12,6 +12,21 @@ class GovernanceConfig(AppConfig):
         identity_scope_changed.connect(
             _resync_identity, dispatch_uid="governance.permissions_on_scope_change"
         )
+        from core.metrics import register_gauges
+
+        register_gauges("governance", _gauges)
+
+
+def _gauges() -> dict:
+    """Scrape-time gauge (core.metrics): governed identities with an ownership gap."""
+    from .selectors import gap_identity_ids
+
+    return {
+        "ownership_gap_identities": (
+            "Governed identities with at least one control domain lacking an active A.",
+            len(gap_identity_ids()),
+        )
+    }
 
 
 def _resync_identity(sender, identity=None, identity_ids=None, **kwargs):

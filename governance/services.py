@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from identities.choices import EventKind
 from identities.models import (
@@ -176,6 +177,7 @@ def assignment_set(
             # A concurrent request set the A first: the partial unique index refused ours.
             raise _accountable_taken(domain, scope_kind, scope_obj) from None
         _after_change(actor, assignment, f"{role} set to {assignment.assignee_label}: {reason}")
+    log_write("assignment.set", actor=actor, obj=assignment, role=role, domain=domain.key)
     return assignment
 
 
@@ -202,6 +204,7 @@ def _delete(actor, assignment: Assignment, reason: str) -> None:
     assignment.delete()
     assignment.pk = pk  # keep it for the permission sync and the timeline
     _after_change(actor, assignment, summary)
+    log_write("assignment.remove", actor=actor, obj=assignment, role=assignment.role)
 
 
 def _after_change(actor, assignment: Assignment, summary: str) -> None:

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.history import stamp
 from core.notifications import notifications_resolve
+from core.observability import log_write
 from core.roles import is_admin
 
 from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
@@ -137,6 +138,7 @@ def identity_register(*, actor, source: str = "wizard", **details) -> Identity:
                 f"{identity.platform}."
             }
         ) from None
+    log_write("identity.register", actor=actor, obj=identity, source=source)
     return identity
 
 
@@ -298,6 +300,7 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
             summary="Changed " + ", ".join(sorted(changed)),
             details={"changes": changed},
         )
+    log_write("identity.update", actor=actor, obj=locked, fields=sorted(changed))
     return locked
 
 
@@ -332,6 +335,7 @@ def identity_set_status(
             details={"from": previous, "to": status, "reason": reason},
             related=related,
         )
+    log_write("identity.set_status", actor=actor, obj=locked, status=status, previous=previous)
     return locked
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.models import ApiToken
 from core.services import api_token_create, api_token_revoke
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_user_cannot_revoke_someone_elses_token(engineer, owner):
 
 def test_profile_page_shows_new_token_once(client, engineer):
     client.force_login(engineer)
-    response = client.post("/me/", {"name": "deploy", "days": 7})
+    response = client.post("/me/", {"name": "deploy", "days": 7, "password": PASSWORD})
     assert response.status_code == 200
     raw = response.context["new_token"]
     assert raw.encode() in response.content
@@ -63,3 +64,45 @@ def test_profile_form_rejects_bad_input_and_keeps_it(client, engineer):
     assert response.status_code == 400
     assert b"deploy" in response.content
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("password", ["", "not-my-password"])
+def test_minting_a_token_needs_the_current_password(client, engineer, password):
+    client.force_login(engineer)
+    response = client.post("/me/", {"name": "deploy", "days": 7, "password": password})
+    assert response.status_code == 400
+    assert "new_token" not in response.context
+    assert not ApiToken.objects.exists()
+
+
+def test_wrong_passwords_on_the_token_form_count_towards_lockout(client, engineer, settings):
+    from axes.models import AccessAttempt
+
+    client.force_login(engineer)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/me/", {"name": "deploy", "days": 7, "password": "guess"})
+    assert AccessAttempt.objects.filter(username=engineer.username).exists()
+    # Locked now: even the right password mints nothing.
+    response = client.post("/me/", {"name": "deploy", "days": 7, "password": PASSWORD})
+    assert response.status_code in (400, 429)
+    assert not ApiToken.objects.exists()
+
+
+def test_sso_user_mints_a_token_only_right_after_signing_in(client, engineer, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.sessions import SessionLimitsMiddleware
+
+    engineer.set_unusable_password()
+    engineer.save()
+    now = timezone.now()
+    monkeypatch.setattr(SessionLimitsMiddleware, "clock", staticmethod(lambda: now))
+    client.force_login(engineer)  # stamps the sign-in time
+    assert client.post("/me/", {"name": "deploy", "days": 7}).status_code == 200
+    now += timedelta(minutes=10)
+    response = client.post("/me/", {"name": "later", "days": 7})
+    assert response.status_code == 400
+    assert b"sign in again with single sign-on" in response.content
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["deploy"]

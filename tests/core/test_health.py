@@ -6,6 +6,46 @@ from django.utils import timezone
 from core.models import Heartbeat
 from core.tasks import heartbeat
 
+METRICS_TOKEN = "metrics-test-token-0123456789"
+
+
+@pytest.fixture
+def client(client, settings):
+    """The probes' details need the metrics credential (anonymous callers see only ok/fail)."""
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {METRICS_TOKEN}"
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("credential", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz"])
+def test_healthz_shows_nothing_of_the_deployment_to_anonymous_callers(client, settings, credential):
+    heartbeat()
+    client.defaults.pop("HTTP_AUTHORIZATION")
+    headers = {"HTTP_AUTHORIZATION": credential} if credential else {}
+    response = client.get("/healthz", **headers)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    for leak in (b"postgres", b"sqlite", b"redis", b"filesystem", b"worker", b"celery@"):
+        assert leak not in response.content.lower()
+
+
+@pytest.mark.django_db
+def test_healthz_details_for_an_allow_listed_address(client, settings):
+    client.defaults.pop("HTTP_AUTHORIZATION")
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    assert "database" in client.get("/healthz", REMOTE_ADDR="10.1.2.3").json()
+    assert "database" not in client.get("/healthz", REMOTE_ADDR="192.168.1.1").json()
+
+
+@pytest.mark.django_db
+def test_healthz_anonymous_still_reports_failure(client, monkeypatch):
+    client.defaults.pop("HTTP_AUTHORIZATION")
+    monkeypatch.setattr("core.health.check_database", lambda: (False, "OperationalError"))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "fail"}
+
 
 @pytest.mark.django_db
 def test_healthz_reports_database_broker_and_missing_heartbeat(client):
