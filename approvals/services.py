@@ -27,7 +27,7 @@ from identities.services import identity_register, identity_set_status, lifecycl
 
 from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
-from .policy import decider_roles, evaluate
+from .policy import decider_roles, deciders_phrase, evaluate
 
 TEXT_FIELDS = (
     "justification",
@@ -291,7 +291,7 @@ def _entitlement(request: Request, actor) -> str:
     ):
         return f"R of {domain.name}"
     raise PermissionDenied(
-        f"Only the effective {policy.get_approver_roles_display().lower()} of {domain.name} "
+        f"Only the effective {deciders_phrase(policy)} of {domain.name} "
         "for this identity may decide."
     )
 
@@ -319,10 +319,15 @@ def _finish(request: Request, status: str, actor, comment: str, now) -> None:
     identity = request.identity
     if status == RequestStatus.APPROVED:
         decisions = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
+        # access starts no earlier than the decision that completed the quorum (`now`)
         start = max(
-            [request.requested_start, *(d.granted_start for d in decisions if d.granted_start)]
+            [request.requested_start, now, *(d.granted_start for d in decisions if d.granted_start)]
         )
         end = min([request.requested_end, *(d.granted_end for d in decisions if d.granted_end)])
+        if end <= start:
+            raise ValidationError(
+                {"granted_end": "The window asked for has passed: reject it and ask again."}
+            )
         _grant_create(request, start, end, actor, now)
         if request.kind == RequestKind.ONBOARDING and identity.status == IdentityStatus.PENDING:
             identity_set_status(
