@@ -407,16 +407,17 @@ def request_cancel(*, actor, request: Request, now=None) -> Request:
     return locked
 
 
-def requests_expire_pending(*, now=None, batch: int = 500) -> int:
-    """Set-based: pending requests past their expiry become expired; requesters are told."""
+def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
+    """Set-based: pending requests past their expiry (of `ids`, when given) become expired;
+    requesters are told."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(
-            Request.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=RequestStatus.PENDING, expires_at__lte=now)
-            .select_related("identity")
-            .order_by("expires_at")[:batch]
+        due = Request.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status=RequestStatus.PENDING, expires_at__lte=now
         )
+        if ids is not None:
+            due = due.filter(pk__in=list(ids))
+        due = list(due.select_related("identity").order_by("expires_at")[:batch])
         for r in due:
             r.status, r.decided_at = RequestStatus.EXPIRED, now
             r._change_reason = "expired without a decision"
