@@ -57,7 +57,9 @@ def test_a_failing_grant_is_isolated_recorded_alerted_and_retried(
     assert [statuses[g.pk] for g in three_due_grants if g != bad] == ["expired", "expired"]
     failure = SweepFailure.objects.get()
     assert (failure.sweep, failure.subject_type, failure.subject_id) == (
-        "expiry", "approvals.grant", bad.pk
+        "expiry",
+        "approvals.grant",
+        bad.pk,
     )
     assert f"injected fault on row {bad.pk}" in failure.error and failure.resolved_at is None
     assert Notification.objects.filter(kind="sweep_failed", recipient=admin_user).count() == 1
