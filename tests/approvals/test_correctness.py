@@ -71,3 +71,98 @@ def test_status_refusal_takes_the_right_article(engineer, team, governed):
         submit_exception(actor=engineer, identity=identity)
     assert caught.value.reasons[0].startswith("A policy exception request")
     assert RequestKind.EMERGENCY.label == "Emergency access"
+
+
+# --- 17.5: credentials end with their grant; onboarding credentials are linked -----------------
+def _onboarded(engineer, owner, team, now):
+    from tests.approvals.factories import onboarding_data
+    from tests.factories import PlatformFactory
+
+    req = services.onboarding_submit(
+        actor=engineer, data=onboarding_data(team=team, platform=PlatformFactory()), now=now
+    )
+    approve(req, owner, now=now)
+    return req
+
+
+def _record(engineer, identity, at):
+    from identities.services import credential_record
+
+    return credential_record(
+        actor=engineer, identity=identity, kind="api_key", label="first key",
+        key_id="kid-1", issued_at=at, expires_at=at + timedelta(days=400),
+    )  # fmt: skip
+
+
+def test_credential_recorded_during_onboarding_grant_is_linked_and_in_evidence(
+    engineer, owner, team, governed
+):
+    from approvals.models import GrantCredential
+    from evidence.exports import access_rows
+
+    now = timezone.now()
+    req = _onboarded(engineer, owner, team, now)
+    credential = _record(engineer, req.identity, now + timedelta(minutes=5))
+    assert GrantCredential.objects.get(credential=credential).grant == req.grant
+    row = next(r for r in access_rows({}) if r["request_id"] == req.pk)
+    assert [c["id"] for c in row["credentials"]] == [credential.pk]
+
+
+def test_credential_recorded_outside_any_onboarding_grant_is_not_linked(engineer, identity):
+    from approvals.models import GrantCredential
+
+    _record(engineer, identity, timezone.now())
+    assert not GrantCredential.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["expiry", "revocation", "decommission"])
+def test_ending_a_grant_ends_its_credentials_and_tells_the_owner(
+    engineer, owner, team, governed, how, admin_user
+):
+    from core.models import Notification
+    from identities.models import Credential, LifecycleEvent
+    from lifecycle.services import identity_decommission
+    from lifecycle.sweeps import expiry_sweep
+    from tests.approvals.conftest import set_accountable
+
+    now = timezone.now()
+    iam_a = UserFactory(username="ira-iam-owner")
+    set_accountable(governed["identity"], iam_a)  # the identity domain's A is someone else
+    req = _onboarded(engineer, iam_a, team, now)
+    grant = req.grant
+    credential = _record(engineer, req.identity, now + timedelta(minutes=1))
+    if how == "expiry":
+        expiry_sweep(now=grant.expires_at + timedelta(minutes=1))
+    elif how == "revocation":
+        from approvals.grants import grant_revoke
+
+        grant_revoke(actor=engineer, grant=grant, reason="no longer needed")
+    else:
+        identity_decommission(actor=admin_user, identity=req.identity, reason="retired")
+    credential.refresh_from_db()
+    assert credential.status == "revoked" and credential.revoked_at is not None
+    assert Credential.history.filter(id=credential.pk, status="revoked").count() == 1
+    assert LifecycleEvent.objects.filter(credential=credential, kind="credential_revoked").exists()
+    told = set(
+        Notification.objects.filter(kind__startswith="grant_", subject_id=grant.pk).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {engineer.username, iam_a.username}
+
+
+def test_credential_recorded_while_another_grant_is_active_is_left_to_link_by_hand(
+    engineer, owner, team, governed
+):
+    from approvals.grants import grant_link_credential
+    from approvals.models import GrantCredential
+    from tests.approvals_helpers import approved_exception
+
+    now = timezone.now()
+    req = _onboarded(engineer, owner, team, now)
+    req.identity.refresh_from_db()
+    exception = approved_exception(req.identity, now + timedelta(minutes=1))
+    credential = _record(engineer, req.identity, now + timedelta(minutes=2))
+    assert not GrantCredential.objects.filter(credential=credential).exists()
+    grant_link_credential(actor=engineer, grant=exception, credential=credential)
+    assert GrantCredential.objects.get(credential=credential).grant == exception
