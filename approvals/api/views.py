@@ -7,9 +7,11 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilteredAPIView
 from core.api.pagination import StewardPagination
 from identities.selectors import credential_get, identity_get
 
@@ -53,7 +55,7 @@ def _request_data(user, pk) -> dict:
     return RequestSerializer(_detailed(selectors.request_scope(user)).get(pk=pk)).data
 
 
-class RequestListCreateAPIView(APIView):
+class RequestListCreateAPIView(FilteredAPIView):
     """Requests in your scope (`box=waiting` for those you may decide, `mine` for yours), or
     a new request, evaluated by its policy at once."""
 
@@ -72,9 +74,9 @@ class RequestListCreateAPIView(APIView):
     )
     def get(self, request):
         box = request.query_params.get("box", "all")
-        qs = selectors.request_list(
-            user=request.user, box=box if box in BOXES else "all", filters=request.query_params
-        )
+        if box not in BOXES:
+            raise ValidationError({"box": [f"Select one of {', '.join(BOXES)}."]})
+        qs = selectors.request_list(user=request.user, box=box, filters=request.query_params)
         paginator = StewardPagination()
         page = paginator.paginate_queryset(_detailed(qs), request, view=self)
         return paginator.get_paginated_response(RequestSerializer(page, many=True).data)

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilteredAPIView
 from core.api.pagination import StewardPagination
 from core.roles import is_admin
 from identities.selectors import identity_get
@@ -109,7 +110,7 @@ class IdentityOwnersAPIView(APIView):
         )
 
 
-class GapsAPIView(APIView):
+class GapsAPIView(FilteredAPIView):
     """Ownership gaps in the caller's scope; filters: domain, team, platform, q."""
 
     permission_classes = [OwnershipReadAdminWrite]

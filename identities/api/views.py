@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.module_loading import import_string
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -18,6 +17,7 @@ from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from core.api.filters import StrictFilterBackend
 from core.roles import is_admin, is_engineer
 
 from .. import selectors, services
@@ -89,7 +89,7 @@ class ScopedAPIView(generics.GenericAPIView):
 )
 class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.IdentityOutputSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = IdentityFilterSet
 
     def get_queryset(self):
@@ -151,7 +151,7 @@ class IdentityDetailView(ScopedAPIView):
 )
 class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.CredentialOutputSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = CredentialFilterSet
 
     def get_queryset(self):
@@ -177,7 +177,7 @@ class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
 )
 class CredentialListView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.CredentialOutputSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = CredentialFilterSet
 
     def get_queryset(self):
@@ -242,7 +242,7 @@ class CredentialRevokeView(ScopedAPIView):
 
 # --- teams and platforms ----------------------------------------------------------------
 class DirectoryListView(ScopedAPIView, generics.ListAPIView):
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, OrderingFilter]
     ordering_fields = ["name", "slug", "created_at"]
     ordering = ["name"]
 
