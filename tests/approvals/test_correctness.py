@@ -166,3 +166,23 @@ def test_credential_recorded_while_another_grant_is_active_is_left_to_link_by_ha
     assert not GrantCredential.objects.filter(credential=credential).exists()
     grant_link_credential(actor=engineer, grant=exception, credential=credential)
     assert GrantCredential.objects.get(credential=credential).grant == exception
+
+
+# --- 17.3: a refused or stale decision refreshes the panel without its buttons ----------------
+@pytest.mark.parametrize("who", ["admin_user", "owner"])
+def test_refused_or_stale_htmx_decision_answers_the_panel_without_buttons(
+    client, request, engineer, owner, identity, who
+):
+    from django.urls import reverse
+
+    req = submit_exception(actor=engineer, identity=identity)
+    if who == "owner":
+        approve(req, owner)  # decided in another tab: this click is stale
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(
+        reverse("approvals:decide", args=[req.pk]), {"outcome": "reject"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == {"admin_user": 403, "owner": 409}[who]
+    assert 'value="approve"' not in html and 'value="reject"' not in html
+    assert 'role="alert"' in html
