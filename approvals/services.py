@@ -71,11 +71,6 @@ def onboarding_submit(*, actor, data: dict, source: str = "wizard", now=None) ->
         )
 
 
-def onboarding_register(*, actor, data: dict, source: str) -> Identity:
-    """`onboarding_submit` returning the identity (the registry API's onboarding hook)."""
-    return onboarding_submit(actor=actor, data=data, source=source).identity
-
-
 # --- policies -----------------------------------------------------------------------------
 POLICY_FIELDS = ("name", "description", "approver_domain", *ApprovalPolicy.RULE_FIELDS)
 

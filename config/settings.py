@@ -309,8 +309,9 @@ USAGE_INGEST_MAX_ROWS = env_int("USAGE_INGEST_MAX_ROWS", 20000)
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and
-# opens its onboarding request (callable(*, actor, data, source) -> Identity).
-STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_register"
+# opens its onboarding request (callable(*, actor, data, source) -> the Request, whose
+# `.identity` is the identity).
+STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_submit"
 STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dashboard panels: URL names of htmx partials that each app serves itself, so the
 # dashboard composes apps without core importing them.

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
+from core.api.views import api_not_found
 
 # Each app serves its own pages and API; the order is the layer order of DESIGN.md.
-APPS = ("identities", "governance", "approvals", "lifecycle", "usage", "evidence")
+APPS = ("core", "identities", "governance", "approvals", "lifecycle", "usage", "evidence")
 api_v1 = [path("", include(f"{app}.api.urls")) for app in APPS]
 
 urlpatterns = [
@@ -26,4 +27,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^api/", api_not_found),  # last: any other /api/ path is a JSON 404
 ]

@@ -6,17 +6,17 @@ owners decide (POST requests/<id>/decide/); a grant's owner or an admin revokes 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.filters import FilteredAPIView
+from core.api.filters import FilteredAPIView, StrictFilterBackend
 from core.api.pagination import StewardPagination
 from identities.selectors import credential_get, identity_get
 
 from .. import grants, selectors, services
-from ..filtersets import RequestFilterSet
+from ..filtersets import GrantFilterSet, RequestFilterSet
 from ..models import Decision
 from .serializers import (
     DecideInputSerializer,
@@ -166,3 +166,26 @@ class GrantCredentialAPIView(APIView):
             {"grant": grant.pk, "credential": credential.pk, "linked_at": link.linked_at},
             status=status.HTTP_201_CREATED,
         )
+
+
+@extend_schema(responses={200: GrantSerializer(many=True), **ERRORS})
+class GrantListAPIView(generics.ListAPIView):
+    """Grants in your scope (those of the requests you may read), newest first."""
+
+    serializer_class = GrantSerializer
+    filter_backends = [StrictFilterBackend]
+    filterset_class = GrantFilterSet
+
+    def get_queryset(self):
+        return (
+            selectors.grant_scope(self.request.user)
+            .select_related("ended_by", "reviewed_by")
+            .order_by("-starts_at", "-id")
+        )
+
+
+class GrantDetailAPIView(APIView):
+    @extend_schema(responses={200: GrantSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        grant = selectors.grant_get(user=request.user, pk=pk)
+        return Response(GrantSerializer(grant).data)

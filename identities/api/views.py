@@ -84,7 +84,7 @@ class ScopedAPIView(generics.GenericAPIView):
         tags=["identities"],
         summary="Register an identity (starts pending)",
         request=s.IdentityCreateInputSerializer,
-        responses={201: s.IdentityOutputSerializer, **errors(400, 401, 403)},
+        responses={201: s.IdentityCreatedSerializer, **errors(400, 401, 403)},
     ),
 )
 class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
@@ -100,9 +100,13 @@ class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
         data = self.validated(s.IdentityCreateInputSerializer)
         # Onboarding belongs to approvals (it opens the onboarding request too); the setting
         # names its service so this lower app imports nothing above it.
-        register = import_string(settings.STEWARD_ONBOARDING_SERVICE)
-        identity = register(actor=request.user, data=data, source="api")
-        return self.output(s.IdentityOutputSerializer, identity, status_code=201)
+        onboard = import_string(settings.STEWARD_ONBOARDING_SERVICE)
+        onboarding = onboard(actor=request.user, data=data, source="api")
+        out = s.IdentityCreatedSerializer(
+            onboarding.identity,
+            context={"request": request, "onboarding_request": onboarding},
+        )
+        return Response(out.data, status=201)
 
 
 @extend_schema_view(
