@@ -5,7 +5,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -83,7 +83,7 @@ class UserListAPIView(generics.ListAPIView):
 
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-@permission_classes([permissions.AllowAny])
 def api_not_found(request, *args, **kwargs):
-    """Any path under /api/ that no route serves: a JSON 404, not the HTML page."""
+    """Any path under /api/ that no route serves: a JSON 404, not the HTML page (after the
+    usual authentication: an anonymous caller learns nothing about which paths exist)."""
     raise NotFound("No such API endpoint.")

@@ -165,3 +165,7 @@ def test_unknown_api_paths_answer_json_404(client, admin_user, path):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert response.json() == {"detail": "No such API endpoint."}
+
+
+def test_unknown_api_paths_refuse_the_anonymous_like_every_endpoint(client):
+    assert client.get("/api/v1/nope/").status_code in (401, 403)
