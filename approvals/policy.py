@@ -119,8 +119,9 @@ def evaluate(
         reasons.append("The only eligible approver is the requester: someone else must decide.")
     elif len(eligible) < needed:
         reasons.append(
-            f"Needs {needed} approvals for a {identity.get_risk_tier_display().lower()}-risk "
-            f"identity but only {len(eligible)} eligible approver(s) exist."
+            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
+            f"-risk identity but only {len(eligible)} eligible "
+            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
         )
 
     if reasons:
