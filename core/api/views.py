@@ -3,6 +3,8 @@ changes can be scripted without database access; and the JSON 404 for unknown AP
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.http import HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.decorators import api_view
@@ -85,5 +87,15 @@ class UserListAPIView(generics.ListAPIView):
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 def api_not_found(request, *args, **kwargs):
     """Any path under /api/ that no route serves: a JSON 404, not the HTML page (after the
-    usual authentication: an anonymous caller learns nothing about which paths exist)."""
+    usual authentication: an anonymous caller learns nothing about which paths exist). A
+    GET missing only its trailing slash is redirected, as Django's APPEND_SLASH would."""
+    path = request.path_info
+    if request.method in ("GET", "HEAD") and not path.endswith("/"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(path + "/" + (f"?{query}" if query else ""))
     raise NotFound("No such API endpoint.")

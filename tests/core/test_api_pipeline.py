@@ -169,3 +169,9 @@ def test_unknown_api_paths_answer_json_404(client, admin_user, path):
 
 def test_unknown_api_paths_refuse_the_anonymous_like_every_endpoint(client):
     assert client.get("/api/v1/nope/").status_code in (401, 403)
+
+
+def test_an_api_path_missing_its_slash_is_redirected_not_refused(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/api/v1/grants", {"status": "active"})
+    assert response.status_code == 301 and response["Location"] == "/api/v1/grants/?status=active"
