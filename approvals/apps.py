@@ -7,8 +7,12 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from core.metrics import register_gauges
+        from identities.signals import credential_recorded
 
         register_gauges("approvals", _gauges)
+        credential_recorded.connect(
+            _link_to_grant, dispatch_uid="approvals.link_credential_to_onboarding_grant"
+        )
 
 
 def _gauges() -> dict:
@@ -43,3 +47,11 @@ def _gauges() -> dict:
         ),
         "break_glass_grants_active": ("Break-glass (emergency) grants active now.", break_glass),
     }
+
+
+def _link_to_grant(sender, credential, **kwargs):
+    """Plumbing: a credential was recorded; link it to the onboarding grant it was issued
+    under (the rule is `grants.credential_link_to_onboarding_grant`)."""
+    from .grants import credential_link_to_onboarding_grant
+
+    credential_link_to_onboarding_grant(credential=credential)

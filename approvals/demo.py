@@ -10,8 +10,9 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from identities.choices import IdentityStatus
+from identities.choices import CredentialKind, IdentityStatus
 from identities.models import Identity
+from identities.services import credential_record
 
 from .models import Request
 from .services import request_decide, request_submit
@@ -35,9 +36,23 @@ def seed(ctx: dict) -> None:
         made += 1
         return request
 
+    onboardings = []
     for identity in Identity.objects.filter(status=IdentityStatus.PENDING).order_by("pk")[:12]:
-        attempt(actor=admin, kind="onboarding", identity=identity,
-                justification="Registered in the demo; please review its purpose.")  # fmt: skip
+        onboardings.append(attempt(actor=admin, kind="onboarding", identity=identity,
+                justification="Registered in the demo; please review its purpose."))  # fmt: skip
+    # a few onboardings approved and their first credential recorded under the grant, so the
+    # access evidence shows the whole row: request, approver, policy, credential
+    for request in [r for r in onboardings if r][:3]:
+        with contextlib.suppress(ValidationError, PermissionDenied):
+            request_decide(request_id=request.pk, actor=owner, outcome="approve", now=now,
+                           comment="Purpose and owner checked.")  # fmt: skip
+            credential_record(
+                actor=admin, identity=request.identity, kind=CredentialKind.API_KEY,
+                label="first key", key_id=f"demo-onboarding-{request.pk}",
+                storage_location=f"vault:secret/data/onboarding/{request.pk}",
+                issued_at=now, expires_at=now + timedelta(days=30),
+                check_permission=False,
+            )  # fmt: skip
     exceptions = []
     for identity in mine.filter(status=IdentityStatus.ACTIVE)[:6]:
         exceptions.append(attempt(

@@ -2,8 +2,8 @@ import django_filters
 
 from identities.choices import RiskTier
 
-from .choices import RequestKind, RequestStatus
-from .models import Request
+from .choices import GrantStatus, RequestKind, RequestStatus
+from .models import Grant, Request
 
 
 class RequestFilterSet(django_filters.FilterSet):
@@ -29,3 +29,24 @@ class RequestFilterSet(django_filters.FilterSet):
     def qs(self):
         qs = super().qs
         return qs if self.data.get("ordering") else qs.order_by("-created_at", "-id")
+
+
+class GrantFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=RequestKind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=GrantStatus.choices, distinct=False)
+    identity = django_filters.NumberFilter(field_name="identity_id")
+    request = django_filters.NumberFilter(field_name="request_id")
+    team = django_filters.CharFilter(field_name="identity__team__slug")
+    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+    expires_after = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="gte")
+    review_open = django_filters.BooleanFilter(method="filter_review_open")
+
+    class Meta:
+        model = Grant
+        fields: list[str] = []
+
+    def filter_review_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        open_review = {"review_due_at__isnull": False, "reviewed_at__isnull": True}
+        return queryset.filter(**open_review) if value else queryset.exclude(**open_review)

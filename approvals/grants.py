@@ -12,14 +12,15 @@ from core.history import stamp
 from core.notifications import Draft, notify_many
 from core.roles import is_admin
 from core.system import system_user
-from governance.selectors import deciders_for
+from governance.choices import DomainKey
+from governance.selectors import deciders_for, effective_raci
 from identities.choices import EventKind
 from identities.models import Credential, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
-from identities.services import lifecycle_event_record
+from identities.services import credentials_end, lifecycle_event_record
 
-from .choices import GrantStatus
+from .choices import GrantStatus, RequestKind
 from .models import Grant, GrantCredential
 from .policy import decider_roles
 from .services import policy_for
@@ -77,22 +78,51 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
                 for g in grants
             ]
         )
-        notify_many(
-            [
-                Draft(
-                    f"grant_{status}",
-                    g,
-                    g.request.requester_id,
-                    now.date(),
-                    f"{g.get_kind_display()} access for {g.identity} has ended ({status})",
-                    "You requested this access.",
-                    body=why,
-                    link=f"/approvals/requests/{g.request_id}/",
-                )
-                for g in grants
-            ]
+        ended_credentials = _credentials_end_under(
+            grants, status=status, why=why, actor=actor, now=now
         )
+        owners = effective_raci(
+            identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
+        )
+        drafts = []
+        for g in grants:
+            title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
+            ended = ended_credentials.get(g.pk, [])
+            body = why + (
+                f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
+            )
+            link = f"/approvals/requests/{g.request_id}/"
+            who = {g.request.requester_id: "You requested this access."}
+            raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
+            if raci is not None and raci.accountable is not None and not raci.is_gap:
+                who.setdefault(
+                    raci.accountable.pk,
+                    "You are the accountable owner (A) of the identity domain for it.",
+                )
+            drafts += [
+                Draft(f"grant_{status}", g, uid, now.date(), title, reason, body=body, link=link)
+                for uid, reason in who.items()
+            ]
+        notify_many(drafts)
     return grants
+
+
+def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list[str]]:
+    """The credentials issued under ended grants end with them: {grant id: labels ended}."""
+    linked: dict[int, list[int]] = {}
+    for grant_id, credential_id in GrantCredential.objects.filter(
+        grant_id__in=[g.pk for g in grants]
+    ).values_list("grant_id", "credential_id"):
+        linked.setdefault(grant_id, []).append(credential_id)
+    out = {}
+    for g in grants:
+        if linked.get(g.pk):
+            ended = credentials_end(
+                actor=actor, credential_ids=linked[g.pk], now=now, related=g,
+                reason=f"its {g.get_kind_display().lower()} grant #{g.pk} {status}: {why}",
+            )  # fmt: skip
+            out[g.pk] = [f"'{c.label}'" for c in ended]
+    return out
 
 
 def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
@@ -154,3 +184,25 @@ def grant_link_credential(*, actor, grant: Grant, credential: Credential) -> Gra
             return GrantCredential.objects.create(grant=grant, credential=credential)
     except IntegrityError:
         raise Conflict("This credential is already linked to a grant.") from None
+
+
+def credential_link_to_onboarding_grant(*, credential: Credential) -> GrantCredential | None:
+    """A credential issued while its identity's onboarding grant is active was issued under
+    it: link them, so the evidence row names it. Nothing when there is no such grant, or when
+    another grant (an exception, emergency access) is active too: which one it was issued
+    under is then for the person to say (`grant_link_credential`), as links are append-only."""
+    live = list(
+        Grant.objects.filter(
+            identity_id=credential.identity_id,
+            status=GrantStatus.ACTIVE,
+            starts_at__lte=credential.issued_at,
+            expires_at__gt=credential.issued_at,
+        ).only("pk", "kind")[:2]
+    )
+    if len(live) != 1 or live[0].kind != RequestKind.ONBOARDING:
+        return None
+    grant = live[0]
+    link, _ = GrantCredential.objects.get_or_create(
+        credential=credential, defaults={"grant": grant}
+    )
+    return link

@@ -48,6 +48,19 @@ class Evaluation:
         return data
 
 
+def with_article(phrase: str) -> str:
+    """'an emergency access', 'a pending': the indefinite article a phrase takes (by its
+    first letter — our labels have no silent h or 'u' read as 'you')."""
+    return f"{'an' if phrase[:1].lower() in 'aeiou' else 'a'} {phrase}"
+
+
+def deciders_phrase(policy: ApprovalPolicy) -> str:
+    """Who decides under `policy`, to follow 'the effective': 'accountable owner (A)'."""
+    if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
+        return "accountable owner (A) or a responsible (R)"
+    return "accountable owner (A)"
+
+
 def decider_roles(policy: ApprovalPolicy) -> tuple[str, ...]:
     if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
         return (Role.ACCOUNTABLE, Role.RESPONSIBLE)
@@ -75,8 +88,8 @@ def evaluate(
 
     if identity.status not in ALLOWED_STATUSES[policy.kind]:
         reasons.append(
-            f"A {policy.get_kind_display().lower()} request cannot be made for a "
-            f"{identity.get_status_display().lower()} identity."
+            f"{with_article(policy.get_kind_display().lower()).capitalize()} request cannot "
+            f"be made for {with_article(identity.get_status_display().lower())} identity."
         )
     if requested_end <= requested_start:
         reasons.append("The end must be after the start.")
@@ -110,8 +123,9 @@ def evaluate(
         reasons.append("The only eligible approver is the requester: someone else must decide.")
     elif len(eligible) < needed:
         reasons.append(
-            f"Needs {needed} approvals for a {identity.get_risk_tier_display().lower()}-risk "
-            f"identity but only {len(eligible)} eligible approver(s) exist."
+            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
+            f"-risk identity but only {len(eligible)} eligible "
+            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
         )
 
     if reasons:

@@ -29,7 +29,7 @@ from identities.services import identity_register, identity_set_status, lifecycl
 
 from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
-from .policy import decider_roles, evaluate
+from .policy import decider_roles, deciders_phrase, evaluate
 from .selectors import deciders_of
 
 TEXT_FIELDS = (
@@ -72,11 +72,6 @@ def onboarding_submit(*, actor, data: dict, source: str = "wizard", now=None) ->
             requested_end=end,
             now=now,
         )
-
-
-def onboarding_register(*, actor, data: dict, source: str) -> Identity:
-    """`onboarding_submit` returning the identity (the registry API's onboarding hook)."""
-    return onboarding_submit(actor=actor, data=data, source=source).identity
 
 
 # --- policies -----------------------------------------------------------------------------
@@ -313,7 +308,7 @@ def _entitlement(request: Request, actor) -> str:
     ):
         return f"R of {domain.name}"
     raise PermissionDenied(
-        f"Only the effective {policy.get_approver_roles_display().lower()} of {domain.name} "
+        f"Only the effective {deciders_phrase(policy)} of {domain.name} "
         "for this identity may decide."
     )
 
@@ -341,10 +336,15 @@ def _finish(request: Request, status: str, actor, comment: str, now) -> None:
     identity = request.identity
     if status == RequestStatus.APPROVED:
         decisions = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
+        # access starts no earlier than the decision that completed the quorum (`now`)
         start = max(
-            [request.requested_start, *(d.granted_start for d in decisions if d.granted_start)]
+            [request.requested_start, now, *(d.granted_start for d in decisions if d.granted_start)]
         )
         end = min([request.requested_end, *(d.granted_end for d in decisions if d.granted_end)])
+        if end <= start:
+            raise ValidationError(
+                {"granted_end": "The window asked for has passed: reject it and ask again."}
+            )
         _grant_create(request, start, end, actor, now)
         if request.kind == RequestKind.ONBOARDING and identity.status == IdentityStatus.PENDING:
             identity_set_status(
@@ -424,16 +424,17 @@ def request_cancel(*, actor, request: Request, now=None) -> Request:
     return locked
 
 
-def requests_expire_pending(*, now=None, batch: int = 500) -> int:
-    """Set-based: pending requests past their expiry become expired; requesters are told."""
+def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
+    """Set-based: pending requests past their expiry (of `ids`, when given) become expired;
+    requesters are told."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(
-            Request.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=RequestStatus.PENDING, expires_at__lte=now)
-            .select_related("identity")
-            .order_by("expires_at")[:batch]
+        due = Request.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status=RequestStatus.PENDING, expires_at__lte=now
         )
+        if ids is not None:
+            due = due.filter(pk__in=list(ids))
+        due = list(due.select_related("identity").order_by("expires_at")[:batch])
         for r in due:
             r.status, r.decided_at = RequestStatus.EXPIRED, now
             r._change_reason = "expired without a decision"

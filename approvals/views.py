@@ -177,10 +177,11 @@ class DecideView(View):
         else:
             status = 400
         req.refresh_from_db()
+        # the panel as it is now: after a stale click (409) or a refusal (403) the buttons go
         return render(
             request,
             "approvals/partials/_decision_panel.html",
-            {"req": req, "decision_form": form, "may_decide": True},
+            {"req": req, "decision_form": form, "may_decide": status == 400},
             status=status,
         )
 

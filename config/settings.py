@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.api.filters.StrictFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StewardPagination",
@@ -364,8 +364,9 @@ CONNECTORS_AWS_TIMEOUT = env_float("CONNECTORS_AWS_TIMEOUT", 10.0)
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and
-# opens its onboarding request (callable(*, actor, data, source) -> Identity).
-STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_register"
+# opens its onboarding request (callable(*, actor, data, source) -> the Request, whose
+# `.identity` is the identity).
+STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_submit"
 STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Runtime access (runtime/): signing keys in a file, never the database; generated under
 # var/ outside production. The token service's issuer is the portal's base URL.

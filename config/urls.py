@@ -1,11 +1,12 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, re_path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from mozilla_django_oidc import views as oidc_views
 
 from core import views as core_views
+from core.api.views import api_not_found
 from identities import sso
 
 # The API docs pages (drf-spectacular's templates) carry inline script and style: only
@@ -16,6 +17,7 @@ api_docs_csp = csp_update(
 
 # Each app serves its own pages and API; the order is the layer order of DESIGN.md.
 APPS = (
+    "core",
     "identities",
     "governance",
     "approvals",
@@ -78,4 +80,5 @@ urlpatterns = [
         api_docs_csp(SpectacularRedocView.as_view(url_name="api-schema")),
         name="api-redoc",
     ),
+    re_path(r"^api/", api_not_found),  # last: any other /api/ path is a JSON 404
 ]

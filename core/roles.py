@@ -10,6 +10,20 @@ ROLE_GROUPS = (ADMINS, AUDITORS, ENGINEERS)
 ROLE_LABELS = {ADMINS: "Admin", AUDITORS: "Auditor", ENGINEERS: "Engineer"}
 
 
+def active_admin_ids() -> frozenset[int]:
+    """Every active admin (the admins group or a superuser): who is told when nobody else is."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return frozenset(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name=ADMINS) | Q(is_superuser=True))
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
 def group_names(user) -> frozenset[str]:
     """The user's group names, cached on the user object for the request."""
     if not user.is_authenticated:

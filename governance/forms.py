@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from identities.models import Team
 
@@ -53,3 +56,8 @@ class IdentityOverrideForm(AssignmentForm):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def moment(self):
+        """The end of the asked day (the matrix as it stood then); None for now."""
+        as_of = self.cleaned_data.get("as_of")
+        return timezone.make_aware(dt.datetime.combine(as_of, dt.time.max)) if as_of else None

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from identities.models import Identity
 
@@ -109,9 +109,10 @@ def domains_for(domain_keys: Iterable[str] | None) -> list[ControlDomain]:
 
 
 def resolve(
-    rows: Iterable[tuple[int, int, int]], domains: list[ControlDomain]
+    rows: Iterable[tuple[int, int, int]], domains: list[ControlDomain], *, as_of=None
 ) -> dict[int, dict[str, EffectiveRaci]]:
-    """`rows`: (identity id, team id, platform id). One query for the assignments."""
+    """`rows`: (identity id, team id, platform id). One query for the assignments — or, `as_of`
+    a moment, the matrix as it stood then, from its history (a few queries more)."""
     rows = list(rows)
     if not rows or not domains:
         return {row[0]: {} for row in rows}
@@ -124,11 +125,25 @@ def resolve(
         | Q(scope_kind=Scope.TEAM, team_id__in=team_ids)
         | Q(scope_kind=Scope.IDENTITY, identity_id__in=identity_ids)
     )
-    assignments = (
-        Assignment.objects.filter(applicable, domain__in=domains)
-        .select_related("assignee_user", "assignee_team", "platform", "team", "identity")
-        .order_by("id")
-    )
+    related = ("assignee_user", "assignee_team", "platform", "team", "identity")
+    if as_of is None:
+        assignments = (
+            Assignment.objects.filter(applicable, domain__in=domains)
+            .select_related(*related)
+            .order_by("id")
+        )
+    else:
+        assignments = sorted(
+            (
+                record.instance
+                for record in Assignment.history.filter(history_date__lte=as_of)
+                .latest_of_each()
+                .exclude(history_type="-")
+                .filter(applicable, domain__in=domains)
+            ),
+            key=lambda a: a.pk,
+        )
+        prefetch_related_objects(assignments, *related)
     # index[(domain id, scope kind, scope id)][role] -> [assignments]
     index: dict[tuple, dict[str, list[Assignment]]] = defaultdict(lambda: defaultdict(list))
     for a in assignments:

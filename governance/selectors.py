@@ -60,11 +60,12 @@ def effective_raci_of_rows(
     return resolve(rows, list({d.pk: d for d in domains}.values()))
 
 
-def identity_owners(*, identity: Identity) -> dict[str, EffectiveRaci]:
-    """One identity, every domain, with where each owner comes from."""
-    return resolve([(identity.pk, identity.team_id, identity.platform_id)], domains_for(None)).get(
-        identity.pk, {}
-    )
+def identity_owners(*, identity: Identity, as_of=None) -> dict[str, EffectiveRaci]:
+    """One identity, every domain, with where each owner comes from (now, or as the matrix
+    stood at `as_of`)."""
+    return resolve(
+        [(identity.pk, identity.team_id, identity.platform_id)], domains_for(None), as_of=as_of
+    ).get(identity.pk, {})
 
 
 def _one(identity: Identity, domain_key: str) -> EffectiveRaci | None:

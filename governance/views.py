@@ -2,7 +2,6 @@
 
 Views are thin: selectors read, services write and enforce the rules."""
 
-import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -145,9 +144,7 @@ class MatrixExportView(ReaderRequired, View):
     def get(self, request):
         form = AsOfForm(request.GET)
         as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
-        moment = None
-        if as_of is not None:
-            moment = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
+        moment = form.moment() if as_of is not None else None
         stamp = as_of.isoformat() if as_of else timezone.localdate().isoformat()
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="raci-matrix-{stamp}.csv"'

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.history import stamp
 from core.notifications import notifications_resolve
@@ -25,7 +25,7 @@ from .selectors import (
     can_onboard_into,
     is_accountable_for,
 )
-from .signals import identity_scope_changed
+from .signals import credential_recorded, identity_scope_changed
 
 IDENTITY_TEXT_FIELDS = ("name", "external_id", "purpose")
 IDENTITY_IDENTIFIER_FIELDS = ("external_id",)
@@ -391,6 +391,7 @@ def credential_record(
             + (f", expires {expires_at:%Y-%m-%d}" if expires_at else ""),
             occurred_at=issued_at if issued_at <= timezone.now() else None,
         )
+        credential_recorded.send(sender=Credential, credential=credential)
     return credential
 
 
@@ -469,21 +470,47 @@ def credential_revoke(*, actor, credential: Credential, reason: str, check_permi
             raise ValidationError(
                 f"The credential is already {locked.get_status_display().lower()}."
             )
-        locked.status = CredentialStatus.REVOKED
-        locked.revoked_at = timezone.now()
-        locked.revoked_by = actor
-        stamp(locked, actor=actor, reason=f"revoked by {actor}: {reason}")
-        locked.save(update_fields=["status", "revoked_at", "revoked_by", "updated_at"])
-        lifecycle_event_record(
-            identity=locked.identity,
-            kind=EventKind.CREDENTIAL_REVOKED,
-            actor=actor,
-            credential=locked,
-            summary=f"'{locked.label}' revoked: {reason}",
-            details={"reason": reason},
+        return credentials_end(actor=actor, credential_ids=[locked.pk], reason=reason)[0]
+
+
+def credentials_end(
+    *, actor, credential_ids: Iterable[int], reason: str, now=None, related=None
+) -> list[Credential]:
+    """End many credentials at once (their grant ended, their identity was decommissioned, or
+    one was revoked): revoked with history, an event each, their reminders cleared; those not
+    active are skipped. Steward ends the record; revoking at the source is a connector's."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ended = list(
+            Credential.objects.select_for_update(of=("self",))
+            .filter(pk__in=list(credential_ids), status=CredentialStatus.ACTIVE)
+            .select_related("identity")
+            .order_by("pk")
         )
-        notifications_resolve(subject=locked)
-    return locked
+        for c in ended:
+            c.status, c.revoked_at, c.revoked_by, c.updated_at = (
+                CredentialStatus.REVOKED,
+                now,
+                actor,
+                now,
+            )
+        bulk_update_with_history(
+            ended, Credential, ["status", "revoked_at", "revoked_by", "updated_at"],
+            default_user=actor, default_change_reason=f"revoked by {actor}: {reason}"[:100],
+        )  # fmt: skip
+        LifecycleEvent.objects.bulk_create([
+            LifecycleEvent(
+                identity=c.identity, kind=EventKind.CREDENTIAL_REVOKED, actor=actor,
+                occurred_at=now, credential=c, summary=f"'{c.label}' revoked: {reason}"[:300],
+                details={"reason": reason},
+                related_type=related._meta.label_lower if related is not None else "",
+                related_id=related.pk if related is not None else None,
+            )
+            for c in ended
+        ])  # fmt: skip
+        for c in ended:
+            notifications_resolve(subject=c)
+    return ended
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -3,8 +3,13 @@
 `identity_scope_changed` is sent inside the writing transaction when an identity is created
 or moves team or platform, so governance can re-materialise its object permissions from the
 RACI matrix in the same transaction.
+
+`credential_recorded` is sent inside the recording transaction when a credential is
+recorded, so approvals links it to the grant it was issued under (evidence: which secret
+under which approval) without identities knowing about grants.
 """
 
 from django.dispatch import Signal
 
 identity_scope_changed = Signal()  # kwargs: identity, or identity_ids for a bulk registration
+credential_recorded = Signal()  # kwargs: credential

@@ -42,6 +42,35 @@ class RotationPolicy(TimeStampedModel):
         return sorted({int(d) for d in self.reminder_days if int(d) >= 0}, reverse=True)
 
 
+class SweepFailure(models.Model):
+    """A row a sweep could not handle (or a sweep that failed as a whole: subject_id 0), with
+    the error. The row is retried on the next run; the failure is resolved when a later run
+    handles it. Operational, not governed: no history (the row it names keeps its own)."""
+
+    sweep = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=100, blank=True)
+    subject_id = models.PositiveBigIntegerField(default=0)
+    error = models.TextField()
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sweep", "subject_type", "subject_id"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_failure_per_sweep_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = f"{self.subject_type} #{self.subject_id}" if self.subject_id else "the sweep"
+        return f"{self.sweep} sweep failed on {what}"
+
+
 from .reviews.models import ReviewCampaign, ReviewItem, ReviewSchedule  # noqa: E402
 
-__all__ = ["ReviewCampaign", "ReviewItem", "ReviewSchedule", "RotationPolicy"]
+__all__ = ["ReviewCampaign", "ReviewItem", "ReviewSchedule", "RotationPolicy", "SweepFailure"]

@@ -4,9 +4,8 @@ identities at once, from governance's set-based resolution."""
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 
-from core.roles import ADMINS
+from core.roles import active_admin_ids
 from governance.choices import Role, Scope
 from governance.models import Assignment
 from governance.selectors import effective_raci
@@ -75,12 +74,6 @@ def escalation_targets(domain_keys) -> dict[str, frozenset[int]]:
             out[key] = frozenset({global_a[key]})
         else:
             if admins is None:
-                admins = frozenset(
-                    get_user_model()
-                    .objects.filter(is_active=True)
-                    .filter(Q(groups__name=ADMINS) | Q(is_superuser=True))
-                    .distinct()
-                    .values_list("pk", flat=True)
-                )
+                admins = active_admin_ids()
             out[key] = admins
     return out

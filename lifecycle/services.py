@@ -12,7 +12,7 @@ from governance.choices import DomainKey
 from governance.selectors import accountable_for
 from identities.choices import CredentialStatus, IdentityStatus
 from identities.models import Identity
-from identities.services import credential_revoke, identity_set_status
+from identities.services import credentials_end, identity_set_status
 
 
 def can_decommission(user, identity: Identity) -> bool:
@@ -42,11 +42,12 @@ def identity_decommission(*, actor, identity: Identity, reason: str, now=None) -
             raise ValidationError(
                 "A pending or rejected identity was never active: reject or cancel its request."
             )
-        for credential in locked.credentials.filter(status=CredentialStatus.ACTIVE):
-            credential_revoke(
-                actor=actor, credential=credential, reason=f"decommissioned: {reason}",
-                check_permission=False,
-            )  # fmt: skip
+        credentials_end(
+            actor=actor, reason=f"decommissioned: {reason}", now=now,
+            credential_ids=locked.credentials.filter(status=CredentialStatus.ACTIVE).values_list(
+                "pk", flat=True
+            ),
+        )  # fmt: skip
         grants_end(
             grant_ids=locked.grants.filter(status=GrantStatus.ACTIVE).values_list("pk", flat=True),
             status=GrantStatus.DECOMMISSIONED, actor=actor, reason=reason, now=now,

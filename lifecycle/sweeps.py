@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from simple_history.utils import bulk_update_with_history
 
-from approvals.choices import GrantStatus
+from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
-from approvals.models import Grant
+from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
 from core.notifications import Draft, notify_many
 from core.system import system_user
@@ -26,6 +26,7 @@ from identities.models import Credential, Identity, LifecycleEvent
 
 from .choices import ExpiryAction
 from .choices import NotificationKind as K
+from .faults import failure_record, isolate
 from .models import RotationPolicy
 from .owners import escalation_targets, owners_for
 from .results import SweepResult
@@ -140,23 +141,40 @@ def expiry_sweep(*, now: dt.datetime) -> SweepResult:
         .order_by("expires_at", "pk")
     )
     due = [c for c in due if (c.kind, c.identity.risk_tier) in expire_kinds] if expire_kinds else []
-    expired = 0
-    for batch in _batches(due, _batch_size()):
-        expired += _expire_credentials(batch, actor=actor, now=now)
-    grant_ids = list(
-        Grant.objects.filter(status=GrantStatus.ACTIVE, expires_at__lte=now).values_list(
-            "pk", flat=True
-        )
-    )
-    ended = 0
-    for batch in _batches(grant_ids, _batch_size()):
-        ended += len(grants_end(grant_ids=batch, status=GrantStatus.EXPIRED, actor=actor, now=now))
-    requests = 0
-    while count := requests_expire_pending(now=now, batch=_batch_size()):
-        requests += count
+    expired = _each_batch(
+        result, due, lambda rows: _expire_credentials(rows, actor=actor, now=now),
+        subject_type="identities.credential", now=now, key=lambda c: c.pk,
+    )  # fmt: skip
+    grant_ids = Grant.objects.filter(status=GrantStatus.ACTIVE, expires_at__lte=now)
+    ended = _each_batch(
+        result, list(grant_ids.order_by("pk").values_list("pk", flat=True)),
+        lambda ids: len(grants_end(grant_ids=ids, status=GrantStatus.EXPIRED, actor=actor,
+                                   now=now)),
+        subject_type="approvals.grant", now=now,
+    )  # fmt: skip
+    request_ids = Request.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
+    requests = _each_batch(
+        result, list(request_ids.order_by("pk").values_list("pk", flat=True)),
+        lambda ids: requests_expire_pending(now=now, batch=len(ids), ids=ids),
+        subject_type="approvals.request", now=now,
+    )  # fmt: skip
     result.handled = expired + ended + requests
     result.details = {"credentials": expired, "grants": ended, "requests": requests}
     return result
+
+
+def _each_batch(result: SweepResult, rows: list, handle, *, subject_type, now, key=None) -> int:
+    """Handle `rows` batch by batch, a failing row isolated (faults.isolate); count failures
+    on `result`. Returns how many were handled."""
+    handled = 0
+    for batch in _batches(rows, _batch_size()):
+        done, failed = isolate(
+            batch, handle, sweep=result.name, subject_type=subject_type, now=now,
+            **({"key": key} if key else {}),
+        )  # fmt: skip
+        handled += done
+        result.failed += failed
+    return handled
 
 
 def _expire_credentials(batch: list[Credential], *, actor, now) -> int:
@@ -241,9 +259,10 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
         for pk, _n, ends_on, status in ended
         if status == IdentityStatus.ACTIVE and ends_on < today - grace
     ]
-    suspended = 0
-    for batch in _batches(to_suspend, _batch_size()):
-        suspended += _suspend(batch, owners=owners, now=now)
+    suspended = _each_batch(
+        result, to_suspend, lambda ids: _suspend(ids, owners=owners, now=now),
+        subject_type="identities.identity", now=now,
+    )  # fmt: skip
     result.handled = len(ended) + len(unused)
     result.notifications = len(drafts)
     result.details = {"suspended": suspended}
@@ -341,5 +360,23 @@ SWEEPS = {
 }
 
 
-def run_sweeps(*, now: dt.datetime, only=None) -> list[SweepResult]:
-    return [fn(now=now) for name, fn in SWEEPS.items() if not only or name in only]
+def run_sweep(name: str, *, now: dt.datetime) -> SweepResult:
+    """One sweep; if it fails as a whole, the failure is recorded (and admins alerted) and
+    the result says so, so the sweeps after it still run."""
+    try:
+        return SWEEPS[name](now=now)
+    except Exception as exc:  # recorded, alerted and reported, never swallowed
+        failure_record(sweep=name, now=now)
+        return SweepResult(name, error=f"{type(exc).__name__}: {exc}")
+
+
+def run_sweeps(*, now: dt.datetime, only=None, report=None) -> list[SweepResult]:
+    """Every sweep in order, each whatever the others did; `report(result)` as each ends."""
+    results = []
+    for name in SWEEPS:
+        if only and name not in only:
+            continue
+        results.append(result := run_sweep(name, now=now))
+        if report:
+            report(result)
+    return results

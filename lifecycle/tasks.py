@@ -11,7 +11,7 @@ from . import sweeps
 
 def _run(name: str) -> str:
     with history_actor(system_user()):
-        return str(sweeps.SWEEPS[name](now=timezone.now()))
+        return str(sweeps.run_sweep(name, now=timezone.now()))
 
 
 @shared_task(name="lifecycle.tasks.rotation_sweep", acks_late=True)

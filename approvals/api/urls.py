@@ -10,6 +10,8 @@ urlpatterns = [
         views.RequestDecideAPIView.as_view(),
         name="approvals-request-decide",
     ),
+    path("grants/", views.GrantListAPIView.as_view(), name="approvals-grants"),
+    path("grants/<int:pk>/", views.GrantDetailAPIView.as_view(), name="approvals-grant"),
     path(
         "grants/<int:pk>/revoke/", views.GrantRevokeAPIView.as_view(), name="approvals-grant-revoke"
     ),

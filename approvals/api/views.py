@@ -6,16 +6,18 @@ owners decide (POST requests/<id>/decide/); a grant's owner or an admin revokes 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilteredAPIView, StrictFilterBackend
 from core.api.pagination import StewardPagination
 from core.api.schema import paginated
 from identities.selectors import credential_get, identity_get
 
 from .. import grants, selectors, services
-from ..filtersets import RequestFilterSet
+from ..filtersets import GrantFilterSet, RequestFilterSet
 from ..models import Decision
 from .serializers import (
     DecideInputSerializer,
@@ -54,7 +56,7 @@ def _request_data(user, pk) -> dict:
     return RequestSerializer(_detailed(selectors.request_scope(user)).get(pk=pk)).data
 
 
-class RequestListCreateAPIView(APIView):
+class RequestListCreateAPIView(FilteredAPIView):
     """Requests in your scope (`box=waiting` for those you may decide, `mine` for yours), or
     a new request, evaluated by its policy at once."""
 
@@ -74,9 +76,9 @@ class RequestListCreateAPIView(APIView):
     )
     def get(self, request):
         box = request.query_params.get("box", "all")
-        qs = selectors.request_list(
-            user=request.user, box=box if box in BOXES else "all", filters=request.query_params
-        )
+        if box not in BOXES:
+            raise ValidationError({"box": [f"Select one of {', '.join(BOXES)}."]})
+        qs = selectors.request_list(user=request.user, box=box, filters=request.query_params)
         paginator = StewardPagination()
         page = paginator.paginate_queryset(_detailed(qs), request, view=self)
         return paginator.get_paginated_response(RequestSerializer(page, many=True).data)
@@ -166,3 +168,26 @@ class GrantCredentialAPIView(APIView):
             {"grant": grant.pk, "credential": credential.pk, "linked_at": link.linked_at},
             status=status.HTTP_201_CREATED,
         )
+
+
+@extend_schema(responses={200: GrantSerializer(many=True), **ERRORS})
+class GrantListAPIView(generics.ListAPIView):
+    """Grants in your scope (those of the requests you may read), newest first."""
+
+    serializer_class = GrantSerializer
+    filter_backends = [StrictFilterBackend]
+    filterset_class = GrantFilterSet
+
+    def get_queryset(self):
+        return (
+            selectors.grant_scope(self.request.user)
+            .select_related("ended_by", "reviewed_by")
+            .order_by("-starts_at", "-id")
+        )
+
+
+class GrantDetailAPIView(APIView):
+    @extend_schema(responses={200: GrantSerializer, **ERRORS})
+    def get(self, request, pk: int):
+        grant = selectors.grant_get(user=request.user, pk=pk)
+        return Response(GrantSerializer(grant).data)

@@ -7,12 +7,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilteredAPIView
 from core.api.pagination import StewardPagination
 from core.roles import is_admin
 from identities.selectors import identity_get
 
 from .. import selectors
 from ..filtersets import AssignmentFilterSet, GapFilterSet
+from ..forms import AsOfForm
 from ..services import assignment_remove, assignment_set, control_domain_create
 from .serializers import (
     AssignmentInputSerializer,
@@ -96,20 +98,33 @@ class IdentityOwnersAPIView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATE,
+                description="The matrix as it stood at the end of this day (from its history).",
+            )
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )  # fmt: skip
     def get(self, request, pk: int):
         identity = identity_get(user=request.user, pk=pk)
-        owners = selectors.identity_owners(identity=identity)
+        form = AsOfForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        moment = form.moment()
+        owners = selectors.identity_owners(identity=identity, as_of=moment)
         return Response(
             {
                 "identity": identity.pk,
+                "as_of": moment.isoformat() if moment else None,
                 "has_gap": any(r.is_gap for r in owners.values()),
                 "domains": [effective_raci_data(r) for r in owners.values()],
             }
         )
 
 
-class GapsAPIView(APIView):
+class GapsAPIView(FilteredAPIView):
     """Ownership gaps in the caller's scope; filters: domain, team, platform, q."""
 
     permission_classes = [OwnershipReadAdminWrite]

@@ -203,11 +203,13 @@ class PlatformCreateInputSerializer(DirectoryCreateInputSerializer):
 
 # --- output -----------------------------------------------------------------------------
 class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     slug = serializers.CharField()
     name = serializers.CharField()
 
 
 class PlatformRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     slug = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=PlatformKind.choices)
@@ -274,6 +276,32 @@ class IdentityOutputSerializer(serializers.ModelSerializer):
         }
 
 
+class OnboardingRequestRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    url = serializers.URLField()
+
+
+class IdentityCreatedSerializer(IdentityOutputSerializer):
+    """A registered identity and the onboarding request it opened (to poll until decided)."""
+
+    onboarding_request = serializers.SerializerMethodField()
+
+    class Meta(IdentityOutputSerializer.Meta):
+        fields = [*IdentityOutputSerializer.Meta.fields, "onboarding_request"]
+        read_only_fields = fields
+
+    @extend_schema_field(OnboardingRequestRefSerializer)
+    def get_onboarding_request(self, obj) -> dict:
+        request = self.context["onboarding_request"]
+        # approvals' route, by name: this app imports nothing above it
+        return {
+            "id": request.pk,
+            "status": request.status,
+            "url": _url("approvals-request", self, pk=request.pk),
+        }
+
+
 class CredentialOutputSerializer(serializers.ModelSerializer):
     """Credential metadata. There is no secret value to show: Steward never holds one."""
 
@@ -322,7 +350,7 @@ class TeamOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["slug", "name", "description", "created_at", "links"]
+        fields = ["id", "slug", "name", "description", "created_at", "links"]
         read_only_fields = fields
 
     @extend_schema_field(DirectoryLinksSerializer)
@@ -336,7 +364,7 @@ class PlatformOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Platform
-        fields = ["slug", "name", "kind", "owning_team", "description", "created_at", "links"]
+        fields = ["id", "slug", "name", "kind", "owning_team", "description", "created_at", "links"]
         read_only_fields = fields
 
     @extend_schema_field(DirectoryLinksSerializer)

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.module_loading import import_string
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -18,6 +17,7 @@ from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from core.api.filters import StrictFilterBackend
 from core.roles import is_admin, is_engineer
 
 from .. import selectors, services
@@ -84,12 +84,12 @@ class ScopedAPIView(generics.GenericAPIView):
         tags=["identities"],
         summary="Register an identity (starts pending)",
         request=s.IdentityCreateInputSerializer,
-        responses={201: s.IdentityOutputSerializer, **errors(400, 401, 403)},
+        responses={201: s.IdentityCreatedSerializer, **errors(400, 401, 403)},
     ),
 )
 class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.IdentityOutputSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = IdentityFilterSet
 
     def get_queryset(self):
@@ -100,9 +100,13 @@ class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
         data = self.validated(s.IdentityCreateInputSerializer)
         # Onboarding belongs to approvals (it opens the onboarding request too); the setting
         # names its service so this lower app imports nothing above it.
-        register = import_string(settings.STEWARD_ONBOARDING_SERVICE)
-        identity = register(actor=request.user, data=data, source="api")
-        return self.output(s.IdentityOutputSerializer, identity, status_code=201)
+        onboard = import_string(settings.STEWARD_ONBOARDING_SERVICE)
+        onboarding = onboard(actor=request.user, data=data, source="api")
+        out = s.IdentityCreatedSerializer(
+            onboarding.identity,
+            context={"request": request, "onboarding_request": onboarding},
+        )
+        return Response(out.data, status=201)
 
 
 @extend_schema_view(
@@ -151,7 +155,7 @@ class IdentityDetailView(ScopedAPIView):
 )
 class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.CredentialOutputSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = CredentialFilterSet
 
     def get_queryset(self):
@@ -177,7 +181,7 @@ class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
 )
 class CredentialListView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.CredentialOutputSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = CredentialFilterSet
 
     def get_queryset(self):
@@ -242,7 +246,7 @@ class CredentialRevokeView(ScopedAPIView):
 
 # --- teams and platforms ----------------------------------------------------------------
 class DirectoryListView(ScopedAPIView, generics.ListAPIView):
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, OrderingFilter]
     ordering_fields = ["name", "slug", "created_at"]
     ordering = ["name"]
 

@@ -9,9 +9,11 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilteredAPIView
 from core.api.pagination import StewardPagination
 from core.api.schema import paginated
 
+from ..filtersets import ReviewCampaignFilterSet, ReviewItemFilterSet
 from ..reviews import selectors, services
 from .serializers import (
     ReviewCampaignInputSerializer,
@@ -37,8 +39,10 @@ def _page(request, view, qs, serializer):
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
-class ReviewCampaignListCreateAPIView(APIView):
+class ReviewCampaignListCreateAPIView(FilteredAPIView):
     """Campaigns you may read (all for admins and auditors, else those you review in)."""
+
+    filterset_class = ReviewCampaignFilterSet
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str)],
@@ -71,8 +75,10 @@ class ReviewCampaignDetailAPIView(APIView):
         return Response(ReviewCampaignSerializer(campaign).data)
 
 
-class ReviewItemListAPIView(APIView):
+class ReviewItemListAPIView(FilteredAPIView):
     """Review items you may read; `mine=1` for your queue, `open=1` for undecided ones."""
+
+    filterset_class = ReviewItemFilterSet
 
     @extend_schema(
         parameters=[

@@ -225,7 +225,7 @@ def test_critical_identity_needs_two_eligible_approvers(engineer, team, governed
     critical = IdentityFactory(team=team, risk_tier="critical")
     reasons = refused(lambda: submit_exception(actor=engineer, identity=critical))
     assert reasons == [
-        "Needs 2 approvals for a critical-risk identity but only 1 eligible approver(s) exist."
+        "Needs 2 approvals for a critical-risk identity but only 1 eligible approver exists."
     ]
 
 

@@ -46,7 +46,7 @@ def test_pipeline_onboards_pending_identity_with_a_bearer_token(
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "pending"
-    assert body["team"] == {"slug": "payments", "name": "Payments"}
+    assert body["team"] == {"id": team.pk, "slug": "payments", "name": "Payments"}
     assert body["platform"]["slug"] == "prod-k8s"
     assert body["entitlements"] == ["warehouse:write", "ledger:read"]
     assert body["links"]["self"].endswith(f"/api/v1/identities/{body['id']}/")
@@ -202,7 +202,8 @@ def test_admin_creates_team_and_platform(api_client, admin_user):
         format="json",
     )
     assert platform.status_code == 201, platform.content
-    assert platform.json()["owning_team"] == {"slug": "data-platform", "name": "Data Platform"}
+    owning = platform.json()["owning_team"]
+    assert owning == {"id": owning["id"], "slug": "data-platform", "name": "Data Platform"}
     duplicate = api_client.post("/api/v1/teams/", {"name": "Data Platform"}, format="json")
     assert duplicate.status_code == 400
 

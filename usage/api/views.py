@@ -10,10 +10,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilteredAPIView
 from core.api.pagination import StewardPagination
 from core.api.schema import paginated
 
 from .. import selectors, services
+from ..filtersets import SignalFilterSet, UsageRecordFilterSet
 from ..ingest import UsageFileError
 from ..models import SignalNote
 from .serializers import (
@@ -39,8 +41,10 @@ def _result(plan) -> dict:
     }
 
 
-class UsageRecordListCreateAPIView(APIView):
+class UsageRecordListCreateAPIView(FilteredAPIView):
     """Usage records in your scope, or a bulk upsert (admins and consumption owners)."""
+
+    filterset_class = UsageRecordFilterSet
 
     @extend_schema(
         parameters=[
@@ -94,7 +98,9 @@ def _signals(qs):
     ).select_related("resolved_by")
 
 
-class UsageSignalListAPIView(APIView):
+class UsageSignalListAPIView(FilteredAPIView):
+    filterset_class = SignalFilterSet
+
     @extend_schema(
         parameters=[
             OpenApiParameter("kind", str, many=True),

@@ -23,5 +23,11 @@ class Command(BaseCommand):
             if timezone.is_naive(when):
                 when = timezone.make_aware(when)
         with history_actor(system_user()):
-            for result in run_sweeps(now=when, only=only):
-                self.stdout.write(str(result))
+            results = run_sweeps(now=when, only=only, report=self._report)
+        failed = [r.name for r in results if not r.ok]
+        if failed:  # only after every sweep ran: a cron or a CI job sees the exit status
+            raise CommandError(f"sweeps with failures: {', '.join(failed)} (see SweepFailure)")
+
+    def _report(self, result) -> None:
+        self.stdout.write(str(result))
+        self.stdout.flush()
