@@ -77,7 +77,7 @@ def test_second_sync_changes_nothing(aws_connector, moto):
     before = registry(aws_connector.platform)
     run = connector_sync(connector=aws_connector)
     assert run.ok and run.counts["unchanged"] == 1
-    assert run.counts["written"] == {"create": 0, "update": 0, "credentials": 0}
+    assert run.counts["written"] == {"create": 0, "update": 0, "credentials": 0, "findings": 0}
     assert registry(aws_connector.platform) == before
 
 
