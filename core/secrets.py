@@ -268,10 +268,11 @@ def secret_reason(value: str, *, free_text: bool = True) -> str | None:
 
 
 # --- identifier formats -----------------------------------------------------------------
+_DIGEST_HEX = r"(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})"
+_DIGEST_B64 = r"(?:[A-Za-z0-9+/]{22}|[A-Za-z0-9+/]{27}|[A-Za-z0-9+/]{43}|[A-Za-z0-9+/]{86})={0,2}"
 _FINGERPRINT = re.compile(
-    r"^(?:SHA256:[A-Za-z0-9+/]{43}=?"
-    r"|(?:SHA256:)?[0-9a-f]{64}|(?:SHA1:)?[0-9a-f]{40}|(?:MD5:)?[0-9a-f]{32}"
-    r"|(?:(?:SHA256|SHA1|MD5):)?[0-9a-f]{2}(?::[0-9a-f]{2}){15,31})$",
+    rf"^(?:(?:(?:SHA256|SHA1|SHA512|MD5):)?(?:{_DIGEST_HEX}|[0-9a-f]{{2}}(?::[0-9a-f]{{2}}){{15,63}})"
+    rf"|(?:SHA256|SHA1|SHA512|MD5):(?:{_DIGEST_B64}|[A-Za-z0-9+/]{{1,16}}))$",
     re.IGNORECASE,
 )
 _KEY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+=@-]{0,127}$")
@@ -279,9 +280,9 @@ _LAST_CHARS = re.compile(r"^[!-~]{1,6}$")
 FORMAT_RULES: dict[str, tuple[re.Pattern, str]] = {
     "fingerprint": (
         _FINGERPRINT,
-        "A fingerprint is a digest: 'SHA256:' and 43 base64 characters (OpenSSH), or the "
-        "SHA-256 / SHA-1 / MD5 digest in hex (64 / 40 / 32 digits, optionally colon-separated "
-        "or prefixed 'SHA256:', 'SHA1:', 'MD5:').",
+        "A fingerprint is a digest of the key: its hex (32, 40, 64 or 128 digits, or "
+        "colon-separated pairs), or 'SHA256:' / 'SHA1:' / 'MD5:' and the digest in base64 "
+        "(OpenSSH style) — or, as a hint, the algorithm and the first 16 characters at most.",
     ),
     "key_id": (
         _KEY_ID,
@@ -302,7 +303,7 @@ def identifier_format_reason(field: str, value: str) -> str | None:
         return message
     if field == "fingerprint":
         body = re.sub(r"^(?:SHA256|SHA1|MD5):", "", value, flags=re.IGNORECASE).replace(":", "")
-        if _decoded(body):
+        if len(body) >= 16 and _decoded(body):
             # A digest is random bytes; one that decodes to text is an encoded value.
             return "This is not a digest: it decodes to text. " + message
     return None

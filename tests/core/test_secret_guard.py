@@ -48,9 +48,10 @@ def test_numeric_suffixes_are_never_refused():
         "MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
         "16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
         "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3",
+        "SHA256:2c26b46b68ffc68f",
     ],
 )
-def test_digest_is_a_valid_fingerprint(value):
+def test_digest_or_short_hint_is_a_valid_fingerprint(value):
     assert find_secret_values({"fingerprint": value}, identifier_fields=["fingerprint"]) == {}
 
 
@@ -63,7 +64,8 @@ def test_digest_is_a_valid_fingerprint(value):
         "SHA256:" + GITHUB_CLASSIC.encode().hex()[:64],  # hex of a key, digest-length
         "SHA256:" + b64(GITHUB_CLASSIC[:32])[:43],
         "see vault",
-        "SHA256:tooShort",
+        "SHA256:longerThanAHintButNotADigest",
+        "SHA256:two words",
     ],
 )
 def test_fingerprint_that_is_not_a_digest_is_refused(value):
