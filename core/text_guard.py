@@ -175,7 +175,11 @@ def instance_errors(instance, fields=None) -> dict[str, list[str]]:
             rule = Rule.TEXT  # a reason may take several lines
         found = value_errors(rule, field.name, value)
         max_length = getattr(field, "max_length", None)
-        if not found and max_length and isinstance(value, str) and len(value) > max_length:
+        if field.name == HISTORY_REASON and not found and value and len(value) > max_length:
+            # A history label: the full text (an end reason, a comment) is kept on the row
+            # or the timeline. Cut it to fit rather than fail the change it describes.
+            setattr(instance, field.attname, value[: max_length - 1] + "…")
+        elif not found and max_length and isinstance(value, str) and len(value) > max_length:
             found = [f"At most {max_length} characters (this has {len(value)})."]
         if found:
             errors[field.name] = found

@@ -22,12 +22,12 @@ class UsageRecordInputSerializer(serializers.Serializer):
     day = serializers.CharField(help_text="YYYY-MM-DD")
     source = serializers.CharField(max_length=100)
     identity = serializers.IntegerField(required=False, help_text="A Steward identity id.")
-    platform = serializers.CharField(required=False, help_text="Platform slug.")
-    external_id = serializers.CharField(required=False)
+    platform = serializers.CharField(required=False, max_length=100, help_text="Platform slug.")
+    external_id = serializers.CharField(required=False, max_length=500)
     calls = serializers.IntegerField(required=False, default=0)
     tokens = serializers.IntegerField(required=False, default=0)
     cost = serializers.CharField(required=False, default="0", help_text="Decimal, e.g. '12.50'.")
-    currency = serializers.CharField(required=False, default="USD")
+    currency = serializers.CharField(required=False, default="USD", max_length=3)
 
 
 class UsageIngestInputSerializer(UsageStrictSerializer):
