@@ -21,14 +21,13 @@ from html.parser import HTMLParser
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import get_resolver
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from approvals.services import request_submit
 from lifecycle.reviews.services import campaign_create
-from usage.detectors import detect
-from usage.models import Signal
 from tests.core.secret_shapes import (
     AWS_SECRET,
     GITHUB_CLASSIC,
@@ -40,10 +39,17 @@ from tests.core.secret_shapes import (
     b64url,
     spaced,
 )
-from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, TeamFactory
-from tests.factories import UserFactory
+from tests.factories import (
+    CredentialFactory,
+    IdentityFactory,
+    PlatformFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.url_walk import _walk
 from tests.usage.conftest import add_series
+from usage.detectors import detect
+from usage.models import Signal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +70,7 @@ PLANTS = {
 def needles() -> set[str]:
     """What must not be in the dump: each plant as sent, and each raw key."""
     found = {value.splitlines()[0] for value in PLANTS.values()}
-    found |= {value for value in KEYS.values()}
+    found |= set(KEYS.values())
     found |= {"Zq8Lr2Vt6Yw4Kp", AWS_SECRET.lower()}
     return found
 
@@ -72,6 +78,9 @@ def needles() -> set[str]:
 # --- the world the plants are aimed at ------------------------------------------------
 @pytest.fixture
 def world(governed, owner):
+    """An admin who is also an engineer of the team, the owner (global A of every domain),
+    an identity with credentials, a pending request, an active grant, an open usage signal
+    and a launched review campaign."""
     from tests.approvals_helpers import approved_exception
 
     user = UserFactory(username="sam-admin-engineer", groups=["admins", "engineers"])
@@ -89,15 +98,19 @@ def world(governed, owner):
     add_series(other, [10] * 12 + [300], end=timezone.localdate())
     detect(start=timezone.localdate(), end=timezone.localdate())
     campaign = campaign_create(
-        actor=user, name="Launch", starts_on=timezone.localdate(),
+        actor=user,
+        name="Launch",
+        starts_on=timezone.localdate(),
         due_on=timezone.localdate() + dt.timedelta(days=30),
     )
     items = list(campaign.items.order_by("pk"))
     return {
         "user": user,
         "owner": owner,
+        "domains": governed,
         "reviewer": items[0].reviewer,
         "items": items,
+        "campaign": campaign,
         "signal": Signal.objects.get(),
         "team": team,
         "platform": platform,
@@ -118,68 +131,104 @@ def _future(days: int) -> str:
 BODIES = {
     ("post", "/api/v1/teams/"): lambda w, n: ("user", {}, {"name": f"Team {n}"}),
     ("post", "/api/v1/platforms/"): lambda w, n: (
-        "user", {}, {"name": f"Platform {n}", "kind": "kubernetes"}
+        "user",
+        {},
+        {"name": f"Platform {n}", "kind": "kubernetes"},
     ),
     ("post", "/api/v1/identities/"): lambda w, n: (
         "user",
         {},
         {
-            "name": f"bot-{n}", "kind": "workload", "external_id": f"payments/bot-{n}",
-            "team": "payments", "platform": "prod-k8s", "environment": "staging",
-            "purpose": "Nightly ETL.", "entitlements": ["ledger:read"],
+            "name": f"bot-{n}",
+            "kind": "workload",
+            "external_id": f"payments/bot-{n}",
+            "team": "payments",
+            "platform": "prod-k8s",
+            "environment": "staging",
+            "purpose": "Nightly ETL.",
+            "entitlements": ["ledger:read"],
         },
-    ),  # fmt: skip
+    ),
     ("patch", "/api/v1/identities/{id}/"): lambda w, n: (
-        "user", {"id": w["identity"].pk}, {"purpose": f"ETL {n}", "reason": "clarified"}
+        "user",
+        {"id": w["identity"].pk},
+        {"purpose": f"ETL {n}", "reason": "clarified"},
     ),
     ("post", "/api/v1/identities/{id}/credentials/"): lambda w, n: (
-        "user", {"id": w["identity"].pk}, {"kind": "api_key", "label": f"deploy key {n}"}
+        "user",
+        {"id": w["identity"].pk},
+        {"kind": "api_key", "label": f"deploy key {n}"},
     ),
     ("post", "/api/v1/credentials/{id}/rotate/"): lambda w, n: (
-        "user", {"id": w["credentials"][0].pk}, {"fingerprint": "SHA256:abc"}
+        "user",
+        {"id": w["credentials"][0].pk},
+        {"fingerprint": "SHA256:abc"},
     ),
     ("post", "/api/v1/credentials/{id}/revoke/"): lambda w, n: (
-        "user", {"id": w["credentials"][1].pk}, {"reason": "rotated out"}
+        "user",
+        {"id": w["credentials"][1].pk},
+        {"reason": "rotated out"},
     ),
     ("post", "/api/v1/ownership/domains/"): lambda w, n: (
-        "user", {}, {"key": f"domain-{n}", "name": f"Domain {n}", "reason": "new area"}
+        "user",
+        {},
+        {"key": f"domain-{n}", "name": f"Domain {n}", "reason": "new area"},
     ),
     ("post", "/api/v1/ownership/assignments/"): lambda w, n: (
         "user",
         {},
         {
-            "domain": "identity", "scope_kind": "team", "scope_id": w["team"].pk, "role": "I",
-            "assignee_user": UserFactory(username=f"informed-{n}").pk, "reason": "kept told",
+            "domain": "identity",
+            "scope_kind": "team",
+            "scope_id": w["team"].pk,
+            "role": "I",
+            "assignee_user": UserFactory(username=f"informed-{n}").pk,
+            "reason": "kept told",
         },
-    ),  # fmt: skip
+    ),
     ("post", "/api/v1/requests/"): lambda w, n: (
         "user",
         {},
         {
-            "kind": "exception", "identity": IdentityFactory(team=w["team"],
-            platform=w["platform"], status="active").pk, "duration_hours": 24,
-            "justification": "legacy", "excepted_policy": "rotation", "scope": "deploy key",
+            "kind": "exception",
+            "identity": IdentityFactory(team=w["team"], platform=w["platform"], status="active").pk,
+            "duration_hours": 24,
+            "justification": "legacy",
+            "excepted_policy": "rotation",
+            "scope": "deploy key",
             "compensating_controls": "allow-list",
         },
-    ),  # fmt: skip
+    ),
     ("post", "/api/v1/requests/{id}/decide/"): lambda w, n: (
-        "owner", {"id": w["request"].pk}, {"outcome": "approve", "comment": "fine"}
+        "owner",
+        {"id": w["request"].pk},
+        {"outcome": "approve", "comment": "fine"},
     ),
     ("post", "/api/v1/grants/{id}/revoke/"): lambda w, n: (
-        "user", {"id": w["grant"].pk}, {"reason": "no longer needed"}
+        "user",
+        {"id": w["grant"].pk},
+        {"reason": "no longer needed"},
     ),
     ("post", "/api/v1/reviews/campaigns/"): lambda w, n: (
-        "user", {}, {"name": f"Q{n}", "starts_on": _future(3), "due_on": _future(30)}
+        "user",
+        {},
+        {"name": f"Q{n}", "starts_on": _future(3), "due_on": _future(30)},
     ),
     ("post", "/api/v1/reviews/schedules/"): lambda w, n: ("user", {}, {"name": f"Sched {n}"}),
     ("post", "/api/v1/reviews/items/{id}/decide/"): lambda w, n: (
-        "reviewer", {"id": w["items"][0].pk}, {"decision": "keep", "comment": "still needed"}
+        "reviewer",
+        {"id": w["items"][0].pk},
+        {"decision": "keep", "comment": "still needed"},
     ),
     ("post", "/api/v1/reviews/items/{id}/reassign/"): lambda w, n: (
-        "user", {"id": w["items"][1].pk}, {"reviewer": w["user"].pk, "reason": "on leave"}
+        "user",
+        {"id": w["items"][1].pk},
+        {"reviewer": w["user"].pk, "reason": "on leave"},
     ),
     ("patch", "/api/v1/usage/signals/{id}/"): lambda w, n: (
-        "owner", {"id": w["signal"].pk}, {"note": f"checked {n}"}
+        "owner",
+        {"id": w["signal"].pk},
+        {"note": f"checked {n}"},
     ),
 }
 
@@ -320,12 +369,19 @@ SKIP_PAGES = re.compile(r"^/(admin|api|accounts|static|healthz|logout)")
 
 def page_urls(world) -> set[str]:
     """Each URL pattern filled with the ids of the objects in `world` that fit it."""
-    ids = [str(v.pk) for v in (world["identity"], world["request"], world["grant"],
-                               *world["credentials"])]  # fmt: skip
-    from tests.url_walk import _fill  # noqa: F401 — the same walk as the permission tests
-    from django.urls import get_resolver
+    objects = (world["identity"], world["request"], world["grant"], world["signal"],
+               world["campaign"], *world["items"][:2], *world["credentials"])  # fmt: skip
+    ids = {str(v.pk) for v in objects}
 
-    urls = set()
+    domain = world["domains"]["identity"]
+    # Patterns whose string arguments the walk cannot guess: reached with real values.
+    urls = {
+        *(f"/approvals/identities/{world['identity'].pk}/request/{kind}/"
+          for kind in ("exception", "emergency")),
+        *(f"/approvals/grants/{world['grant'].pk}/{action}/" for action in ("revoke", "review")),
+        f"/ownership/matrix/cell/{domain.pk}/team/{world['team'].pk}/",
+        f"/ownership/matrix/cell/{domain.pk}/global/0/",
+    }  # fmt: skip
     for _, url in _walk(get_resolver().url_patterns):
         if SKIP_PAGES.match(url):
             continue
@@ -337,10 +393,11 @@ def page_urls(world) -> set[str]:
 
 
 def plant_pages(world) -> int:
-    client = Client()
-    client.force_login(world["user"])
     sent, forms_seen = 0, set()
-    for url in sorted(page_urls(world)):
+    clients = {who: Client() for who in ("user", "owner", "reviewer")}
+    for who, client in clients.items():
+        client.force_login(world[who])
+    for client, url in itertools.product(clients.values(), sorted(page_urls(world))):
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
@@ -357,7 +414,7 @@ def plant_pages(world) -> int:
                 posted = client.post(action, data)
                 assert posted.status_code < 500, (action, field, posted.status_code)
                 sent += 1
-    assert len(forms_seen) >= 8, forms_seen
+    assert len(forms_seen) >= 18, sorted(forms_seen)  # each POST form of the pages, once
     return sent
 
 
