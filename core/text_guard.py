@@ -126,6 +126,8 @@ def field_rule(model, field) -> Rule | None:
     }
     if field.name in declared:
         return Rule(declared[field.name])
+    if field.name == HISTORY_REASON:
+        return Rule.TEXT  # a reason may take several lines
     if isinstance(field, models.JSONField):
         return Rule.JSON
     return Rule.TEXT if isinstance(field, models.TextField) else Rule.LINE
@@ -171,8 +173,6 @@ def instance_errors(instance, fields=None) -> dict[str, list[str]]:
         if rule is None:
             continue
         value = getattr(instance, field.attname)
-        if rule is Rule.LINE and field.name == HISTORY_REASON:
-            rule = Rule.TEXT  # a reason may take several lines
         found = value_errors(rule, field.name, value)
         max_length = getattr(field, "max_length", None)
         if field.name == HISTORY_REASON and not found and value and len(value) > max_length:

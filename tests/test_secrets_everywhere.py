@@ -19,7 +19,9 @@ import subprocess
 from html.parser import HTMLParser
 
 import pytest
+from django.apps import apps
 from django.db import connection
+from django.db.models import Q
 from django.test import Client
 from django.urls import get_resolver
 from django.utils import timezone
@@ -27,6 +29,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from approvals.services import request_submit
+from core.text_guard import Rule, field_rule, is_guarded
 from lifecycle.reviews.services import campaign_create
 from tests.core.secret_shapes import (
     AWS_SECRET,
@@ -286,7 +289,7 @@ def _planted(body: dict, path: tuple, value: str) -> dict:
 SLUG_FIELDS = {"team", "platform", "owning_team", "assignee_team", "domain", "key"}
 
 
-def plant_api(world) -> int:
+def plant_api(world, plants=PLANTS) -> int:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     targets = _schema_string_paths(schema)
     missing = sorted(k for k in targets if k not in BODIES)
@@ -297,7 +300,7 @@ def plant_api(world) -> int:
     sent = 0
     for (method, route), fields in targets.items():
         build = BODIES[(method, route)]
-        for path, value in itertools.product(fields, PLANTS.values()):
+        for path, value in itertools.product(fields, plants.values()):
             if path[0] in SLUG_FIELDS:  # references by slug: a secret there finds nothing
                 continue
             who, ids, body = build(world, next(world["n"]))
@@ -392,7 +395,7 @@ def page_urls(world) -> set[str]:
     return urls
 
 
-def plant_pages(world) -> int:
+def plant_pages(world, plants=PLANTS) -> int:
     sent, forms_seen = 0, set()
     clients = {who: Client() for who in ("user", "owner", "reviewer")}
     for who, client in clients.items():
@@ -409,7 +412,7 @@ def plant_pages(world) -> int:
             if not form["text"] or key in forms_seen or SKIP_PAGES.match(action):
                 continue
             forms_seen.add(key)
-            for field, value in itertools.product(form["text"], PLANTS.values()):
+            for field, value in itertools.product(form["text"], plants.values()):
                 data = {**form["data"], field: value, "note_for_the_guard": value}
                 posted = client.post(action, data)
                 assert posted.status_code < 500, (action, field, posted.status_code)
@@ -438,3 +441,27 @@ def test_no_planted_secret_reaches_the_database(world):
     assert "payments" in dump  # the dump is of the database the requests wrote to
     leaked = sorted(needle for needle in needles() if needle in dump)
     assert not leaked, leaked
+
+
+def test_control_characters_and_over_long_text_are_refused_not_500s(world):
+    """Issue 15.12: every text field of the API and the pages answers a line break, a NUL or
+    an over-long value with a validation error (or keeps it where it may), never a 5xx."""
+    plants = {
+        "header injection": "refund-bot\r\nBcc: everyone@example.com",
+        "nul": "refund\x00bot",
+        "over-long": "x" * 20_000,
+    }
+    assert plant_api(world, plants) > 50
+    assert plant_pages(world, plants) > 50
+    broken = []
+    for model in apps.get_models():
+        if not is_guarded(model):
+            continue
+        for field in model._meta.concrete_fields:
+            if field_rule(model, field) in (Rule.LINE, Rule.IDENTIFIER):
+                rows = model._default_manager.filter(
+                    Q(**{f"{field.name}__contains": "\n"}) | Q(**{f"{field.name}__contains": "\r"})
+                )
+                if rows.exists():
+                    broken.append(f"{model._meta.label}.{field.name}")
+    assert not broken, broken
