@@ -160,3 +160,26 @@ def test_onboarding_wizard_keeps_only_the_step_forms_fields_in_the_session(
     assert GITHUB_CLASSIC not in stored
     assert "prefixed but not a field" not in stored
     assert not Identity.objects.filter(name="refund-bot").exists()
+
+
+def test_every_declared_rule_names_an_existing_text_field():
+    from django.apps import apps
+
+    from core.text_guard import FIELD_RULES
+
+    for label, rules in FIELD_RULES.items():
+        model = apps.get_model(label)
+        names = {f.name for f in model._meta.concrete_fields}
+        assert set(rules) <= names, (label, set(rules) - names)
+
+
+def test_the_guard_covers_every_model_of_the_project_and_no_third_party_one():
+    from django.apps import apps
+
+    from core.text_guard import is_guarded
+
+    guarded = {m._meta.label for m in apps.get_models() if is_guarded(m)}
+    assert {"core.ApiToken", "identities.Identity", "governance.ControlDomain",
+            "approvals.Request", "lifecycle.ReviewCampaign", "usage.SignalNote",
+            "identities.HistoricalIdentity"} <= guarded  # fmt: skip
+    assert not {label for label in guarded if label.split(".")[0] in {"auth", "sessions"}}
