@@ -16,7 +16,6 @@ import itertools
 import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
@@ -49,6 +48,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.page_forms import PostForms
 from tests.url_walk import _walk
 from tests.usage.conftest import add_series
 from usage.detectors import detect
@@ -316,57 +316,6 @@ def plant_api(world, plants=PLANTS) -> int:
 
 
 # --- the pages: fields from the rendered forms ------------------------------------------
-class _Forms(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-        self._form = None
-        self._select = None
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            action = a.get("hx-post") or (a.get("action") if a.get("method") == "post" else None)
-            if a.get("method") == "post" or a.get("hx-post"):
-                self._form = {"action": action or "", "data": {}, "text": []}
-                self.forms.append(self._form)
-            return
-        if self._form is None or "name" not in a or "disabled" in a:
-            return
-        name, kind = a["name"], a.get("type", "text")
-        if tag == "input" and kind in ("text", "search", "email", "url", "hidden", "number"):
-            self._form["data"][name] = a.get("value", "")
-            if kind in ("text", "search", "email", "url") and "readonly" not in a:
-                self._form["text"].append(name)
-        elif tag == "input" and kind in ("checkbox", "radio") and "checked" in a:
-            self._form["data"].setdefault(name, a.get("value", "on"))
-        elif tag == "input" and kind in ("date", "datetime-local"):
-            self._form["data"][name] = a.get("value", "") or _future(7)
-        elif tag == "textarea":
-            self._textarea = name
-            self._form["data"][name] = ""
-            self._form["text"].append(name)
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select:
-            value = a.get("value", "")
-            if "selected" in a or (value and not self._form["data"].get(self._select)):
-                self._form["data"][self._select] = value
-
-    def handle_data(self, data):
-        if self._textarea and self._form is not None:
-            self._form["data"][self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
 SKIP_PAGES = re.compile(r"^/(admin|api|accounts|static|healthz|logout)")
 
 
@@ -404,7 +353,7 @@ def plant_pages(world, plants=PLANTS) -> int:
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
-        parser = _Forms()
+        parser = PostForms(default_date=_future(7))
         parser.feed(response.content.decode())
         for form in parser.forms:
             action = form["action"] or url
