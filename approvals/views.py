@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from formtools.wizard.views import SessionWizardView
 
 from core.errors import Conflict
+from core.forms import OwnFieldsOnlyWizardMixin
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
 from identities.selectors import identity_get
 
@@ -55,7 +56,7 @@ def _attach(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-class OnboardingWizard(RoleRequiredMixin, SessionWizardView):
+class OnboardingWizard(OwnFieldsOnlyWizardMixin, RoleRequiredMixin, SessionWizardView):
     """identity → purpose and end date → entitlements → review; engineers, into their teams."""
 
     role_check = staticmethod(can_request)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
 
 
 class CoreConfig(AppConfig):
@@ -14,6 +15,10 @@ class CoreConfig(AppConfig):
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="core.sessions.mark_signed_in")
         register_gauges("core", _core_gauges)
+        from .text_guard import check_text_on_save
+
+        # Every model's text fields, on every save: see core/text_guard.py.
+        pre_save.connect(check_text_on_save, dispatch_uid="core.text_guard")
 
 
 def _core_gauges() -> dict:

@@ -55,3 +55,17 @@ class ApiTokenForm(forms.Form):
         if again is None or again.pk != user.pk:
             raise forms.ValidationError("That is not your current password.")
         return password
+
+
+class OwnFieldsOnlyWizardMixin:
+    """A form wizard keeps each step's submitted data in the session. Keep only the keys of
+    the step form's own fields (and their widgets' sub-keys): anything else a client posts —
+    unprefixed or unknown keys — never reaches the session."""
+
+    def get_form_step_data(self, form):
+        names = [form.add_prefix(name) for name in form.fields]
+        own = form.data.copy()
+        for key in list(own):
+            if not any(key == name or key.startswith(f"{name}_") for name in names):
+                del own[key]
+        return own

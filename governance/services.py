@@ -56,6 +56,7 @@ def control_domain_create(
     reason: str = "",
 ) -> ControlDomain:
     _require_admin(actor)
+    ensure_no_secret_values({"reason": reason})
     domain = ControlDomain(
         key=key,
         name=name,

@@ -21,7 +21,9 @@ class ControlDomainInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, default="", allow_blank=True)
     decision_rights = serializers.ListField(child=serializers.CharField(), required=False)
     position = serializers.IntegerField(required=False, default=100, min_value=0)
-    reason = serializers.CharField(required=False, default="")
+    reason = serializers.CharField(
+        required=False, default="", max_length=100, help_text="Kept in the history."
+    )
 
 
 def user_ref(user) -> dict | None:
@@ -84,7 +86,7 @@ class AssignmentInputSerializer(serializers.Serializer):
     assignee_team = serializers.SlugRelatedField(
         slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
     )
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=100, help_text="Kept in the history.")
     replace = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data):

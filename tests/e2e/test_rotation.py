@@ -31,7 +31,7 @@ def test_owner_sees_rotation_reminder_records_rotation_and_it_clears(
     reminder.click()
 
     page.get_by_role("row").filter(has_text="deploy key").get_by_role("link", name="Rotate").click()
-    page.get_by_label("New fingerprint").fill("SHA256:rotated-2026-11-28")
+    page.get_by_label("New fingerprint").fill("SHA256:9f86d081884c7d65")
     page.get_by_role("button", name="Record rotation").click()
     page.get_by_text("'deploy key' rotated.").wait_for()
 
