@@ -13,13 +13,19 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.text_guard import Rule
 from identities.models import Credential, Identity, Platform, Team
 
 from .choices import ConnectorKind, JobStatus, RevocationAction, RevocationReason
 
+ID, R, X = Rule.IDENTIFIER, Rule.RECORD, Rule.EXEMPT
+
 
 class PlatformConnector(TimeStampedModel):
     """At most one connector per platform, configured by an admin."""
+
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {"region": ID, "endpoint_url": ID, "credentials_env": ID, "aws_profile": ID}
 
     platform = models.OneToOneField(Platform, on_delete=models.PROTECT, related_name="connector")
     kind = models.CharField(max_length=20, choices=ConnectorKind.choices)
@@ -104,6 +110,9 @@ class SyncRun(models.Model):
     """One discovery run of a connector (an operations log, not a governed record: the
     identities it imports carry their own history)."""
 
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {"error": X, "counts": R}
+
     connector = models.ForeignKey(PlatformConnector, on_delete=models.CASCADE, related_name="syncs")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +134,16 @@ class SyncRun(models.Model):
 class SourceCredential(models.Model):
     """A credential as discovery last read it at the source (overwritten by each sync: an
     observation, not a governed record). `credential` is Steward's matching record."""
+
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {
+        "principal": ID,
+        "slot": ID,
+        "key_id": ID,
+        "status": ID,
+        "last_used_service": ID,
+        "last_used_region": ID,
+    }
 
     connector = models.ForeignKey(
         PlatformConnector, on_delete=models.CASCADE, related_name="source_credentials"
@@ -160,6 +179,14 @@ class RevocationJob(TimeStampedModel):
     """Carries one ended credential to its platform. Durable and history-tracked: created by
     the planning query (connectors.planning), claimed by a conditional UPDATE, run outside
     any transaction, recorded after. Never deleted."""
+
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {
+        "last_error": X,
+        "platform_request_id": ID,
+        "platform_reference": ID,
+        "source_state": ID,
+    }
 
     connector = models.ForeignKey(
         PlatformConnector, on_delete=models.PROTECT, related_name="revocations"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.models import ApiToken, TimeStampedModel
+from core.text_guard import Rule
 from identities.choices import RiskTier
 from identities.models import Identity, Platform
 
@@ -19,8 +20,21 @@ def _default_algorithms() -> list[str]:
     return ["RS256", "ES256", "EdDSA"]
 
 
+ID, R, X = Rule.IDENTIFIER, Rule.RECORD, Rule.EXEMPT
+
+
 class TrustedIssuer(TimeStampedModel):
     """A platform's token issuer whose signed JWTs prove a workload's identity."""
+
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {
+        "issuer": ID,
+        "audience": ID,
+        "jwks": R,
+        "jwks_url": ID,
+        "jwks_fetched": R,
+        "jwks_error": R,
+    }
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="issuers")
     name = models.CharField(max_length=200)
@@ -74,6 +88,9 @@ class TrustedIssuer(TimeStampedModel):
 class RuntimePolicy(TimeStampedModel):
     """The rules a token exchange is evaluated against. One row (`key="default"`), versioned
     like approvals' policies: every change is a new version kept in history."""
+
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {"key": ID, "default_audience": ID, "allowed_audiences": R}
 
     key = models.SlugField(max_length=50, unique=True, default="default")
     name = models.CharField(max_length=200, default="Runtime access")
@@ -142,6 +159,16 @@ class TokenExchange(models.Model):
     and exact version, issuer, subject, requested scopes, outcome and reasons — never the
     proof or the token."""
 
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {
+        "claimed_issuer": ID,
+        "subject": ID,
+        "requested_scopes": R,
+        "audience": ID,
+        "error": R,
+        "reasons": R,
+    }
+
     grant_type = models.CharField(max_length=100, blank=True)
     policy = models.ForeignKey(RuntimePolicy, on_delete=models.PROTECT, related_name="+")
     policy_version = models.PositiveIntegerField()
@@ -189,6 +216,9 @@ class TokenExchange(models.Model):
 class IssuedToken(models.Model):
     """An access token Steward signed: its `jti` and what it allows — never the token."""
 
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {"jti": X, "scopes": R, "audience": ID, "kid": X}  # our own random ids
+
     jti = models.CharField(max_length=64, unique=True)
     exchange = models.OneToOneField(TokenExchange, on_delete=models.PROTECT, related_name="token")
     identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="tokens")
@@ -222,6 +252,9 @@ class IssuedToken(models.Model):
 class ResourceServer(TimeStampedModel):
     """An API that introspects Steward tokens (RFC 7662 §2.1 asks it to authenticate). Only a
     SHA-256 digest of its secret is stored (as for core's API tokens); shown once."""
+
+    # Public ids, public keys and records Steward writes (core.text_guard).
+    text_guard = {"client_id": ID, "digest": X}
 
     PREFIX = "stwrs_"
 
