@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Styled 404 page also while DEBUG is on (core/error_views.py).
+    "core.error_views.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

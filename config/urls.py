@@ -42,3 +42,8 @@ urlpatterns = [
         name="api-redoc",
     ),
 ]
+
+# --- Error pages (core/error_views.py): styled HTML for pages, JSON under /api/. ---------
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"
