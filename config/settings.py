@@ -189,7 +189,13 @@ if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- E-mail ---------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development prints one line per message (core/mail.py); the inbox holds the full text.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if PRODUCTION
+    else "core.mail.OneLineConsoleBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -271,6 +277,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 HEARTBEAT_INTERVAL = env_float("HEARTBEAT_INTERVAL", 30.0)
+# Seconds after start during which /healthz answers "starting" (503) until the first heartbeat.
+HEALTH_STARTUP_GRACE = env_float("HEALTH_STARTUP_GRACE", max(120.0, HEARTBEAT_INTERVAL * 3))
 NOTIFICATION_DELIVERY_INTERVAL = env_float("NOTIFICATION_DELIVERY_INTERVAL", 60.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
@@ -324,7 +332,16 @@ STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and
 # opens its onboarding request (callable(*, actor, data, source) -> Identity).
 STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_register"
-STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in e-mails and webhooks. Unset, it follows bin/run-portal's HOST and PORT
+# (a wildcard bind address is reached on the loopback).
+_RUN_HOST = env_str("HOST", "127.0.0.1")
+STEWARD_BASE_URL = env_str(
+    "STEWARD_BASE_URL",
+    "http://{}:{}".format(
+        "127.0.0.1" if _RUN_HOST in {"", "0.0.0.0", "::", "[::]"} else _RUN_HOST,  # noqa: S104
+        env_int("PORT", 8000),
+    ),
+).rstrip("/")
 # Dashboard panels: URL names of htmx partials that each app serves itself, so the
 # dashboard composes apps without core importing them.
 # A name no app serves yet is skipped.
