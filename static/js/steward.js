@@ -25,6 +25,16 @@
     }
   }, true);
 
+  // htmx drops 4xx answers by default; ours carry the form with its errors (a reject without
+  // a reason, a stale decision: 400/403/409), so show them in place.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 400 || status === 403 || status === 409 || status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // A dashboard panel whose app has nothing to show for this user removes itself.
   document.addEventListener("htmx:afterSwap", function (event) {
     var panel = event.detail.target;
