@@ -69,3 +69,9 @@ def test_request_page_and_identity_list(page, screenshot, owner, engineer, pendi
         screenshot("identity-list-phone-menu")
         page.get_by_role("button", name="Menu").click()
     screenshot(f"identity-list-{device}")
+
+    page.get_by_role("link", name="ledger-sync").click()
+    page.get_by_role("heading", name="ledger-sync").first.wait_for()
+    page.wait_for_load_state("networkidle")  # the htmx panels
+    assert no_sideways_overflow(page)
+    screenshot(f"identity-detail-{device}")
