@@ -27,9 +27,20 @@ def _json(status: int) -> JsonResponse:
     return JsonResponse({"detail": TITLES[status]}, status=status)
 
 
+# What an htmx swap shows in place of a panel or form it could not load (no whole page).
+FRAGMENTS = {
+    403: "You do not have access to this.",
+    404: "Not found, or outside what your role can see.",
+}
+
+
 def _page(request, template: str, status: int, exception=None) -> HttpResponse:
     if _wants_json(request):
         return _json(status)
+    if getattr(request, "htmx", False):
+        return HttpResponse(
+            f'<p class="errors" role="alert">{FRAGMENTS[status]}</p>', status=status
+        )
     body = loader.render_to_string(
         template, {"status": status, "title": TITLES[status]}, request=request
     )

@@ -26,10 +26,13 @@
   }, true);
 
   // htmx drops 4xx answers by default; ours carry the form with its errors (a reject without
-  // a reason, a stale decision: 400/403/409), so show them in place.
+  // a reason, a stale decision: 400/403/409) or a one-line fragment (core/error_views.py),
+  // so show them in place.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 400 || status === 403 || status === 409 || status === 422) {
+    var xhr = event.detail.xhr;
+    var status = xhr.status;
+    var known = [400, 403, 404, 409, 422].indexOf(status) !== -1;
+    if (known && !/<html[\s>]/i.test(xhr.responseText || "")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

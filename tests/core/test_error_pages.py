@@ -75,3 +75,16 @@ def test_500_under_api_is_json():
     response = server_error(RequestFactory().get("/api/v1/identities/"))
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_htmx_requests_get_a_one_line_fragment_to_show_in_place(client, engineer, debug):
+    client.force_login(engineer)
+    missing = client.get("/identities/987654/", HTTP_HX_REQUEST="true")
+    assert missing.status_code == 404
+    assert missing.content == (
+        b'<p class="errors" role="alert">Not found, or outside what your role can see.</p>'
+    )
+    refused = client.get("/evidence/", HTTP_HX_REQUEST="true")
+    assert refused.status_code == 403
+    assert b"<html" not in refused.content and b"You do not have access" in refused.content
