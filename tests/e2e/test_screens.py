@@ -75,3 +75,24 @@ def test_request_page_and_identity_list(page, screenshot, owner, engineer, pendi
     page.wait_for_load_state("networkidle")  # the htmx panels
     assert no_sideways_overflow(page)
     screenshot(f"identity-detail-{device}")
+
+
+def test_reject_asks_for_confirmation_and_a_reason_shown_in_place(page, owner, pending):
+    sign_in(page, owner.username, PASSWORD)
+    page.goto(f"/approvals/requests/{pending.pk}/")
+    dialogs: list[str] = []
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Reject").click()
+    # htmx shows the 400 answer in place instead of dropping it.
+    page.locator("#decision-panel").get_by_text("Say why you reject").wait_for()
+    assert dialogs and dialogs[0].startswith(f"Reject request #{pending.pk}?")
+    assert page.locator("#request-status").inner_text() == "Pending"
+    page.get_by_label("Comment").fill("Rotate the key instead.")
+    page.get_by_role("button", name="Reject").click()
+    page.locator("#request-status").filter(has_text="Rejected").wait_for()
+    assert len(dialogs) == 2
