@@ -2,29 +2,41 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install lint bench lock clean
+.PHONY: run test install install-dev lint bench lock clean
 
-$(STAMP): requirements.lock requirements-dev.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# What running needs (requirements.lock); the test tools come with `make test` only.
+$(RUN_STAMP): requirements.lock
+	@test -x $(PY) || { echo "Creating $(VENV)..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing what the portal needs (requirements.lock)..."
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.lock
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.lock
+	@echo "Installing the test tools (requirements-dev.lock)..."
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	touch $@
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
 
 ## Run the portal on the embedded default (SQLite + filesystem broker): web, worker and beat.
-run: $(STAMP)
+## HOST and PORT choose the address (default 127.0.0.1:8000).
+run: $(RUN_STAMP)
+	@echo "Migrating the database..."
 	$(PY) manage.py migrate --noinput
+	@echo "Seeding the demo data (a minute on the first run)..."
 	$(PY) manage.py seed_demo
-	PYTHON=$(PY) bin/run-portal
+	@PYTHON=$(PY) exec bin/run-portal
 
 ## Run the whole suite (PostgreSQL when DATABASE_URL points at one, else SQLite).
-test: $(STAMP)
+test: $(DEV_STAMP)
 	bin/run-tests
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
@@ -32,7 +44,7 @@ lint: $(STAMP)
 ## PostgreSQL database (steward_bench on DATABASE_URL's server), print the table, write
 ## var/bench/results.json. Installs wrk from Debian when missing (else a Python load generator).
 BENCH_SCALE ?= full
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } || \
 	  echo "wrk unavailable: figure 6 uses the Python load generator"

@@ -9,6 +9,8 @@ from identities.models import Identity, Platform
 from identities.selectors import onboarding_teams
 from identities.services import IDENTITY_IDENTIFIER_FIELDS
 
+from .services import REJECT_NEEDS_REASON
+
 
 class OnboardIdentityForm(NoSecretValuesMixin, forms.Form):
     identifier_fields = IDENTITY_IDENTIFIER_FIELDS
@@ -122,6 +124,13 @@ class DecisionForm(NoSecretValuesMixin, forms.Form):
         label="End earlier (optional)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def clean(self):
+        data = super().clean()
+        # Also enforced by services.request_decide; here so the form says it before posting.
+        if data.get("outcome") == "reject" and not (data.get("comment") or "").strip():
+            self.add_error("comment", REJECT_NEEDS_REASON)
+        return data
 
 
 class RevokeForm(NoSecretValuesMixin, forms.Form):

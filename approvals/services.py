@@ -237,6 +237,9 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
 
 
 # --- decide -------------------------------------------------------------------------------
+REJECT_NEEDS_REASON = "Say why you reject: the requester reads this reason."
+
+
 def request_decide(
     *,
     request_id: int,
@@ -263,6 +266,8 @@ def request_decide(
         if request.expires_at <= now:
             raise Conflict("This request has expired without a decision.")
         entitled_as = _entitlement(request, actor)
+        if outcome == DecisionOutcome.REJECT and not comment.strip():
+            raise ValidationError({"comment": REJECT_NEEDS_REASON})
         if outcome == DecisionOutcome.APPROVE:
             _check_window(request, granted_start, granted_end)
         try:

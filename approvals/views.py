@@ -138,10 +138,15 @@ class RequestDetailView(TemplateView):
         )
         may_decide = req.status == RequestStatus.PENDING and req.pk in selectors.waiting_for(user)
         grant = getattr(req, "grant", None)
+        decisions = req.decisions.all()
+        approvals = [d for d in decisions if d.outcome == "approve"]
         return super().get_context_data(
             req=req,
             evaluation=req.evaluation,
-            decisions=req.decisions.all(),
+            decisions=decisions,
+            approvals_given=len(approvals),
+            approvals_missing=max(req.approvals_required - len(approvals), 0),
+            approved_by={d.decider_id for d in approvals},
             grant=grant,
             history=req.history.select_related("history_user").order_by("-history_date")[:50],
             may_decide=may_decide,

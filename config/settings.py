@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Styled 404 page also while DEBUG is on (core/error_views.py).
+    "core.error_views.ErrorPageMiddleware",
     # sign-in/ops: idle and absolute session limits, then axes' lockout page (last, per axes).
     "core.sessions.SessionLimitsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -198,7 +200,13 @@ if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- E-mail ---------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development prints one line per message (core/mail.py); the inbox holds the full text.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if PRODUCTION
+    else "core.mail.OneLineConsoleBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -284,6 +292,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 HEARTBEAT_INTERVAL = env_float("HEARTBEAT_INTERVAL", 30.0)
+# Seconds after start during which /healthz answers "starting" (503) until the first heartbeat.
+HEALTH_STARTUP_GRACE = env_float("HEALTH_STARTUP_GRACE", max(120.0, HEARTBEAT_INTERVAL * 3))
 NOTIFICATION_DELIVERY_INTERVAL = env_float("NOTIFICATION_DELIVERY_INTERVAL", 60.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
@@ -367,7 +377,16 @@ STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # opens its onboarding request (callable(*, actor, data, source) -> the Request, whose
 # `.identity` is the identity).
 STEWARD_ONBOARDING_SERVICE = "approvals.services.onboarding_submit"
-STEWARD_BASE_URL = env_str("STEWARD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in e-mails and webhooks. Unset, it follows bin/run-portal's HOST and PORT
+# (a wildcard bind address is reached on the loopback).
+_RUN_HOST = env_str("HOST", "127.0.0.1")
+STEWARD_BASE_URL = env_str(
+    "STEWARD_BASE_URL",
+    "http://{}:{}".format(
+        "127.0.0.1" if _RUN_HOST in {"", "0.0.0.0", "::", "[::]"} else _RUN_HOST,  # noqa: S104
+        env_int("PORT", 8000),
+    ),
+).rstrip("/")
 # Runtime access (runtime/): signing keys in a file, never the database; generated under
 # var/ outside production. The token service's issuer is the portal's base URL.
 RUNTIME_SIGNING_KEYS_FILE = env_str(

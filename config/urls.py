@@ -82,3 +82,8 @@ urlpatterns = [
     ),
     re_path(r"^api/", api_not_found),  # last: any other /api/ path is a JSON 404
 ]
+
+# --- Error pages (core/error_views.py): styled HTML for pages, JSON under /api/. ---------
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

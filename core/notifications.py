@@ -304,10 +304,16 @@ def inbox_unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def inbox_mark_read(*, user, ids=None) -> int:
+def inbox_mark_read(*, user, ids=None, kind="", subject_type="", subject_id=None) -> int:
+    """Mark this user's unread notifications read: all, some ids, one kind, or one digest
+    (kind and object)."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if subject_type and subject_id is not None:
+        qs = qs.filter(subject_type=subject_type, subject_id=subject_id)
     return qs.update(read_at=timezone.now())
 
 

@@ -1,11 +1,12 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .forms import ApiTokenForm
 from .health import health_report, heartbeat_status
+from .inbox import inbox_digests, inbox_kinds
 from .metrics import has_metrics_credential, scrape_registry
 from .notifications import inbox_mark_read
 from .services import api_token_create, api_token_revoke
@@ -100,23 +102,40 @@ def api_token_revoke_view(request, pk: int):
 
 
 class InboxView(TemplateView):
-    """The signed-in user's notifications: reminders, escalations, decisions — and why."""
+    """The signed-in user's notifications as digests (one row per kind and object, with a
+    count), filterable by kind: reminders, escalations, decisions — and why."""
 
     template_name = "core/inbox.html"
 
     def get_context_data(self, **kwargs):
-        qs = self.request.user.notifications.order_by(F("read_at").desc(nulls_first=True), "-id")
-        show = self.request.GET.get("show", "unread")
-        if show == "unread":
-            qs = qs.filter(read_at__isnull=True)
-        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page=page, show=show, **kwargs)
+        user, params = self.request.user, self.request.GET
+        show = "all" if params.get("show") == "all" else "unread"
+        kinds = inbox_kinds(user=user, show=show)
+        kind = params.get("kind", "")
+        if kind not in {k for k, _label, _n in kinds}:
+            kind = ""
+        page = inbox_digests(user=user, show=show, kind=kind, page=params.get("page"))
+        query = urlencode({"show": show, **({"kind": kind} if kind else {})})
+        return super().get_context_data(
+            page=page, show=show, kind=kind, kinds=kinds, query=query, **kwargs
+        )
 
 
 @require_POST
 def inbox_mark_read_view(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
-    inbox_mark_read(user=request.user, ids=ids)
+    data = request.POST
+    ids = [int(i) for i in data.getlist("id") if i.isdigit()] or None
+    subject_id = data.get("subject_id", "")
+    inbox_mark_read(
+        user=request.user,
+        ids=ids,
+        kind=data.get("kind", ""),
+        subject_type=data.get("subject_type", ""),
+        subject_id=int(subject_id) if subject_id.isdigit() else None,
+    )
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    back = data.get("next", "")
+    if back.startswith("?"):
+        return redirect(reverse("core:inbox") + back)
     return redirect("core:inbox")

@@ -22,7 +22,7 @@ class Change:
     kind: str  # + ~ -
     actor: str
     reason: str
-    diffs: list  # [(field, old, new)]
+    diffs: list  # [(field label, old, new)]: values as people read them
 
     @property
     def kind_label(self) -> str:
@@ -85,6 +85,7 @@ def audit_changes(*, model=None, actor=None, object_id=None, filters=None, page=
                 diffs=_diff(history, prev.get((label, row.history_id)), row),
             )
         )
+    _humanize(changes)
     return changes, len(merged) > page * per_page
 
 
@@ -114,18 +115,71 @@ def _previous_versions(models, window) -> dict:
     return out
 
 
-def _diff(history, old, new) -> list[tuple[str, object, object]]:
+def _diff(history, old, new) -> list[tuple]:
+    """(field, before, after) of a version against the one before it. A creation lists what
+    was set; a deletion lists what was deleted (before: the last values, after: None)."""
     fields = [f for f in history.instance_type._meta.concrete_fields if f.name not in DIFF_SKIP]
     out = []
     for f in fields:
         after = getattr(new, f.attname)
         before = getattr(old, f.attname) if old is not None else None
-        if old is None and new.history_type == "+":
+        if new.history_type == "-":
+            if after not in (None, "", [], {}) and not f.primary_key:
+                out.append((f, after, None))
+        elif old is None and new.history_type == "+":
             if after not in (None, "", [], {}):
-                out.append((f.name, None, after))
+                out.append((f, None, after))
         elif before != after:
-            out.append((f.name, before, after))
+            out.append((f, before, after))
     return out
+
+
+def _humanize(changes: list[Change]) -> None:
+    """Field names and values as people read them: choice labels, and the name of what a
+    foreign key points at instead of its id (one query per related model on the page)."""
+    wanted: dict[type, set] = {}
+    for change in changes:
+        for f, before, after in change.diffs:
+            if f.many_to_one and f.related_model is not None:
+                wanted.setdefault(f.related_model, set()).update(
+                    v for v in (before, after) if v is not None
+                )
+    labels = {model: _object_labels(model, ids) for model, ids in wanted.items()}
+
+    def show(f, value):
+        if value is None:
+            return None
+        if f.many_to_one and f.related_model is not None:
+            return labels[f.related_model].get(
+                value, f"{f.related_model._meta.verbose_name} #{value} (gone)"
+            )
+        if f.choices:
+            return dict(f.flatchoices).get(value, value)
+        return value
+
+    for change in changes:
+        change.diffs = [
+            (str(f.verbose_name), show(f, before), show(f, after))
+            for f, before, after in change.diffs
+        ]
+
+
+def _object_labels(model, ids) -> dict:
+    """{pk: a readable name} for rows of `model`, in one query (none when it has no name)."""
+    fields = {f.name for f in model._meta.concrete_fields}
+    manager = model._base_manager.filter(pk__in=ids)
+    if {"username", "first_name", "last_name"} <= fields:
+        return {
+            pk: f"{first} {last}".strip() or username
+            for pk, first, last, username in manager.values_list(
+                "pk", "first_name", "last_name", "username"
+            )
+        }
+    for name in ("name", "label", "title", "key"):
+        if name in fields:
+            return dict(manager.values_list("pk", name))
+    noun = model._meta.verbose_name
+    return {pk: f"{noun} #{pk}" for pk in ids}
 
 
 def evidence_counts() -> dict:

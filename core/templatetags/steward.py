@@ -32,3 +32,34 @@ def sort_query(query: str, key: str) -> str:
 @register.filter
 def sort_arrow(ordering: str, key: str) -> str:
     return " ▲" if ordering == key else " ▼" if ordering == f"-{key}" else ""
+
+
+@register.filter
+def hours_human(hours) -> str:
+    """A duration in hours as people say it: "3 days 4 hours", "45 minutes", "1 day"."""
+    if hours in (None, ""):
+        return ""
+    try:
+        minutes = round(float(hours) * 60)
+    except (TypeError, ValueError):
+        return str(hours)
+    if minutes < 60:
+        return f"{minutes} minute{pluralize(minutes)}"
+    days, rest = divmod(minutes, 24 * 60)
+    whole_hours, mins = divmod(rest, 60)
+    parts = [f"{n} {unit}{pluralize(n)}" for n, unit in ((days, "day"), (whole_hours, "hour")) if n]
+    if mins and not days:
+        parts.append(f"{mins} minute{pluralize(mins)}")
+    return " ".join(parts)
+
+
+@register.filter
+def duration_human(delta) -> str:
+    """A timedelta in words (see hours_human)."""
+    if delta is None:
+        return ""
+    return hours_human(delta.total_seconds() / 3600)
+
+
+def pluralize(n: int) -> str:
+    return "" if n == 1 else "s"

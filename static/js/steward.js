@@ -3,6 +3,28 @@
 (function () {
   "use strict";
 
+  // Small screens fold the navigation behind the "Menu" button (CSS hides it only when this
+  // script runs, so without JavaScript the links stay visible).
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".nav-toggle");
+    if (!toggle) return;
+    var bar = toggle.closest(".topbar");
+    var open = bar.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // A button or form with data-confirm asks first (decisions, rejections, revocations).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    var message = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   // A dashboard panel whose app has nothing to show for this user removes itself.
   document.addEventListener("htmx:afterSwap", function (event) {
     var panel = event.detail.target;

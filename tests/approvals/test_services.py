@@ -153,9 +153,9 @@ def test_rejection_makes_no_grant_and_tells_the_requester(engineer, owner, ident
 @pytest.mark.parametrize("second", ["approve", "reject"])
 def test_deciding_a_decided_request_is_a_conflict(engineer, owner, identity, first, second):
     req = submit_exception(actor=engineer, identity=identity)
-    services.request_decide(request_id=req.pk, actor=owner, outcome=first)
+    services.request_decide(request_id=req.pk, actor=owner, outcome=first, comment="decided")
     with pytest.raises(Conflict, match=r"already (approved|rejected)"):
-        services.request_decide(request_id=req.pk, actor=owner, outcome=second)
+        services.request_decide(request_id=req.pk, actor=owner, outcome=second, comment="again")
     assert Decision.objects.count() == 1
     assert Grant.objects.count() == (1 if first == "approve" else 0)
 
@@ -164,6 +164,16 @@ def test_expired_request_cannot_be_decided(engineer, owner, identity):
     req = submit_exception(actor=engineer, identity=identity)
     with pytest.raises(Conflict, match="expired"):
         approve(req, owner, now=req.expires_at + timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("comment", ["", "   \n "])
+def test_rejecting_without_a_reason_is_refused(engineer, owner, identity, comment):
+    req = submit_exception(actor=engineer, identity=identity)
+    with pytest.raises(ValidationError) as refused:
+        reject(req, owner, comment=comment)
+    assert "comment" in refused.value.message_dict
+    req.refresh_from_db()
+    assert req.status == RequestStatus.PENDING and not Decision.objects.exists()
 
 
 def test_outcome_must_be_approve_or_reject(engineer, owner, identity):

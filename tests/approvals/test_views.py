@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.models import Grant, Request
+from approvals.services import REJECT_NEEDS_REASON
+from core.templatetags.steward import hours_human
 from tests.approvals.factories import EXCEPTION_FIELDS, submit_emergency, submit_exception
 from tests.conftest import PERSONAS
 from tests.factories import CredentialFactory, IdentityFactory, TeamFactory, UserFactory
@@ -292,7 +294,7 @@ def test_request_page_shows_evaluation_owners_history_and_buttons(client, world,
     client.force_login(owner)
     req = world["pending"]
     html = client.get(reverse("approvals:request", args=[req.pk])).content.decode()
-    assert "Policy exception <strong>v1</strong>" in html
+    assert "Policy exception v1" in html
     assert "Needs approval" in html
     assert reverse("governance:identity-owners", args=[req.identity_id]) in html  # owners panel
     assert "History" in html and "submitted by" in html
@@ -317,6 +319,61 @@ def test_htmx_decision_redirects_and_a_second_click_is_a_clear_conflict(client, 
     assert second.status_code == 409
     assert "This request is already approved." in second.content.decode()
     assert Grant.objects.filter(request=world["pending"]).count() == 1
+
+
+def test_request_page_answers_what_am_i_approving(client, world, owner):
+    client.force_login(owner)
+    req = world["pending"]
+    identity = req.identity
+    html = client.get(reverse("approvals:request", args=[req.pk])).content.decode()
+    assert "What you are asked to approve" in html
+    assert identity.get_kind_display() in html and identity.get_environment_display() in html
+    assert f'id="risk">{identity.get_risk_tier_display()}</span>' in html
+    hours = req.evaluation.inputs["requested_hours"]
+    assert hours_human(hours) in html  # duration in words ...
+    cap = req.evaluation.policy_snapshot["max_duration_hours"]
+    assert f"of at most {hours_human(cap)}" in html  # ... against the policy's cap
+    assert f"{hours} h" not in html
+    assert "0 of 1 approval — 1 more needed" in html
+    assert "Who may approve: <strong>olu-owner</strong>" in html
+    # Both decisions ask for confirmation; the reason is asked for a rejection.
+    assert html.count("data-confirm=") == 2
+    assert "(required to reject)" in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "which", "buttons", "quorum"),
+    [
+        ("owner", "pending", True, "0 of 1 approval — 1 more needed"),
+        ("engineer", "pending", False, "0 of 1 approval — 1 more needed"),
+        ("auditor", "pending", False, "0 of 1 approval — 1 more needed"),
+        ("owner", "approved", False, "1 of 1 approval."),
+        ("engineer", "approved", False, "1 of 1 approval."),
+    ],
+)
+def test_request_page_by_persona_and_status(
+    client, world, request, persona, which, buttons, quorum
+):
+    req = world["pending"] if which == "pending" else world["grant"].request
+    client.force_login(request.getfixturevalue(persona))
+    html = client.get(reverse("approvals:request", args=[req.pk])).content.decode()
+    assert ('value="reject"' in html) is buttons
+    assert quorum in html
+
+
+def test_htmx_reject_without_a_reason_is_refused_in_place(client, world, owner):
+    client.force_login(owner)
+    req = world["pending"]
+    url = reverse("approvals:decide", args=[req.pk])
+    response = client.post(url, {"outcome": "reject", "comment": "  "}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert REJECT_NEEDS_REASON in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == "pending" and not req.decisions.exists()
+    done = client.post(url, {"outcome": "reject", "comment": "Rotate instead."})
+    assert done.status_code == 302
+    req.refresh_from_db()
+    assert req.status == "rejected"
 
 
 def test_approved_request_page_shows_the_grant_end(client, world, engineer):

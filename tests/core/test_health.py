@@ -48,10 +48,13 @@ def test_healthz_anonymous_still_reports_failure(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_broker_and_missing_heartbeat(client):
+def test_healthz_reports_database_broker_and_missing_heartbeat(client, monkeypatch):
+    monkeypatch.setattr("core.health.STARTED_AT", timezone.now())
     response = client.get("/healthz")
     body = response.json()
-    assert response.status_code == 200
+    # Before the first heartbeat nothing proves beat and a worker run: not "ok" yet.
+    assert response.status_code == 503
+    assert body["status"] == "starting"
     assert body["database"]["ok"] is True
     assert body["broker"]["ok"] is True
     assert body["heartbeat"] == {
@@ -63,9 +66,21 @@ def test_healthz_reports_database_broker_and_missing_heartbeat(client):
 
 
 @pytest.mark.django_db
+def test_healthz_without_any_heartbeat_after_the_grace_fails(client, monkeypatch, settings):
+    settings.HEALTH_STARTUP_GRACE = 60
+    monkeypatch.setattr("core.health.STARTED_AT", timezone.now() - timedelta(seconds=61))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "fail"
+
+
+@pytest.mark.django_db
 def test_heartbeat_task_records_last_run(client):
     heartbeat()
-    body = client.get("/healthz").json()
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
     assert body["heartbeat"]["ok"] is True
     assert body["heartbeat"]["age_seconds"] < 5
 
@@ -73,7 +88,10 @@ def test_heartbeat_task_records_last_run(client):
 @pytest.mark.django_db
 def test_stale_heartbeat_is_not_ok(client, settings):
     Heartbeat.objects.create(name="heartbeat", last_run_at=timezone.now() - timedelta(hours=1))
-    assert client.get("/healthz").json()["heartbeat"]["ok"] is False
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "fail"
+    assert response.json()["heartbeat"]["ok"] is False
 
 
 @pytest.mark.django_db

@@ -49,6 +49,7 @@ def test_exception_is_asked_approved_by_the_a_and_seen_approved(
     row.get_by_role("link").first.click()
     page.locator("#evaluation").get_by_text("v1").wait_for()
     page.get_by_label("Comment").fill("Ten days, then rotate.")
+    page.once("dialog", lambda dialog: dialog.accept())  # the decision asks for confirmation
     page.get_by_role("button", name="Approve").click()
     page.locator("#request-status").filter(has_text="Approved").wait_for()
     screenshot("approvals-request-approved")

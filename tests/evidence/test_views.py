@@ -89,7 +89,7 @@ def test_audit_browser_filters_and_diffs(scenario, client, auditor, owner):
     changes = response.context["changes"]
     assert changes and all(c.object_id == grant.pk and c.actor == owner.username for c in changes)
     revoked = next(c for c in changes if c.kind == "~")
-    assert ("status", "active", "revoked") in revoked.diffs
+    assert ("status", "Active", "Revoked") in revoked.diffs
     assert revoked.reason.startswith("grant revoked")
     everything = client.get(reverse("evidence:audit")).context["changes"]
     assert len({c.model for c in everything}) > 3
@@ -123,3 +123,36 @@ def test_deep_pages_are_capped(client, auditor):
         response = client.get(url)
         assert response.status_code == 200
         assert response.context["page"] == 200
+
+
+def test_audit_browser_shows_names_not_ids_and_what_was_deleted(governed, client, auditor):
+    from tests.factories import TeamFactory, UserFactory
+    from tests.governance.factories import AssignmentFactory
+
+    team = TeamFactory(name="Payments Core", slug="payments-core")
+    person = UserFactory(username="rio-r", first_name="Rio", last_name="Responsible")
+    assignment = AssignmentFactory(
+        domain=governed["runtime_policy"],
+        scope_kind="team",
+        team=team,
+        role="R",
+        assignee_user=person,
+    )
+    pk = assignment.pk
+    assignment.delete()
+    client.force_login(auditor)
+    response = client.get(
+        reverse("evidence:audit"), {"model": "governance.assignment", "object": pk}
+    )
+    changes = {c.kind: c for c in response.context["changes"]}
+    created, deleted = changes["+"], changes["-"]
+    assert ("team", None, "Payments Core") in created.diffs
+    assert ("assignee user", None, "Rio Responsible") in created.diffs
+    assert ("role", None, "Responsible") in created.diffs  # the choice's label
+    # A deletion shows what was deleted, not "no field changes".
+    assert ("team", "Payments Core", None) in deleted.diffs
+    assert ("assignee user", "Rio Responsible", None) in deleted.diffs
+    html = response.content.decode()
+    assert "no field changes" not in html
+    assert f"team</strong>: <ins>{team.pk}</ins>" not in html
+    assert "<del>Payments Core</del>" in html and "<ins>Rio Responsible</ins>" in html

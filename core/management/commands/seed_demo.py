@@ -23,6 +23,8 @@ class Command(BaseCommand):
                     if exc.name != f"{config.name}.demo":
                         raise
                     continue
+                self.stdout.write(f"Seeding demo data: {config.verbose_name}...")
+                self.stdout.flush()
                 module.seed(ctx)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
         for username, password, what in ctx.get("logins", []):
