@@ -1,5 +1,6 @@
 import django_filters
 
+from core.filtersets import UtcIsoDateTimeFilter
 from identities.choices import RiskTier
 
 from .choices import GrantStatus, RequestKind, RequestStatus
@@ -15,8 +16,8 @@ class RequestFilterSet(django_filters.FilterSet):
     )
     identity = django_filters.NumberFilter(field_name="identity_id")
     team = django_filters.CharFilter(field_name="identity__team__slug")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     ordering = django_filters.OrderingFilter(
         fields=(("created_at", "created"), ("expires_at", "expires"), ("status", "status"))
     )
@@ -37,8 +38,8 @@ class GrantFilterSet(django_filters.FilterSet):
     identity = django_filters.NumberFilter(field_name="identity_id")
     request = django_filters.NumberFilter(field_name="request_id")
     team = django_filters.CharFilter(field_name="identity__team__slug")
-    expires_before = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
-    expires_after = django_filters.IsoDateTimeFilter(field_name="expires_at", lookup_expr="gte")
+    expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lt")
+    expires_after = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="gte")
     review_open = django_filters.BooleanFilter(method="filter_review_open")
 
     class Meta:

@@ -1,10 +1,10 @@
 """One FilterSet per list, shared by the registry pages, the CSV download and the API."""
 
-import datetime as dt
-
 import django_filters
 from django import forms
 from django.db.models import Q
+
+from core.filtersets import UtcIsoDateTimeFilter
 
 from .choices import (
     CredentialKind,
@@ -96,18 +96,6 @@ class IdentityFilterSet(django_filters.FilterSet):
         qs = super().qs
         # A stable order for paging when no ordering is asked for.
         return qs if self.data.get("ordering") else qs.order_by("name", "id")
-
-
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59): compare in UTC."""
-
-    def filter(self, qs, value):
-        if value is not None:
-            try:
-                value = value.astimezone(dt.UTC)
-            except OverflowError:
-                value = dt.datetime.min.replace(tzinfo=dt.UTC)
-        return super().filter(qs, value)
 
 
 class CredentialFilterSet(django_filters.FilterSet):

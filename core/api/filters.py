@@ -5,11 +5,15 @@ hand the query to a selector declare `filterset_class` and inherit `FilteredAPIV
 
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
+
+from .parsers import unstorable
 
 
 def check_filters(request, filterset_class) -> None:
     """Raise DRF's ValidationError ({parameter: [why]}) if a filter value is invalid."""
+    refuse_unstorable(request)
     model = filterset_class._meta.model
     filterset = filterset_class(
         request.query_params, queryset=model._default_manager.none(), request=request
@@ -18,11 +22,24 @@ def check_filters(request, filterset_class) -> None:
         raise utils.translate_validation(filterset.errors)
 
 
+def refuse_unstorable(request) -> None:
+    """A query value PostgreSQL cannot compare (a NUL, an unpaired surrogate) is a 400."""
+    bad = sorted(k for k, values in request.query_params.lists() if unstorable([k, *values]))
+    if bad:
+        raise ValidationError(
+            dict.fromkeys(bad, "May not contain NUL characters or unpaired surrogates.")
+        )
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter's backend, which already raises on an invalid filterset: named here so
     every list states the rule once (settings' DEFAULT_FILTER_BACKENDS)."""
 
     raise_exception = True
+
+    def filter_queryset(self, request, queryset, view):
+        refuse_unstorable(request)
+        return super().filter_queryset(request, queryset, view)
 
 
 class FilteredAPIView(APIView):

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import StewardPagination
+from core.api.schema import paginated
 from core.roles import is_admin
 
 from .. import selectors, services
@@ -22,7 +23,9 @@ class IsAdmin(permissions.BasePermission):
 class IssuerListCreateAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsAdmin]
 
-    @extend_schema(responses=TrustedIssuerSerializer(many=True))
+    @extend_schema(
+        responses=paginated(TrustedIssuerSerializer), operation_id="v1_runtime_issuers_list"
+    )
     def get(self, request):
         paginator = StewardPagination()
         page = paginator.paginate_queryset(selectors.issuer_list(user=request.user), request, self)
