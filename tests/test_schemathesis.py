@@ -7,16 +7,13 @@ every body must match its documented schema. A few hundred cases in total.
 """
 
 import os
-from collections import Counter
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from core.services import api_token_create
+from tests.conformance import conform
 from tests.factories import (
     CredentialFactory,
     IdentityFactory,
@@ -27,8 +24,6 @@ from tests.factories import (
 
 REGISTRY = r"^/api/v1/(identities|credentials|teams|platforms)/"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 
 
 @pytest.fixture
@@ -95,36 +90,15 @@ def strategy_for(operation, mode, seeded):
 
 @pytest.mark.postgres
 def test_registry_api_conforms_to_its_schema(seeded):
-    from config.wsgi import application
-
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/schema/", application, headers=seeded["headers"]
-    ).include(path_regex=REGISTRY)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 14
-    calls = 0
-    outcomes: Counter = Counter()
-    for operation in operations:
-        for mode in MODES:
-            examples = EXAMPLES if mode is schemathesis.GenerationMode.POSITIVE else EXAMPLES // 2
-
-            @given(case=strategy_for(operation, mode, seeded))
-            @settings(
-                max_examples=examples,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case):
-                nonlocal calls
-                calls += 1
-                response = case.call(headers=seeded["headers"])
-                outcomes[(case.operation.label, response.status_code)] += 1
-                case.validate_response(response, checks=CHECKS, headers=seeded["headers"])
-
-            run()
-    print(sorted(outcomes.items()))  # visible with -s: what the generated cases reached
-    assert calls >= 200
+    run = conform(
+        path_regex=REGISTRY,
+        headers=seeded["headers"],
+        examples=EXAMPLES,
+        strategy_for=lambda operation, mode: strategy_for(operation, mode, seeded),
+    )
+    assert len(run.operations) >= 14
+    assert not run.failures, run.report()
+    print(sorted(run.outcomes.items()))  # visible with -s: what the generated cases reached
+    assert run.calls >= 200
     # The cases reached the happy paths, not only validation errors.
-    assert {code for (_, code) in outcomes} >= {200, 201, 400, 404}
+    assert run.codes >= {200, 201, 400, 404}

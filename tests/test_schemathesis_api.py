@@ -7,31 +7,17 @@ collected and listed, not only the first.
 
 import datetime as dt
 import os
-from collections import Counter
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from core.services import api_token_create
+from tests.conformance import conform
 from tests.factories import CredentialFactory, IdentityFactory, TeamFactory, UserFactory
 
 PATHS = r"^/api/v1/(ownership|requests|grants|reviews|usage|evidence|me|users|runtime|revocations)"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_API_EXAMPLES", "30"))
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 
 
 @pytest.fixture
@@ -58,8 +44,12 @@ def world(transactional_db, governed, owner):
     )
     signals = [
         Signal.objects.create(
-            identity=identities[2], kind="spike", subject=f"st-{i}", day=today,
-            summary="spend spike", severity="high",
+            identity=identities[2],
+            kind="spike",
+            subject=f"st-{i}",
+            day=today,
+            summary="spend spike",
+            severity="high",
         )
         for i in range(2)
     ]
@@ -102,40 +92,14 @@ def strategy_for(operation, mode, world):
 
 @pytest.mark.postgres
 def test_the_whole_api_conforms_to_its_schema(world):
-    from config.wsgi import application
-
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/schema/", application, headers=world["headers"]
-    ).include(path_regex=PATHS)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 20
-    calls = 0
-    outcomes: Counter = Counter()
-    failures: dict[str, str] = {}
-    for operation in operations:
-        for mode in MODES:
-            examples = EXAMPLES if mode is schemathesis.GenerationMode.POSITIVE else EXAMPLES // 2
-
-            @given(case=strategy_for(operation, mode, world))
-            @settings(
-                max_examples=examples,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case):
-                nonlocal calls
-                calls += 1
-                response = case.call(headers=world["headers"])
-                outcomes[(case.operation.label, response.status_code)] += 1
-                case.validate_response(response, checks=CHECKS, headers=world["headers"])
-
-            try:
-                run()
-            except (Exception, BaseExceptionGroup) as exc:  # collected, reported below
-                failures[f"{operation.label} [{mode.value}]"] = str(exc)[:1500]
-    print(sorted(outcomes.items()))
-    assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
-    assert calls >= 20 * EXAMPLES
-    assert {code for (_, code) in outcomes} >= {200, 201, 400, 404}
+    run = conform(
+        path_regex=PATHS,
+        headers=world["headers"],
+        examples=EXAMPLES,
+        strategy_for=lambda operation, mode: strategy_for(operation, mode, world),
+    )
+    assert len(run.operations) >= 20
+    assert not run.failures, run.report()
+    print(sorted(run.outcomes.items()))
+    assert run.calls >= 20 * EXAMPLES
+    assert run.codes >= {200, 201, 400, 404}

@@ -2,16 +2,14 @@
 for the registry): generated requests as an admin, no 5xx, documented statuses and bodies."""
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.choices import JobStatus
 from connectors.models import PlatformConnector, RevocationJob
 from core.services import api_token_create
 from identities.services import credential_revoke
+from tests.conformance import conform
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, UserFactory
-from tests.test_schemathesis import CHECKS, MODES
 
 REVOCATIONS = r"^/api/v1/revocations/"
 
@@ -43,38 +41,19 @@ def seeded(transactional_db):
 
 @pytest.mark.postgres
 def test_revocations_api_conforms_to_its_schema(seeded):
-    from config.wsgi import application
+    def towards_jobs(operation, mode):
+        base = operation.as_strategy(generation_mode=mode)
+        if "{id}" not in operation.path:
+            return base
+        known = [
+            operation.as_strategy(generation_mode=mode, path_parameters={"id": pk})
+            for pk in seeded["ids"]
+        ]
+        return st.one_of(base, *known)
 
-    schema = schemathesis.openapi.from_wsgi(
-        "/api/schema/", application, headers=seeded["headers"]
-    ).include(path_regex=REVOCATIONS)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 3
-    codes = set()
-    for operation in operations:
-        for mode in MODES:
-            base = operation.as_strategy(generation_mode=mode)
-            if "{id}" in operation.path:
-                base = st.one_of(
-                    base,
-                    *[
-                        operation.as_strategy(generation_mode=mode, path_parameters={"id": pk})
-                        for pk in seeded["ids"]
-                    ],
-                )
-
-            @given(case=base)
-            @settings(
-                max_examples=25,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case):
-                response = case.call(headers=seeded["headers"])
-                codes.add(response.status_code)
-                case.validate_response(response, checks=CHECKS, headers=seeded["headers"])
-
-            run()
-    assert codes >= {200, 400, 404}
+    run = conform(
+        path_regex=REVOCATIONS, headers=seeded["headers"], examples=25, strategy_for=towards_jobs
+    )
+    assert len(run.operations) == 3
+    assert not run.failures, run.report()
+    assert run.codes >= {200, 400, 404}
