@@ -180,7 +180,9 @@ def test_refused_or_stale_htmx_decision_answers_the_panel_without_buttons(
         approve(req, owner)  # decided in another tab: this click is stale
     client.force_login(request.getfixturevalue(who))
     response = client.post(
-        reverse("approvals:decide", args=[req.pk]), {"outcome": "reject"}, HTTP_HX_REQUEST="true"
+        reverse("approvals:decide", args=[req.pk]),
+        {"outcome": "reject", "comment": "not needed"},
+        HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
     assert response.status_code == {"admin_user": 403, "owner": 409}[who]

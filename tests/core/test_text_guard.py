@@ -13,7 +13,13 @@ from governance.models import ControlDomain
 from identities.models import Credential, Identity, Team
 from lifecycle.reviews.models import ReviewCampaign, ReviewSchedule
 from tests.core.secret_shapes import GITHUB_CLASSIC, OPENAI, SLACK_WEBHOOK
-from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, TeamFactory
+from tests.factories import (
+    PASSWORD,
+    CredentialFactory,
+    IdentityFactory,
+    PlatformFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +136,9 @@ def test_review_apis_refuse_a_secret_in_the_name(api_client, admin_user, url, mo
 
 def test_api_token_name_on_the_profile_page_refuses_a_secret(client, engineer):
     client.force_login(engineer)
-    response = client.post("/me/", {"name": f"ci {GITHUB_CLASSIC}", "days": 7})
+    response = client.post(
+        "/me/", {"name": f"ci {GITHUB_CLASSIC}", "days": 7, "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert "GitHub token" in response.content.decode()
     assert not ApiToken.objects.exists()
