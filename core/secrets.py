@@ -228,7 +228,7 @@ def _variants(value: str, depth: int = 0):
 
 def _assigned_secret(match: re.Match) -> bool:
     """`password=…`, `password: …`, `password is …`, `api key …` followed by a real value."""
-    value, key = match.group("value"), match.group("key").lower()
+    value, key = match.group("value").rstrip(".!?)]}"), match.group("key").lower()
     if _PLACEHOLDER.match(value) or len(value) < 4:
         return False
     if key.startswith("pass") and match.group("sep") == "=":
@@ -238,6 +238,8 @@ def _assigned_secret(match: re.Match) -> bool:
     has_digit, has_alpha = re.search(r"[0-9]", value), re.search(r"[A-Za-z]", value)
     symbol = re.search(r"[^A-Za-z0-9]", value) and has_alpha
     mixed = value not in {value.lower(), value.capitalize(), value.upper()}
+    if not match.group("sep").strip():  # "password removed": prose unless it looks made up
+        return bool((has_digit and has_alpha) or mixed) and len(value) >= 8
     return bool((has_digit and has_alpha) or symbol or mixed) and len(value) >= (
         6 if key.startswith("pass") else 8
     )

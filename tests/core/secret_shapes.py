@@ -103,6 +103,11 @@ TRUE_POSITIVES = [
 
 # Names, ids and slugs that platforms generate: none may be refused as free text.
 FALSE_POSITIVES = [
+    # prose about secrets is not a secret
+    "Console password removed.",
+    "Password removed.",
+    "token expired.",
+    "api key rotated",
     "checkout-api-worker-prod-5d8f7c9b6-x2kqz",
     "checkout-api-worker-prod-1130055952",
     "checkout-api-worker-prod-1130055211",
