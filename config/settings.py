@@ -7,6 +7,7 @@ Production (STEWARD_ENV=production) refuses to start without its required variab
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -499,6 +500,11 @@ OIDC_ROLE_GROUPS = dict(
 )
 OIDC_TEAM_PREFIX = env_str("OIDC_TEAM_PREFIX", "team:")  # "team:payments" → team payments
 LOGIN_REDIRECT_URL_FAILURE = "login"
+if OIDC_ENABLED and OIDC_OP_END_SESSION_ENDPOINT:
+    # Sign-out is a form POST that redirects to the IdP's end-session endpoint: the pages'
+    # CSP form-action must allow that origin (browsers apply it to the redirect too).
+    _idp = urlsplit(OIDC_OP_END_SESSION_ENDPOINT)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_idp.scheme}://{_idp.netloc}")
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("identities.sso.StewardOIDCBackend")
 if not LOCAL_ACCOUNTS_ENABLED:

@@ -118,7 +118,12 @@ def _previous_versions(models, window) -> dict:
 def _diff(history, old, new) -> list[tuple]:
     """(field, before, after) of a version against the one before it. A creation lists what
     was set; a deletion lists what was deleted (before: the last values, after: None)."""
-    fields = [f for f in history.instance_type._meta.concrete_fields if f.name not in DIFF_SKIP]
+    tracked = {f.name for f in history.tracked_fields}  # history may leave fields out
+    fields = [
+        f
+        for f in history.instance_type._meta.concrete_fields
+        if f.name in tracked and f.name not in DIFF_SKIP
+    ]
     out = []
     for f in fields:
         after = getattr(new, f.attname)

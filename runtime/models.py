@@ -27,14 +27,7 @@ class TrustedIssuer(TimeStampedModel):
     """A platform's token issuer whose signed JWTs prove a workload's identity."""
 
     # Public ids, public keys and records Steward writes (core.text_guard).
-    text_guard = {
-        "issuer": ID,
-        "audience": ID,
-        "jwks": R,
-        "jwks_url": ID,
-        "jwks_fetched": R,
-        "jwks_error": R,
-    }
+    text_guard = {"jwks": R, "jwks_fetched": R, "jwks_error": R}
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="issuers")
     name = models.CharField(max_length=200)
@@ -90,7 +83,7 @@ class RuntimePolicy(TimeStampedModel):
     like approvals' policies: every change is a new version kept in history."""
 
     # Public ids, public keys and records Steward writes (core.text_guard).
-    text_guard = {"key": ID, "default_audience": ID, "allowed_audiences": R}
+    text_guard = {"key": ID}
 
     key = models.SlugField(max_length=50, unique=True, default="default")
     name = models.CharField(max_length=200, default="Runtime access")

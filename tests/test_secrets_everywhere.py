@@ -28,8 +28,10 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from approvals.services import request_submit
+from connectors.models import PlatformConnector, RevocationJob
 from core.text_guard import Rule, field_rule, is_guarded
 from lifecycle.reviews.services import campaign_create
+from runtime.models import TrustedIssuer
 from tests.core.secret_shapes import (
     AWS_SECRET,
     GITHUB_CLASSIC,
@@ -121,7 +123,37 @@ def world(governed, owner):
         "credentials": [CredentialFactory(identity=identity) for _ in range(3)],
         "grant": grant,
         "request": pending,
+        "issuer": TrustedIssuer.objects.create(
+            platform=platform, name="Cluster", issuer="https://cluster.example.com",
+            audience="steward", jwks_url="https://cluster.example.com/jwks.json",
+            algorithms=["RS256"],
+        ),
         "n": itertools.count(),
+    }
+
+
+def _awaiting_ack(w, n) -> RevocationJob:
+    """A revocation the platform has been asked to carry out (signed webhook contract)."""
+    connector, _ = PlatformConnector.objects.get_or_create(
+        platform=w["platform"], defaults={"kind": "webhook", "configured_by": w["user"]}
+    )
+    credential = CredentialFactory(identity=w["identity"], status="revoked")
+    return RevocationJob.objects.create(
+        connector=connector, credential=credential, identity=w["identity"],
+        reason="credential_revoked", status="awaiting_ack", platform_request_id=f"req-{n}",
+    )  # fmt: skip
+
+
+def _issuer_body(w, n) -> dict:
+    return {
+        "platform": w["platform"].slug,
+        "name": f"Issuer {n}",
+        "issuer": f"https://issuer-{n}.example.com",
+        "audience": "steward",
+        "jwks_url": f"https://issuer-{n}.example.com/jwks.json",
+        "algorithms": ["RS256"],
+        "subject_claim": "sub",
+        "subject_mapping": "kubernetes",
     }
 
 
@@ -132,6 +164,17 @@ def _future(days: int) -> str:
 # Operation → (caller, path ids, body valid apart from the plant). The body without a plant
 # is sent last, so single-use operations (decide, revoke, rotate) are still open for it.
 BODIES = {
+    ("post", "/api/v1/runtime/issuers/"): lambda w, n: ("user", {}, _issuer_body(w, n)),
+    ("patch", "/api/v1/runtime/issuers/{id}/"): lambda w, n: (
+        "user",
+        {"id": w["issuer"].pk},
+        {"name": f"Issuer {n}", "audience": f"steward-{n}"},
+    ),
+    ("post", "/api/v1/revocations/{id}/ack"): lambda w, n: (
+        "user",
+        {"id": _awaiting_ack(w, n).pk},
+        {"outcome": "done", "request_id": f"req-{n}", "reference": f"ref-{n}"},
+    ),
     ("post", "/api/v1/teams/"): lambda w, n: ("user", {}, {"name": f"Team {n}"}),
     ("post", "/api/v1/platforms/"): lambda w, n: (
         "user",

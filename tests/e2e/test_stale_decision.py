@@ -22,6 +22,8 @@ def test_a_stale_tab_shows_the_conflict_and_loses_its_buttons(page, owner, gover
     url = f"/approvals/requests/{request.pk}/"
 
     sign_in(page, owner.username, PASSWORD)
+    page.context.on("page", lambda p: p.on("dialog", lambda d: d.accept()))
+    page.on("dialog", lambda d: d.accept())  # both buttons ask for confirmation
     page.goto(url)
     stale = page.context.new_page()
     stale.goto(url)
@@ -31,6 +33,7 @@ def test_a_stale_tab_shows_the_conflict_and_loses_its_buttons(page, owner, gover
     page.get_by_role("button", name="Approve").click()
     page.locator("#request-status").filter(has_text="Approved").wait_for()
 
+    stale.get_by_label("Comment").fill("Not needed.")  # a rejection gives its reason
     stale.get_by_role("button", name="Reject").click()
     panel = stale.locator("#decision-panel")
     panel.get_by_text("This request is already approved.").wait_for()
