@@ -4,6 +4,7 @@ post-incident review here."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -91,7 +92,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
             body = why + (
                 f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
             )
-            link = f"/approvals/requests/{g.request_id}/"
+            link = reverse("approvals:request", args=[g.request_id])
             who = {g.request.requester_id: "You requested this access."}
             raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
             if raci is not None and raci.accountable is not None and not raci.is_gap:

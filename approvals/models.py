@@ -4,6 +4,7 @@ time-bound grants an approval gives."""
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -122,6 +123,9 @@ class Request(TimeStampedModel):
                 condition=Q(requested_end__gt=F("requested_start")), name="request_end_after_start"
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:request", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} for {self.identity}"

@@ -204,7 +204,7 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
         occurred_at=now,
         details={"status": "submitted", "policy_version": policy.version},
     )
-    link = f"/approvals/requests/{request.pk}/"
+    link = request.get_absolute_url()
     if evaluation.outcome == Outcome.ACTIVE_AT_ONCE:
         grant = _grant_create(request, start, requested_end, actor, now)
         grant.review_due_at = now + timedelta(hours=policy.post_incident_review_hours or 24)
@@ -384,7 +384,7 @@ def _finish(request: Request, status: str, actor, comment: str, now) -> None:
         title=f"Your {request.get_kind_display().lower()} request for {identity} was {status}",
         reason="You made this request.",
         body=comment,
-        link=f"/approvals/requests/{request.pk}/",
+        link=request.get_absolute_url(),
     )
 
 
@@ -459,7 +459,7 @@ def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
                     r.expires_at.date(),
                     f"Your {r.get_kind_display().lower()} request for {r.identity} expired",
                     "You made this request; nobody decided it in time.",
-                    link=f"/approvals/requests/{r.pk}/",
+                    link=r.get_absolute_url(),
                 )
                 for r in due
             ]
@@ -483,7 +483,7 @@ def requests_route_to_deciders(*, now=None) -> int:
             r.expires_at.date(),
             f"{r.get_kind_display()} request for {r.identity}",
             "You may decide it now: its owner changed or left.",
-            link=f"/approvals/requests/{r.pk}/",
+            link=r.get_absolute_url(),
         )
         for r in requests
         for uid in deciders[r.pk] - {r.requester_id}

@@ -178,7 +178,7 @@ class DecideView(View):
             else:
                 messages.success(request, "Decision recorded.")
                 if request.htmx:
-                    return _htmx_redirect(f"/approvals/requests/{req.pk}/")
+                    return _htmx_redirect(req.get_absolute_url())
                 return redirect("approvals:request", pk=req.pk)
         else:
             status = 400

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import Conflict
@@ -219,7 +220,7 @@ def _escalate(job: RevocationJob, *, now) -> None:
                 f"Revoking '{job.credential.label}' of {job.identity} on {platform} keeps failing",
                 why,
                 body=f"{job.attempts} attempts failed; last error: {job.last_error}",
-                link=f"/identities/{job.identity_id}/#source-panel",
+                link=reverse("identities:detail", args=[job.identity_id]) + "#source-panel",
             )
             for uid in recipients
         ]

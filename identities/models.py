@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -100,6 +101,9 @@ class Identity(TimeStampedModel):
             models.Index(fields=["status", "ends_on"]),
             models.Index(fields=["platform", "status"]),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("identities:detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.name

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.utils import bulk_update_with_history
 
 from approvals.choices import GrantStatus, RequestStatus
@@ -94,7 +95,7 @@ def rotation_sweep(*, now: dt.datetime) -> SweepResult:
             if who is None:
                 continue
             subject = Credential(pk=pk)
-            link = f"/identities/{identity_id}/#credentials"
+            link = reverse("identities:detail", args=[identity_id]) + "#credentials"
             when = f"{due:%Y-%m-%d}"
             escalate = due <= now - timedelta(days=policy.escalate_after_days)
             if escalate and who.accountable and who.accountable not in who.remind:
@@ -204,7 +205,7 @@ def _expire_credentials(batch: list[Credential], *, actor, now) -> int:
             Draft(
                 K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
                 f"'{c.label}' of {c.identity} expired", "You own this identity's credentials.",
-                link=f"/identities/{c.identity_id}/#credentials",
+                link=reverse("identities:detail", args=[c.identity_id]) + "#credentials",
             )
             for c in batch
             for uid in owners[c.identity_id].remind | {owners[c.identity_id].accountable} - {None}
@@ -240,7 +241,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
             Draft(K.DECOMMISSION_DUE, Identity(pk=pk), uid, ends_on,
                   f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
                   "You are the accountable owner (A) of the identity domain.",
-                  link=f"/identities/{pk}/")
+                  link=reverse("identities:detail", args=[pk]))
             for uid in {owners[pk].accountable} - {None}
         ]  # fmt: skip
     for pk, name, last_used, created in unused:
@@ -249,7 +250,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
             Draft(K.UNUSED, Identity(pk=pk), uid, since + unused_after,
                   f"{name} has not been used since {since:%Y-%m-%d}: keep or decommission?",
                   f"You are the A of the identity domain; unused for {unused_after.days}+ days.",
-                  link=f"/identities/{pk}/")
+                  link=reverse("identities:detail", args=[pk]))
             for uid in {owners[pk].accountable} - {None}
         ]  # fmt: skip
     with transaction.atomic():
@@ -292,7 +293,7 @@ def _suspend(ids: list[int], *, owners, now) -> int:
         notify_many([
             Draft(K.SUSPENDED, i, uid, i.ends_on, f"{i.name} was suspended (ended {i.ends_on})",
                   "You are the accountable owner (A) of the identity domain.",
-                  link=f"/identities/{i.pk}/")
+                  link=i.get_absolute_url())
             for i in batch
             for uid in {owners[i.pk].accountable} - {None}
         ])  # fmt: skip
@@ -336,7 +337,7 @@ def escalation_sweep(*, now: dt.datetime) -> SweepResult:
                     K.REVIEW_OVERDUE, g, uid, g.review_due_at.date(),
                     f"Post-incident review overdue: emergency access to {g.identity}",
                     "You are the A of emergency access for this identity (or an admin).",
-                    link=f"/approvals/requests/{g.request_id}/",
+                    link=reverse("approvals:request", args=[g.request_id]),
                 ))  # fmt: skip
     for batch in _batches(drafts, _batch_size()):
         with transaction.atomic():
