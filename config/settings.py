@@ -374,6 +374,8 @@ CONNECTORS_CLAIM_TIMEOUT_SECONDS = env_float("CONNECTORS_CLAIM_TIMEOUT_SECONDS",
 CONNECTORS_AWS_TIMEOUT = env_float("CONNECTORS_AWS_TIMEOUT", 10.0)
 # Navigation counts, by URL name → a function of the user (dotted path: core imports no app).
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
+# Navigation links a higher app guards itself, by URL name → a predicate of the user.
+STEWARD_NAV_VISIBLE = {"usage:signals": "usage.views.can_see_usage"}
 # Self-service onboarding from the registry API: approvals registers the pending identity and
 # opens its onboarding request (callable(*, actor, data, source) -> the Request, whose
 # `.identity` is the identity).

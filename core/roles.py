@@ -57,6 +57,11 @@ def can_read_all(user) -> bool:
     return is_admin(user) or is_auditor(user)
 
 
+def has_role(user) -> bool:
+    """In one of the role groups (admins, auditors, engineers): reads the directory data."""
+    return can_read_all(user) or is_engineer(user)
+
+
 def role_label(user) -> str:
     if not user.is_authenticated:
         return ""

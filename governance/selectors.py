@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from core.roles import can_read_all, is_engineer
+from core.roles import can_read_all, has_role
 from identities.models import Identity, Platform, Team
 from identities.selectors import identity_scope
 
@@ -39,7 +39,7 @@ __all__ = [
 
 def can_read_ownership(user) -> bool:
     """Admins and auditors read everything; engineers read the matrix and their gaps."""
-    return can_read_all(user) or is_engineer(user)
+    return has_role(user)
 
 
 # --- resolution -------------------------------------------------------------------------
