@@ -50,6 +50,18 @@ def _period_q(filters: dict, field: str) -> Q:
     return q
 
 
+def identity_scope_q(filters: dict) -> Q:
+    """The export filters that narrow rows by their identity: team, platform, identity."""
+    q = Q()
+    if filters.get("team"):
+        q &= Q(identity__team__slug=filters["team"])
+    if filters.get("platform"):
+        q &= Q(identity__platform__slug=filters["platform"])
+    if filters.get("identity"):
+        q &= Q(identity_id=filters["identity"])
+    return q
+
+
 def iso(value) -> str | None:
     if value is None:
         return None
@@ -188,12 +200,7 @@ def _source_confirmation(credential_field: str) -> dict:
 
 def access_queryset(filters: dict):
     qs = Request.objects.filter(_period_q(filters, "created_at"))
-    if filters.get("team"):
-        qs = qs.filter(identity__team__slug=filters["team"])
-    if filters.get("platform"):
-        qs = qs.filter(identity__platform__slug=filters["platform"])
-    if filters.get("identity"):
-        qs = qs.filter(identity_id=filters["identity"])
+    qs = qs.filter(identity_scope_q(filters))
     if filters.get("kind"):
         qs = qs.filter(kind=filters["kind"])
     if filters.get("control"):
@@ -368,12 +375,7 @@ LIFECYCLE_COLUMNS = [
 
 def lifecycle_rows(filters: dict, user=None) -> Iterator[dict]:
     qs = LifecycleEvent.objects.filter(_period_q(filters, "occurred_at"))
-    if filters.get("team"):
-        qs = qs.filter(identity__team__slug=filters["team"])
-    if filters.get("platform"):
-        qs = qs.filter(identity__platform__slug=filters["platform"])
-    if filters.get("identity"):
-        qs = qs.filter(identity_id=filters["identity"])
+    qs = qs.filter(identity_scope_q(filters))
     qs = qs.order_by("occurred_at", "id").values(
         "id",
         "occurred_at",
@@ -426,12 +428,7 @@ CREDENTIAL_COLUMNS = [
 def credential_rows(filters: dict, user=None) -> Iterator[dict]:
     now = timezone.now()
     qs = Credential.objects.filter(_period_q(filters, "issued_at"))
-    if filters.get("team"):
-        qs = qs.filter(identity__team__slug=filters["team"])
-    if filters.get("platform"):
-        qs = qs.filter(identity__platform__slug=filters["platform"])
-    if filters.get("identity"):
-        qs = qs.filter(identity_id=filters["identity"])
+    qs = qs.filter(identity_scope_q(filters))
     grant = GrantCredential.objects.filter(credential=OuterRef("pk")).values("grant_id")[:1]
     qs = qs.order_by("issued_at", "id").values(
         "id",

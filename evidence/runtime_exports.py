@@ -35,16 +35,11 @@ TOKEN_COLUMNS = [
 
 
 def token_rows(filters: dict, user=None) -> Iterator[dict]:
-    from .exports import _period_q, iso
+    from .exports import _period_q, identity_scope_q, iso
 
     now = timezone.now()
     qs = IssuedToken.objects.filter(_period_q(filters, "issued_at"))
-    if filters.get("team"):
-        qs = qs.filter(identity__team__slug=filters["team"])
-    if filters.get("platform"):
-        qs = qs.filter(identity__platform__slug=filters["platform"])
-    if filters.get("identity"):
-        qs = qs.filter(identity_id=filters["identity"])
+    qs = qs.filter(identity_scope_q(filters))
     qs = qs.order_by("issued_at", "id").values(
         "jti",
         "identity_id",

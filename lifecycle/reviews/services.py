@@ -6,7 +6,6 @@ timeline."""
 import datetime as dt
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,7 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
-from core.roles import ADMINS, is_admin, is_auditor, is_read_only
+from core.roles import active_admin_ids, is_admin, is_auditor, is_read_only
 from identities.choices import EventKind, IdentityStatus, RiskTier
 from identities.models import Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
@@ -200,23 +199,13 @@ def campaign_launch(*, campaign_id: int, actor, now: dt.datetime | None = None) 
     return len(items)
 
 
-def admin_ids() -> list[int]:
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name=ADMINS) | Q(is_superuser=True))
-        .distinct()
-        .values_list("pk", flat=True)
-    )
-
-
 def _reviewer_drafts(campaign, counts: dict, kind: str, verb: str) -> list[Draft]:
     """One notification per reviewer per campaign (the admins for gap items with no A)."""
     drafts = []
     admins = None
     for reviewer_id, n in counts.items():
         if reviewer_id is None:
-            admins = admins if admins is not None else admin_ids()
+            admins = admins if admins is not None else list(active_admin_ids())
             recipients = admins
             why = "Ownership gaps with no active global A go to the admins."
         else:
