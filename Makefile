@@ -34,6 +34,9 @@ run: $(RUN_STAMP)
 
 ## Run the whole suite (PostgreSQL when DATABASE_URL points at one, else SQLite).
 test: $(DEV_STAMP)
+	@# the OpenID Connect provider the SSO browser test starts (node's oidc-provider), if npm is here
+	@if command -v npm >/dev/null && [ ! -d tests/oidc/node_modules ]; then \
+	  npm ci --prefix tests/oidc --no-audit --no-fund --silent || true; fi
 	bin/run-tests
 
 lint: $(DEV_STAMP)
