@@ -4,6 +4,7 @@ from django import forms
 
 from .choices import ALLOWED_ALGORITHMS
 from .models import TrustedIssuer
+from .services import ISSUER_FIELDS
 
 
 class RevokeAllForm(forms.Form):
@@ -22,19 +23,7 @@ class TrustedIssuerForm(forms.ModelForm):
 
     class Meta:
         model = TrustedIssuer
-        fields = [
-            "platform",
-            "name",
-            "issuer",
-            "audience",
-            "jwks",
-            "jwks_url",
-            "algorithms",
-            "subject_claim",
-            "subject_mapping",
-            "max_proof_lifetime_seconds",
-            "active",
-        ]
+        fields = list(ISSUER_FIELDS)  # what issuer_save accepts, stated once
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
