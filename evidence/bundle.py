@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from . import ledger, signing
 from .checks import chain_status
-from .exports import EXPORTS
-from .formats import csv_lines, jsonl_lines
+from .exports import EXPORTS, export_csv
+from .formats import jsonl_lines
 from .forms import plain_filters
 
 VERIFY_SCRIPT = Path(__file__).resolve().parent / "verify_bundle.py"
@@ -45,12 +45,11 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key in exports:
             export = EXPORTS[key]
-            rows = export.rows(filters, user)
             if key in ("access", "posture"):
                 files[f"{key}.jsonl"] = _write(
                     archive, f"{key}.jsonl", jsonl_lines(export.columns, export.rows(filters, user))
                 )
-            files[f"{key}.csv"] = _write(archive, f"{key}.csv", csv_lines(export.columns, rows))
+            files[f"{key}.csv"] = _write(archive, f"{key}.csv", export_csv(export, filters, user))
         files["verify_bundle.py"] = _write(
             archive, "verify_bundle.py", [VERIFY_SCRIPT.read_bytes()]
         )

@@ -18,8 +18,8 @@ from core.roles import RoleRequiredMixin, can_read_all
 from . import selectors, signing
 from .bundle import DEFAULT_EXPORTS, bundle_build
 from .checks import chain_status, posture
-from .exports import EXPORTS
-from .formats import FORMATS, csv_lines, jsonl_lines, xlsx_file
+from .exports import EXPORTS, export_csv
+from .formats import FORMATS, jsonl_lines, xlsx_file
 from .forms import EXPORT_CHOICES, EvidenceFilterForm
 
 PAGE = 50
@@ -133,16 +133,18 @@ class ExportView(ReaderRequired, View):
         content_type, ext = FORMATS[fmt]
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         filename = f"steward-{kind}-{stamp}.{ext}"
-        rows = export.rows(filters, request.user)
         if fmt == "xlsx":
             return FileResponse(
-                xlsx_file(export.columns, rows, title=export.title),
+                xlsx_file(export.columns, export.rows(filters, request.user), title=export.title),
                 as_attachment=True,
                 filename=filename,
                 content_type=content_type,
             )
-        lines = csv_lines if fmt == "csv" else jsonl_lines
-        response = StreamingHttpResponse(lines(export.columns, rows), content_type=content_type)
+        if fmt == "csv":
+            chunks = export_csv(export, filters, request.user)
+        else:
+            chunks = jsonl_lines(export.columns, export.rows(filters, request.user))
+        response = StreamingHttpResponse(chunks, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -76,6 +76,21 @@ def test_runtime_tokens_export_has_one_row_per_token(client, granted, owner):
     assert by_grant[None]["ended_how"] is None
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_token_columns_stream_from_copy_as_the_python_path_writes_them(client, granted, owner):
+    from evidence.exports import export_csv
+    from evidence.formats import csv_lines
+
+    assert exchange(client, scope="ledger:write").status_code == 200
+    assert exchange(client, scope="ledger:read").status_code == 200
+    tokens_revoke_all(actor=owner, grant=granted, reason="=incident")
+    for key in ("runtime-tokens", "access"):
+        export = EXPORTS[key]
+        python = "".join(csv_lines(export.columns, export.rows({}, owner))).encode()
+        assert b"".join(export_csv(export, {}, owner)) == python, key
+        assert python.count(b"\r\n") >= 3, key  # the header and the two tokens' rows
+
+
 def test_access_export_names_the_tokens_issued_under_a_grant(client, granted, owner):
     assert exchange(client, scope="ledger:write").status_code == 200
     assert exchange(client, scope="ledger:write").status_code == 200

@@ -5,12 +5,14 @@ export, per grant the tokens issued under it."""
 
 from collections.abc import Iterator
 
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, Max, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from runtime.models import IssuedToken
 
-CHUNK = 2000
+from .common import CHUNK, identity_scope_q, iso, period_q
+from .sql_cells import IsoTime, JsonSpaceList, cells
 
 TOKEN_COLUMNS = [
     "jti",
@@ -34,13 +36,14 @@ TOKEN_COLUMNS = [
 ]
 
 
-def token_rows(filters: dict, user=None) -> Iterator[dict]:
-    from .exports import _period_q, identity_scope_q, iso
+def token_queryset(filters: dict):
+    qs = IssuedToken.objects.filter(period_q(filters, "issued_at"))
+    return qs.filter(identity_scope_q(filters)).order_by("issued_at", "id")
 
+
+def token_rows(filters: dict, user=None) -> Iterator[dict]:
     now = timezone.now()
-    qs = IssuedToken.objects.filter(_period_q(filters, "issued_at"))
-    qs = qs.filter(identity_scope_q(filters))
-    qs = qs.order_by("issued_at", "id").values(
+    qs = token_queryset(filters).values(
         "jti",
         "identity_id",
         "scopes",
@@ -83,6 +86,36 @@ def token_rows(filters: dict, user=None) -> Iterator[dict]:
         }
 
 
+def token_csv_cells(filters: dict):
+    """`token_rows` as CSV cells computed in SQL (for COPY)."""
+    now = Value(timezone.now())
+    ended = Case(
+        When(revoked_at__isnull=False, then=Value("revoked")),
+        When(expires_at__lte=now, then=Value("expired")),
+    )
+    expressions = {
+        "jti": "jti",
+        "identity_id": "identity_id",
+        "identity": "identity__name",
+        "external_id": "identity__external_id",
+        "team": "identity__team__name",
+        "platform": "identity__platform__name",
+        "issuer": "exchange__issuer__issuer",
+        "subject": "exchange__subject",
+        "grant_id": "grant_id",
+        "policy_version": "exchange__policy_version",
+        "scopes": JsonSpaceList(F("scopes")),
+        "audience": "audience",
+        "issued_at": IsoTime(F("issued_at")),
+        "expires_at": IsoTime(F("expires_at")),
+        "revoked_at": IsoTime(F("revoked_at")),
+        "revoked_by": "revoked_by__username",
+        "revoke_reason": "revoke_reason",
+        "ended_how": ended,
+    }
+    return token_queryset(filters).values(**cells(TOKEN_COLUMNS, expressions))
+
+
 # --- per grant, for the access export ---------------------------------------------------------
 GRANT_TOKEN_COLUMNS = [
     "tokens_issued",
@@ -115,12 +148,23 @@ def grant_token_values() -> dict:
 
 
 def grant_token_cells(r: dict) -> dict:
-    from .exports import iso
-
     return {
         "tokens_issued": r["tokens_issued_"] or 0,
         "tokens_first_issued": iso(r["tokens_first_issued_"]),
         "tokens_last_issued": iso(r["tokens_last_issued_"]),
         "tokens_latest_expiry": iso(r["tokens_latest_expiry_"]),
         "tokens_revoked_at": iso(r["tokens_revoked_at_"]),
+    }
+
+
+def grant_token_sql() -> dict:
+    """`grant_token_cells` as SQL expressions, for the access export's COPY."""
+    values = grant_token_values()
+    return {
+        "tokens_issued": Coalesce(values["tokens_issued_"], 0),
+        **{
+            name: IsoTime(values[f"{name}_"])
+            for name in GRANT_TOKEN_COLUMNS
+            if name != "tokens_issued"
+        },
     }
