@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.csv_export import SafeWriter
+from core.pagination import EstimatedCountPaginator
 from core.roles import can_read_all, is_engineer
 
 from . import findings, selectors, services
@@ -45,7 +45,7 @@ class IdentityListView(View):
         qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
         if request.GET.get("format") == "csv":
             return self._csv(qs)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = EstimatedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         context = {

@@ -18,6 +18,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from core.api.filters import StrictFilterBackend
+from core.pagination import EstimatedCountPagination
 from core.roles import is_admin, is_engineer
 
 from .. import selectors, services
@@ -89,6 +90,7 @@ class ScopedAPIView(generics.GenericAPIView):
 )
 class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
     serializer_class = s.IdentityOutputSerializer
+    pagination_class = EstimatedCountPagination
     filter_backends = [StrictFilterBackend]
     filterset_class = IdentityFilterSet
 

@@ -1,0 +1,79 @@
+"""Lists of 100,000 rows: an exact count while it is cheap, the planner's estimate past the
+threshold (said as "about"), and a trigram index that serves the identity search."""
+
+import pytest
+from django.db import connection
+
+from core.pagination import EstimatedCountPaginator, planner_rows
+from identities.filtersets import IdentityFilterSet
+from identities.models import Identity
+from tests.factories import IdentityFactory
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL")
+
+
+@pytest.fixture
+def identities():
+    return IdentityFactory.create_batch(12)
+
+
+def test_count_is_exact_up_to_the_threshold(identities):
+    paginator = EstimatedCountPaginator(Identity.objects.order_by("pk"), 5)
+    paginator.exact_up_to = 12
+    assert paginator.count == 12 and not paginator.count_is_estimate
+    assert [i.pk for i in paginator.page(3).object_list] == [i.pk for i in identities[10:]]
+
+
+@postgres_only
+def test_past_the_threshold_the_count_is_the_planner_estimate(identities):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE identities_identity")
+    paginator = EstimatedCountPaginator(Identity.objects.order_by("pk"), 5)
+    paginator.exact_up_to = 3
+    assert paginator.count_is_estimate is False
+    assert paginator.count == max(planner_rows(Identity.objects.all()), 4)
+    assert paginator.count_is_estimate is True
+    assert len(paginator.page(2).object_list) == 5
+
+
+@postgres_only
+def test_estimate_never_says_fewer_than_were_counted(identities):
+    paginator = EstimatedCountPaginator(Identity.objects.filter(name__startswith="zzz-none"), 5)
+    paginator.exact_up_to = -1  # force the estimate: the planner says 1 row at least
+    assert paginator.count >= 0 and paginator.count_is_estimate
+
+
+def test_list_page_says_about_for_an_estimate(
+    client, admin_user, identities, monkeypatch, django_assert_max_num_queries
+):
+    client.force_login(admin_user)
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 3)
+    with django_assert_max_num_queries(12):
+        body = client.get("/identities/").content.decode()
+    estimated = connection.vendor == "postgresql"
+    assert ("About " in body) is estimated
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 10_000)
+    body = client.get("/identities/").content.decode()
+    assert "About " not in body and "12 identities" in body
+
+
+def test_list_api_says_whether_the_count_is_estimated(
+    api_client, admin_user, identities, monkeypatch
+):
+    api_client.force_authenticate(admin_user)
+    data = api_client.get("/api/v1/identities/").json()
+    assert (data["count"], data["count_is_estimate"]) == (12, False)
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 3)
+    data = api_client.get("/api/v1/identities/?page_size=5").json()
+    assert data["count_is_estimate"] is (connection.vendor == "postgresql")
+    assert len(data["results"]) == 5 and data["next"]
+
+
+@postgres_only
+def test_the_identity_search_can_use_the_trigram_index(identities):
+    qs = IdentityFilterSet({"q": "ledger"}, queryset=Identity.objects.all()).qs
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = qs.explain()
+    assert "identity_search_trgm" in plan
