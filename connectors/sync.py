@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.roles import is_admin
+from identities.importers.apply import apply_import
 from identities.importers.aws import AwsCredentialReportParser
-from identities.importers.base import ERROR, ImportPlan, apply_import, plan_import
+from identities.importers.base import ERROR, ImportPlan, plan_import
 from identities.models import Credential, Identity, ImportFormat
 
 from .base import DiscoveredPrincipal, Discovery, connector_for

@@ -328,6 +328,13 @@ def on_record_save(sender, instance, created, raw=False, **kwargs):
         append(sender, [instance.pk])
 
 
+def on_rows_inserted(sender, pks, **kwargs):
+    """Rows a set-based statement wrote (core.signals.rows_inserted), chained as a bulk
+    create's are."""
+    if label(sender) in sources():
+        append(sender, pks)
+
+
 def on_post_migrate(sender, **kwargs):
     from .models import LedgerEntry
 
@@ -347,8 +354,11 @@ def install() -> None:
     from django.db.models.signals import post_save
     from simple_history.manager import HistoryManager
 
+    from core.signals import rows_inserted
+
     for name, model in sources().items():
         post_save.connect(on_record_save, sender=model, dispatch_uid=f"evidence-ledger-{name}")
+    rows_inserted.connect(on_rows_inserted, dispatch_uid="evidence-ledger-rows-inserted")
     original_bulk_history = HistoryManager.bulk_history_create
 
     def bulk_history_create(self, objs, *args, **kwargs):

@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from core.history import stamp
 from core.notifications import notifications_resolve
 from core.observability import log_write
 from core.roles import is_admin
 
+from .bulk import identities_insert, onboarded_event, onboarded_events_insert
 from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
 from .models import Credential, Identity, LifecycleEvent, Platform, Team
 from .secrets import ensure_no_secret_values
@@ -129,7 +130,7 @@ def identity_register(*, actor, source: str = "wizard", **details) -> Identity:
     try:
         with transaction.atomic():
             identity.save()
-            lifecycle_event_record(**_onboarded_event(identity, actor, source))
+            lifecycle_event_record(**onboarded_event(identity, actor, source, timezone.now()))
             identity_scope_changed.send(sender=Identity, identity=identity)
     except IntegrityError:
         raise ValidationError(
@@ -145,37 +146,23 @@ def identity_register(*, actor, source: str = "wizard", **details) -> Identity:
 def identities_register_many(*, actor, identities: list[Identity], source: str) -> list[Identity]:
     """Register many identities at once (imports), each built by `identity_build` (which
     runs every check of `identity_register`): the same history rows and timeline events,
-    written set-based — one bulk insert with history, one bulk insert of events and one
+    written set-based (`bulk.py`: COPY and `INSERT ... SELECT` on PostgreSQL) and one
     re-materialisation of object permissions, whatever the number of identities."""
     if not identities:
         return []
     with transaction.atomic():
         try:
             with transaction.atomic():
-                created = bulk_create_with_history(identities, Identity, batch_size=1000)
+                created = identities_insert(identities)
         except IntegrityError:
             raise ValidationError(
                 {"external_id": "An external id is already registered on its platform."}
             ) from None
-        LifecycleEvent.objects.bulk_create(
-            [LifecycleEvent(**_onboarded_event(i, actor, source)) for i in created],
-            batch_size=1000,
-        )
+        onboarded_events_insert(created, actor=actor, source=source)
         identity_scope_changed.send(
             sender=Identity, identity=None, identity_ids=[i.pk for i in created]
         )
     return created
-
-
-def _onboarded_event(identity: Identity, actor, source: str) -> dict:
-    return {
-        "identity": identity,
-        "kind": EventKind.ONBOARDED,
-        "actor": actor,
-        "summary": f"Registered via {source} as {identity.get_status_display().lower()}",
-        "details": {"source": source},
-        "occurred_at": timezone.now(),
-    }
 
 
 def identity_build(

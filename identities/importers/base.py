@@ -1,4 +1,4 @@
-"""What every importer shares: normalized rows, the plan (preview) and the all-or-nothing apply.
+"""What every importer shares: normalized rows and the plan (preview); `apply.py` applies it.
 
 A format's parser turns a file into `ImportRow`s in two steps: `read(content)` checks the
 file's structure (a file-level problem raises `ImportFileError`: nothing is planned) and
@@ -9,9 +9,9 @@ naming the field, and a plan with any error cannot be applied.
 
 `plan_import` matches rows on (platform, external_id) with a fixed number of queries (the
 platforms' identities and active credentials are loaded once) and classifies each row
-create / update / unchanged / skipped / error. `apply_import` writes a clean plan in one
-transaction through `identities.services`, so history, timeline and permission checks are
-the same as for the wizard. Re-importing the same file plans every row `unchanged` and
+create / update / unchanged / skipped / error. `apply_import` (`apply.py`) writes a clean
+plan in one transaction through `identities.services`, so history, timeline and permission
+checks are the same as for the wizard. Re-importing the same file plans every row `unchanged` and
 writes nothing; credentials are matched on (identity, key_id).
 
 Decision: imported identities are registered `active` (they already exist on their
@@ -28,8 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.roles import is_admin
@@ -38,22 +37,14 @@ from ..choices import (
     CredentialKind,
     CredentialStatus,
     Environment,
-    EventKind,
     IdentityKind,
     IdentityStatus,
     RiskTier,
 )
-from ..findings import finding_kinds_recorded, findings_raise_many
-from ..models import Credential, Identity, LifecycleEvent, Platform, Team
+from ..findings import finding_kinds_recorded
+from ..models import Credential, Identity, Platform, Team
 from ..secrets import find_secret_values
 from ..selectors import onboarding_teams
-from ..services import (
-    credential_record,
-    credential_rotate,
-    identities_register_many,
-    identity_build,
-    identity_update,
-)
 
 CREATE, UPDATE, UNCHANGED, SKIPPED, ERROR = "create", "update", "unchanged", "skipped", "error"
 ACTIONS = (CREATE, UPDATE, UNCHANGED, SKIPPED, ERROR)
@@ -425,146 +416,3 @@ def _plan_credential(cred: CredentialRow, found: Credential | None, errors: list
 
 
 # --- the apply --------------------------------------------------------------------------
-def apply_import(
-    *, actor, plan: ImportPlan, reference: str = "", progress: Progress | None = None
-) -> dict[str, int]:
-    """Write a clean plan, all or nothing: any failure rolls every row back."""
-    if plan.has_errors:
-        raise ValidationError(
-            f"{plan.counts[ERROR]} row(s) have errors; fix the file and import it again. "
-            "Nothing was written."
-        )
-    source = f"import:{plan.format}"
-    todo = [r for r in plan.rows if r.action in (CREATE, UPDATE)]
-    teams = {t.slug: t for t in Team.objects.filter(slug__in={r.team for r in todo})}
-    platforms = {p.slug: p for p in Platform.objects.filter(slug__in={r.platform for r in todo})}
-    identities = Identity.objects.in_bulk([r.identity_id for r in todo if r.identity_id])
-    written = {CREATE: 0, UPDATE: 0, "credentials": 0, "findings": 0}
-    findings: list[tuple[Identity, str, str]] = []
-    suffix = f" ({reference})" if reference else ""
-
-    def refused(row, exc):
-        messages = getattr(exc, "messages", None) or [str(exc)]
-        return ValidationError(
-            f"{row.ref} ({row.external_id}): {' '.join(messages)} Nothing was written."
-        )
-
-    with transaction.atomic():
-        # New identities: every row checked one by one, then written set-based (history,
-        # events and object permissions in a few queries, not a few per row).
-        checked_teams: dict[int, bool] = {}
-        built = []
-        for row in todo:
-            if row.action != CREATE:
-                continue
-            try:
-                built.append((row, _build(actor, row, teams, platforms, source, checked_teams)))
-            except (ValidationError, PermissionDenied) as exc:
-                raise refused(row, exc) from exc
-        try:
-            identities_register_many(
-                actor=actor, identities=[identity for _, identity in built], source=source
-            )
-        except ValidationError as exc:
-            raise ValidationError(f"{' '.join(exc.messages)} Nothing was written.") from exc
-        new = {id(row): identity for row, identity in built}
-        imported = []
-        for index, row in enumerate(todo, start=1):
-            try:
-                if row.action == CREATE:
-                    identity = new[id(row)]
-                else:
-                    identity = identities[row.identity_id]
-                    if row.changes:
-                        identity = _update(actor, row, identity, teams, source)
-                written["credentials"] += _apply_credentials(actor, row, identity)
-                findings.extend((identity, kind, detail) for kind, detail in row.findings.items())
-            except (ValidationError, PermissionDenied) as exc:
-                raise refused(row, exc) from exc
-            imported.append(
-                LifecycleEvent(
-                    identity=identity,
-                    kind=EventKind.IMPORTED,
-                    actor=actor,
-                    summary=(
-                        f"{'Created' if row.action == CREATE else 'Updated'} by {source}{suffix}"
-                    )[:300],
-                    details={"source": source, "row": row.ref, "reference": reference},
-                    occurred_at=timezone.now(),
-                )
-            )
-            written[row.action] += 1
-            if progress and index % PROGRESS_EVERY == 0:
-                progress(index)
-        LifecycleEvent.objects.bulk_create(imported, batch_size=1000)
-        raised = findings_raise_many(actor=actor, findings=findings, source=source)
-        written["findings"] = len(raised)
-    return written
-
-
-def _build(actor, row, teams, platforms, source, checked_teams) -> Identity:
-    f = row.fields
-    return identity_build(
-        actor=actor,
-        team=teams[row.team],
-        platform=platforms[row.platform],
-        name=f["name"],
-        kind=f["kind"],
-        external_id=f["external_id"],
-        environment=f["environment"],
-        purpose=f["purpose"],
-        risk_tier=f.get("risk_tier") or RiskTier.MEDIUM,
-        entitlements=f.get("entitlements") or [],
-        ends_on=parse_date(f.get("ends_on")),
-        status=IdentityStatus.ACTIVE,
-        source=source,
-        checked_teams=checked_teams,
-    )
-
-
-def _update(actor, row, identity, teams, source) -> Identity:
-    changes = {}
-    for name, change in row.changes.items():
-        value = change["to"]
-        if name == "team":
-            value = teams[value]
-        elif name == "ends_on":
-            value = parse_date(value)
-        changes[name] = value
-    return identity_update(
-        actor=actor, identity=identity, reason=f"updated by {source} ({actor})", **changes
-    )
-
-
-def _apply_credentials(actor, row, identity) -> int:
-    written = 0
-    for cred in row.credentials:
-        issued_at = parse_datetime(cred["issued_at"] or "")
-        expires_at = parse_datetime(cred["expires_at"] or "")
-        if cred["action"] == CREATE:
-            credential_record(
-                actor=actor,
-                identity=identity,
-                kind=cred["kind"],
-                label=cred["label"],
-                key_id=cred["key_id"],
-                storage_location=cred["storage_location"],
-                fingerprint=cred["fingerprint"],
-                last_chars=cred["last_chars"],
-                issued_at=issued_at,
-                expires_at=expires_at,
-            )
-        elif cred["action"] == "rotate":
-            credential_rotate(
-                actor=actor,
-                credential=Credential(pk=cred["credential_id"]),
-                key_id=cred["key_id"],
-                fingerprint=cred["fingerprint"],
-                last_chars=cred["last_chars"],
-                expires_at=expires_at,
-                issued_at=issued_at,
-            )
-        else:
-            continue
-        written += 1
-    return written

@@ -26,8 +26,9 @@ from ..choices import PlatformKind
 from ..models import ImportFormat, ImportJob, ImportJobStatus, Platform, Team
 from ..secrets import find_secret_values
 from ..selectors import can_onboard_into
+from .apply import apply_import
 from .aws import AwsCredentialReportParser
-from .base import ImportFileError, ImportPlan, ImportRow, Parser, apply_import, plan_import
+from .base import ImportFileError, ImportPlan, ImportRow, Parser, plan_import
 from .kubernetes import KubernetesServiceAccountParser
 from .steward import StewardCsvParser, StewardJsonParser
 

@@ -125,7 +125,8 @@ def identity_page_sql(*, user_id: int, status: str, environment: str, q: str) ->
           JOIN auth_user_groups ug ON ug.group_id = t.group_id
          WHERE ug.user_id = %(user)s)"""
     where = f"""{scope} AND i.status = %(status)s AND i.environment = %(env)s
-        AND (i.name ILIKE %(q)s OR i.external_id ILIKE %(q)s OR i.purpose ILIKE %(q)s)"""
+        AND (UPPER(i.name::text) LIKE UPPER(%(q)s) OR UPPER(i.external_id::text) LIKE UPPER(%(q)s)
+             OR UPPER(i.purpose) LIKE UPPER(%(q)s))"""  # icontains, as the trigram index holds it
     params = {"user": user_id, "status": status, "env": environment, "q": f"%{q}%"}
     count = f"SELECT COUNT(*) FROM identities_identity i WHERE {where}"  # noqa: S608
     page = f"""SELECT i.*, t.name, t.slug, p.name, p.slug, p.kind

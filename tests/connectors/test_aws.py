@@ -8,7 +8,7 @@ import pytest
 
 from connectors.models import SourceCredential
 from connectors.sync import connector_sync
-from identities.importers.base import apply_import
+from identities.importers.apply import apply_import
 from identities.importers.services import import_preview
 from identities.models import Credential, Identity
 from tests.factories import PlatformFactory

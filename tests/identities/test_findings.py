@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from identities.findings import finding_resolve
-from identities.importers.base import apply_import
+from identities.importers.apply import apply_import
 from identities.importers.services import import_preview
 from identities.models import Identity, IdentityFinding
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory

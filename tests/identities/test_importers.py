@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from identities.importers.base import apply_import
+from identities.importers.apply import apply_import
 from identities.importers.services import import_preview
 from identities.models import Credential, Identity, LifecycleEvent
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory

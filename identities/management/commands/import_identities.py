@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from core.history import history_actor
 from core.system import system_user
 from identities.choices import Environment, RiskTier
-from identities.importers.base import ImportFileError, apply_import
+from identities.importers.apply import apply_import
+from identities.importers.base import ImportFileError
 from identities.importers.files import MAX_BYTES, decode_upload
 from identities.importers.services import import_preview
 from identities.models import ImportFormat, Platform, Team

@@ -1,0 +1,128 @@
+"""Set-based registration of many identities (imports, connector syncs): on PostgreSQL the
+identities by COPY (ids drawn from their sequence first), their history rows and onboarded
+events by `INSERT ... SELECT` from them, each chained in the evidence ledger through
+`core.signals.rows_inserted`; elsewhere Django's bulk paths. The rows equal what
+`bulk_create_with_history` and `LifecycleEvent.objects.bulk_create` would write.
+
+Table and column names come from the models' metadata (code, never input); values are params
+or COPY data."""
+
+import json
+from itertools import groupby
+
+from django.db import connection
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from core.signals import rows_inserted
+
+from .choices import EventKind
+from .models import Identity, LifecycleEvent
+
+
+def identities_insert(identities: list[Identity]) -> list[Identity]:
+    """Insert built identities (stamped by `core.history.stamp`) with a '+' history row each;
+    returns them with their ids."""
+    if connection.vendor != "postgresql":
+        return bulk_create_with_history(identities, Identity, batch_size=1000)
+    now = timezone.now()
+    for identity in identities:
+        identity.created_at = identity.updated_at = now
+    _copy_identities(identities)
+    history = Identity.history.model
+    qn = connection.ops.quote_name
+    own = [qn(f.column) for f in Identity._meta.concrete_fields]
+    columns = ", ".join(own)
+    key = lambda i: (i._history_user.pk, i._change_reason)  # noqa: E731
+    history_ids = []
+    with connection.cursor() as cursor:
+        for (user_id, reason), group in groupby(sorted(identities, key=key), key=key):
+            cursor.execute(
+                f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, "  # noqa: S608
+                "history_change_reason, history_type, history_user_id) "
+                f"SELECT {columns}, %s, %s, '+', %s FROM {qn(Identity._meta.db_table)} "
+                "WHERE id = ANY(%s) ORDER BY id RETURNING history_id",
+                [now, reason, user_id, [i.pk for i in group]],
+            )
+            history_ids += [row[0] for row in cursor.fetchall()]
+    rows_inserted.send(sender=history, pks=history_ids)
+    return identities
+
+
+def _copy_identities(identities: list[Identity]) -> None:
+    fields = Identity._meta.concrete_fields
+    qn = connection.ops.quote_name
+    table = qn(Identity._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Identity._meta.db_table, len(identities)],
+        )
+        for identity, (pk,) in zip(identities, cursor.fetchall(), strict=True):
+            identity.pk = pk
+        columns = ", ".join(qn(f.column) for f in fields)
+        # wrap_database_errors: a duplicate external id is Django's IntegrityError, as it
+        # is from bulk_create (the raw cursor's COPY raises psycopg's own).
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for identity in identities:
+                copy.write_row([_copy_value(f, identity) for f in fields])
+    for identity in identities:
+        identity._state.adding = False
+
+
+def _copy_value(field, identity):
+    value = getattr(identity, field.attname)
+    if field.get_internal_type() == "JSONField" and value is not None:
+        return json.dumps(value)
+    return value
+
+
+def onboarded_events_insert(identities: list[Identity], *, actor, source: str) -> None:
+    """One `onboarded` timeline event per identity, as `services._onboarded_event` words it."""
+    if not identities:
+        return
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        LifecycleEvent.objects.bulk_create(
+            [LifecycleEvent(**onboarded_event(i, actor, source, now)) for i in identities],
+            batch_size=1000,
+        )
+        return
+    qn = connection.ops.quote_name
+    table = qn(LifecycleEvent._meta.db_table)
+    by_status = lambda i: i.status  # noqa: E731
+    ids = []
+    with connection.cursor() as cursor:
+        for _, group in groupby(sorted(identities, key=by_status), key=by_status):
+            group = list(group)
+            event = onboarded_event(group[0], actor, source, now)
+            cursor.execute(
+                f"INSERT INTO {table} (identity_id, kind, occurred_at, actor_id, summary, "  # noqa: S608
+                "related_type, details) "
+                "SELECT id, %s, %s, %s, %s, '', %s::jsonb FROM unnest(%s::bigint[]) AS id "
+                "ORDER BY id RETURNING id",
+                [
+                    event["kind"],
+                    now,
+                    actor.pk,
+                    event["summary"],
+                    json.dumps(event["details"]),
+                    [i.pk for i in group],
+                ],
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    rows_inserted.send(sender=LifecycleEvent, pks=ids)
+
+
+def onboarded_event(identity: Identity, actor, source: str, now) -> dict:
+    return {
+        "identity": identity,
+        "kind": EventKind.ONBOARDED,
+        "actor": actor,
+        "summary": f"Registered via {source} as {identity.get_status_display().lower()}",
+        "details": {"source": source},
+        "occurred_at": now,
+    }
