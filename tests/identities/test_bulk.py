@@ -1,0 +1,79 @@
+"""Registering many identities set-based (imports, syncs) writes what the one-by-one path
+writes: the identity, its '+' history row with actor and reason, its onboarded event, each
+chained in the evidence ledger; a duplicate external id writes nothing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from evidence import ledger
+from identities.models import Identity, LifecycleEvent
+from identities.services import identities_register_many, identity_build
+from tests.factories import PlatformFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def _built(actor, team, platform, names):
+    return [
+        identity_build(
+            actor=actor,
+            team=team,
+            platform=platform,
+            name=name,
+            kind="workload",
+            external_id=f"bulk://{name}",
+            environment="production",
+            purpose="Imported: 'quotes', commas, and ünïcode",
+            risk_tier="medium",
+            entitlements=["read", "write"],
+            status="active",
+            source="import:test",
+            checked_teams={},
+        )
+        for name in names
+    ]
+
+
+def test_many_identities_get_history_events_and_ledger_entries(admin_user):
+    team, platform = TeamFactory(), PlatformFactory()
+    created = identities_register_many(
+        actor=admin_user,
+        identities=_built(admin_user, team, platform, ["a", "b", "c"]),
+        source="import:test",
+    )
+    stored = Identity.objects.filter(pk__in=[i.pk for i in created]).order_by("name")
+    assert [(i.name, i.entitlements, i.status) for i in stored] == [
+        (n, ["read", "write"], "active") for n in "abc"
+    ]
+    assert all(i.created_at and i.updated_at for i in stored)
+    history = Identity.history.filter(id__in=[i.pk for i in created])
+    assert sorted(history.values_list("history_type", "history_user_id")) == [
+        ("+", admin_user.pk)
+    ] * 3
+    assert {h.history_change_reason for h in history} == {
+        f"registered via import:test by {admin_user}"
+    }
+    events = LifecycleEvent.objects.filter(identity__in=created, kind="onboarded")
+    assert sorted(e.summary for e in events) == ["Registered via import:test as active"] * 3
+    assert {e.actor_id for e in events} == {admin_user.pk}
+    assert all(e.details == {"source": "import:test"} for e in events)
+    for model in (Identity.history.model, LifecycleEvent):
+        assert not ledger.unchained(model).exists(), model
+    report = ledger.verify()
+    assert report.ok, [str(p) for p in report.problems]
+
+
+def test_a_duplicate_external_id_writes_nothing(admin_user):
+    team, platform = TeamFactory(), PlatformFactory()
+    identities_register_many(
+        actor=admin_user, identities=_built(admin_user, team, platform, ["a"]), source="t"
+    )
+    before = (Identity.objects.count(), Identity.history.count(), LifecycleEvent.objects.count())
+    with pytest.raises(ValidationError, match="already registered"):
+        identities_register_many(
+            actor=admin_user,
+            identities=_built(admin_user, team, platform, ["b", "a"]),
+            source="t",
+        )
+    after = (Identity.objects.count(), Identity.history.count(), LifecycleEvent.objects.count())
+    assert after == before
