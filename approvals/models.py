@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from core.history import AppendOnlyManager, GovernedHistory
 from core.models import TimeStampedModel
 from identities.models import Credential, Identity
 
@@ -52,7 +52,7 @@ class ApprovalPolicy(TimeStampedModel):
     pending_expiry_hours = models.PositiveIntegerField(
         default=168, help_text="A pending request expires after this long."
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     # The rules an evaluation applies: snapshotted with each evaluation, changed by admins.
     RULE_FIELDS = (
@@ -109,7 +109,7 @@ class Request(TimeStampedModel):
     )
     expires_at = models.DateTimeField(help_text="A pending request expires here.")
     decided_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -148,6 +148,8 @@ class PolicyEvaluation(models.Model):
     reasons = models.JSONField(default=list)
     evaluated_at = models.DateTimeField(default=timezone.now)
 
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
+
     def __str__(self) -> str:
         return f"{self.policy.kind} v{self.policy_version}: {self.outcome}"
 
@@ -165,7 +167,7 @@ class Decision(models.Model):
     granted_start = models.DateTimeField(null=True, blank=True)
     granted_end = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["decided_at", "id"]
@@ -204,7 +206,7 @@ class Grant(TimeStampedModel):
     credentials = models.ManyToManyField(
         Credential, through="GrantCredential", related_name="grants", blank=True
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -234,6 +236,8 @@ class GrantCredential(models.Model):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT)
     credential = models.OneToOneField(Credential, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
 
     def __str__(self) -> str:
         return f"{self.credential} under {self.grant}"

@@ -341,6 +341,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=NOTIFICATION_DELIVERY_INTERVAL),
         "options": {"expires": NOTIFICATION_DELIVERY_INTERVAL * 0.9},
     },
+    # Chains the rows written since the last run into the evidence ledger (evidence.ledger).
+    "evidence-ledger-chain": {
+        "task": "evidence.tasks.ledger_chain",
+        "schedule": timedelta(seconds=env_float("LEDGER_CHAIN_INTERVAL", 30.0)),
+        "options": {"expires": env_float("LEDGER_CHAIN_INTERVAL", 30.0) * 0.9},
+    },
 }
 
 # --- Steward --------------------------------------------------------------------------

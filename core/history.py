@@ -1,8 +1,12 @@
-"""History plumbing: name the actor of changes made outside a web request."""
+"""History plumbing: name the actor of changes made outside a web request; the history and
+manager classes of governed models."""
 
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+from django.db import models, transaction
+from django.dispatch import Signal
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 
@@ -26,3 +30,39 @@ def stamp(instance, *, actor, reason: str) -> None:
     """Name who changed `instance` and why, for its history row — in a request or not."""
     instance._history_user = actor
     instance._change_reason = reason
+
+
+# --- governed models: history and append-only records whose bulk writes announce their rows --
+# Django sends no `post_save` from `bulk_create`, nor simple-history from `bulk_history_create`
+# (used by `bulk_update_with_history` / `bulk_create_with_history`). The evidence ledger must
+# see every such row, so governed models declare these instead of the library defaults, and
+# their bulk writes send `rows_bulk_created` (the rows, with primary keys) in the writer's
+# transaction. `evidence`'s system check names a governed model that declares neither.
+rows_bulk_created = Signal()  # sender: the model whose rows were created; rows: the objects
+
+
+class ChainedHistoryManager(HistoryManager):
+    def bulk_history_create(self, objs, *args, **kwargs):
+        created = super().bulk_history_create(objs, *args, **kwargs)
+        if created:
+            rows_bulk_created.send(sender=self.model, rows=created)
+        return created
+
+
+class GovernedHistory(HistoricalRecords):
+    """`HistoricalRecords` whose bulk history rows are announced (`rows_bulk_created`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("history_manager", ChainedHistoryManager)
+        super().__init__(*args, **kwargs)
+
+
+class AppendOnlyManager(models.Manager):
+    """Default manager of an append-only record: `bulk_create` announces its rows."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            if created:
+                rows_bulk_created.send(sender=self.model, rows=created)
+        return created

@@ -4,8 +4,8 @@ guardian object permissions on identities are materialised from it (see services
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from core.history import GovernedHistory
 from core.models import TimeStampedModel
 
 from .choices import Role, Scope
@@ -24,7 +24,7 @@ class ControlDomain(TimeStampedModel):
         default=list, blank=True, help_text="The decisions this domain's accountable owner makes."
     )
     position = models.PositiveSmallIntegerField(default=100)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["position", "name"]
@@ -86,7 +86,7 @@ class Assignment(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["domain__position", "scope_kind", "role", "id"]

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from core.history import AppendOnlyManager, GovernedHistory
 from core.models import ApiToken, TimeStampedModel
 from core.text_guard import Rule
 from identities.choices import RiskTier
@@ -49,7 +49,7 @@ class TrustedIssuer(TimeStampedModel):
         default=3600, help_text="Refuse proofs valid for longer than this."
     )
     active = models.BooleanField(default=True)
-    history = HistoricalRecords(excluded_fields=["jwks_fetched", "jwks_fetched_at", "jwks_error"])
+    history = GovernedHistory(excluded_fields=["jwks_fetched", "jwks_fetched_at", "jwks_error"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -106,7 +106,7 @@ class RuntimePolicy(TimeStampedModel):
         default=list, blank=True, help_text="Audiences tokens may be issued for; empty: any."
     )
     default_audience = models.CharField(max_length=300, default="steward")
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     RULE_FIELDS = (
         "max_lifetime_seconds",
@@ -183,6 +183,8 @@ class TokenExchange(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     evaluated_at = models.DateTimeField(default=timezone.now)
 
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
+
     class Meta:
         ordering = ["-evaluated_at", "-id"]
         indexes = [
@@ -228,7 +230,7 @@ class IssuedToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.CharField(max_length=500, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -258,7 +260,7 @@ class ResourceServer(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["name", "id"]

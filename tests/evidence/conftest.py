@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from evidence import ledger
 from tests.factories import PlatformFactory, TeamFactory
 
 
@@ -92,6 +93,7 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
     approval_grants.grant_revoke(actor=owner, grant=emergency_grant, reason="incident closed")
     for obj in (exception_grant, emergency_grant, credential):
         obj.refresh_from_db()
+    ledger.chain()  # as the beat task would: the scenario's rows are in the ledger
     return Scenario(
         identity,
         onboarding,

@@ -43,6 +43,7 @@ def writes_history(actor, models, call):
             assert row.history_user_id is not None, f"{model.__name__}: no actor"
             assert row.history_user in (actor, system_user()), f"{model.__name__}: wrong actor"
             assert row.history_change_reason, f"{model.__name__}: no change reason"
+        ledger.chain()
         chained = set(
             LedgerEntry.objects.filter(
                 source=ledger.label(_history(model)), record_pk__in=[r.pk for r in rows]

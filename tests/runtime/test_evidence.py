@@ -43,6 +43,7 @@ def test_exchanges_and_tokens_are_chained_and_verify(client, granted, owner):
     workload.save()
     assert exchange(client).status_code == 400
     tokens_revoke_all(actor=owner, grant=granted, reason="incident")
+    ledger.chain()
     sources = ledger.sources()
     assert "runtime.tokenexchange" in sources and "runtime.historicalissuedtoken" in sources
     for name in ("runtime.tokenexchange", "runtime.historicalissuedtoken"):
