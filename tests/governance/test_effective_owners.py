@@ -28,17 +28,31 @@ def org(domains, admin_user):
     d = domains
     AssignmentFactory(domain=d["identity"], scope_kind="global", assignee_user=people[0])
     AssignmentFactory(domain=d["identity"], scope_kind="team", team=t1, assignee_user=leaver)
-    AssignmentFactory(domain=d["identity"], scope_kind="team", team=t2, role="R",
-                      assignee_user=None, assignee_team=t2)  # fmt: skip
+    AssignmentFactory(
+        domain=d["identity"],
+        scope_kind="team",
+        team=t2,
+        role="R",
+        assignee_user=None,
+        assignee_team=t2,
+    )
     AssignmentFactory(domain=d["identity"], scope_kind="global", role="R", assignee_user=people[1])
-    AssignmentFactory(domain=d["runtime_policy"], scope_kind="platform", platform=p1,
-                      assignee_user=people[2])  # fmt: skip
-    AssignmentFactory(domain=d["consumption"], scope_kind="platform", platform=p2,
-                      assignee_user=people[3])  # fmt: skip
-    AssignmentFactory(domain=d["engineering"], scope_kind="identity", identity=ids[0],
-                      assignee_user=people[4])  # fmt: skip
-    AssignmentFactory(domain=d["engineering"], scope_kind="identity", identity=ids[0], role="C",
-                      assignee_user=people[5])  # fmt: skip
+    AssignmentFactory(
+        domain=d["runtime_policy"], scope_kind="platform", platform=p1, assignee_user=people[2]
+    )
+    AssignmentFactory(
+        domain=d["consumption"], scope_kind="platform", platform=p2, assignee_user=people[3]
+    )
+    AssignmentFactory(
+        domain=d["engineering"], scope_kind="identity", identity=ids[0], assignee_user=people[4]
+    )
+    AssignmentFactory(
+        domain=d["engineering"],
+        scope_kind="identity",
+        identity=ids[0],
+        role="C",
+        assignee_user=people[5],
+    )
     leaver.is_active = False
     leaver.save()
     return {"p": (p1, p2), "t": (t1, t2), "people": people, "leaver": leaver, "ids": ids}
@@ -52,15 +66,36 @@ def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_use
     people = org["people"]
 
     # assignments through the service: A at platform (replacing none), at identity, removed
-    a = assignment_set(actor=admin_user, domain=domains["identity"], scope_kind="platform",
-                       scope_obj=p2, role="A", assignee_user=people[5], reason="t")  # fmt: skip
+    a = assignment_set(
+        actor=admin_user,
+        domain=domains["identity"],
+        scope_kind="platform",
+        scope_obj=p2,
+        role="A",
+        assignee_user=people[5],
+        reason="t",
+    )
     assert differences() == []
-    b = assignment_set(actor=admin_user, domain=domains["exceptions"], scope_kind="identity",
-                       scope_obj=org["ids"][3], role="A", assignee_user=people[1], reason="t")  # fmt: skip
+    b = assignment_set(
+        actor=admin_user,
+        domain=domains["exceptions"],
+        scope_kind="identity",
+        scope_obj=org["ids"][3],
+        role="A",
+        assignee_user=people[1],
+        reason="t",
+    )
     assert differences() == []
-    assignment_set(actor=admin_user, domain=domains["identity"], scope_kind="team",
-                   scope_obj=t1, role="A", assignee_user=people[2], reason="t",
-                   replace=True)  # fmt: skip
+    assignment_set(
+        actor=admin_user,
+        domain=domains["identity"],
+        scope_kind="team",
+        scope_obj=t1,
+        role="A",
+        assignee_user=people[2],
+        reason="t",
+        replace=True,
+    )
     assert differences() == []
     assignment_remove(actor=admin_user, assignment=a, reason="t")
     assignment_remove(actor=admin_user, assignment=b, reason="t")
@@ -78,9 +113,17 @@ def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_use
     # identities created one by one and in bulk (the importers' path)
     IdentityFactory(team=t1, platform=p1)
     built = [
-        identity_build(actor=admin_user, name=f"bulk-{n}", kind="service_account",
-                       external_id=f"bulk-{n}", team=t2, platform=p1,
-                       environment="production", purpose="bulk", risk_tier="low")  # fmt: skip
+        identity_build(
+            actor=admin_user,
+            name=f"bulk-{n}",
+            kind="service_account",
+            external_id=f"bulk-{n}",
+            team=t2,
+            platform=p1,
+            environment="production",
+            purpose="bulk",
+            risk_tier="low",
+        )
         for n in range(3)
     ]
     identities_register_many(actor=admin_user, identities=built, source="import")
@@ -92,8 +135,9 @@ def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_use
     assert differences() == []
 
     # an assignment edited in place (admin, fixture): its old and new scopes
-    c = AssignmentFactory(domain=domains["consumption"], scope_kind="team", team=t1,
-                          assignee_user=people[4])  # fmt: skip
+    c = AssignmentFactory(
+        domain=domains["consumption"], scope_kind="team", team=t1, assignee_user=people[4]
+    )
     c.scope_kind, c.team, c.platform = "platform", None, p1
     c.save()
     assert differences() == []
