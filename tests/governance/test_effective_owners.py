@@ -7,6 +7,8 @@ from django.core.management.base import CommandError
 
 from governance.materialise import differences, refresh
 from governance.models import EffectiveOwner
+from governance.owner_queries import acting_accountable
+from governance.selectors import accountable_owners, effective_raci, gap_escalations
 from governance.services import assignment_remove, assignment_set
 from identities.models import Identity
 from identities.services import identities_register_many, identity_build, identity_update
@@ -172,3 +174,33 @@ def test_refresh_is_set_based(org, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         refresh(identity_ids=Identity.objects.values("pk"))
     assert differences() == []
+
+
+def _resolved():
+    return effective_raci(identity_ids=Identity.objects.values("pk"))
+
+
+def test_sql_selectors_equal_the_resolver(org, domains):
+    """The one SQL precedence (accountable owners, acting A, gaps and whom they escalate to)
+    answers what the Python resolver answers, leaver included."""
+    resolved = _resolved()
+    for key, domain in domains.items():
+        sql = dict(accountable_owners(domain_key=key).values_list("identity_id", "user_id"))
+        assert sql == {
+            i: per[key].accountable.pk for i, per in resolved.items() if per[key].accountable
+        }
+        acting = dict(
+            acting_accountable().filter(domain=domain).values_list("identity_id", "user_id")
+        )
+        assert acting == {
+            i: per[key].acting_accountable.pk
+            for i, per in resolved.items()
+            if per[key].acting_accountable
+        }
+    assert gap_escalations() == {
+        i: {k: getattr(r.next_up, "pk", None) for k, r in per.items() if r.is_gap}
+        for i, per in resolved.items()
+        if any(r.is_gap for r in per.values())
+    }
+    leaver_team = org["ids"][0]
+    assert gap_escalations()[leaver_team.pk]["identity"] == org["people"][0].pk
