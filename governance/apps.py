@@ -23,6 +23,9 @@ class GovernanceConfig(AppConfig):
             _assignment_deleted, sender=Assignment, dispatch_uid="governance.eo_a_del"
         )
         post_save.connect(_identity_saved, sender=Identity, dispatch_uid="governance.eo_identity")
+        post_delete.connect(
+            _identity_deleted, sender=Identity, dispatch_uid="governance.eo_identity_del"
+        )
         from core.metrics import register_gauges
 
         register_gauges("governance", _gauges)
@@ -78,3 +81,11 @@ def _identity_saved(sender, instance, created, raw=False, update_fields=None, **
         return
     refresh(identity_ids=[instance.pk], fresh=created)
     instance.loaded_scope = scope_of(instance)
+
+
+def _identity_deleted(sender, instance, **kwargs):
+    # Its identity-scope assignments went first, and their refresh re-wrote its rows from the
+    # wider scopes: drop them now it is gone.
+    from .models import EffectiveOwner
+
+    EffectiveOwner.objects.filter(identity_id=instance.pk).delete()

@@ -29,8 +29,9 @@ def accountable_owners(*, domain_key: str) -> QuerySet[EffectiveOwner]:
     )
 
 
-def acting_accountable() -> QuerySet[EffectiveOwner]:
-    """Per (identity, domain), the A who decides now: the first active one in the chain."""
+def acting_accountable(*, user=None) -> QuerySet[EffectiveOwner]:
+    """Per (identity, domain), the A who decides now: the first active one in the chain —
+    of everyone, or only `user`'s rows."""
     earlier_active = EffectiveOwner.objects.filter(
         identity_id=OuterRef("identity_id"),
         domain_id=OuterRef("domain_id"),
@@ -38,30 +39,25 @@ def acting_accountable() -> QuerySet[EffectiveOwner]:
         precedence__lt=OuterRef("precedence"),
         user__is_active=True,
     )
-    return EffectiveOwner.objects.filter(role=Role.ACCOUNTABLE, user__is_active=True).exclude(
-        Exists(earlier_active)
-    )
+    rows = EffectiveOwner.objects.filter(role=Role.ACCOUNTABLE).exclude(Exists(earlier_active))
+    if user is None:
+        return rows.filter(user__is_active=True)
+    return rows.filter(user=user) if user.is_active else rows.none()
 
 
 def decides(*, user, domain_id: int, with_responsible: bool, identity_ref: str) -> Q:
     """A condition on rows whose `identity_ref` names an identity: `user` is its acting A in
     the domain — or, `with_responsible`, one of its effective R (in person or through a team
-    they belong to)."""
-    condition = Q(
-        Exists(
-            acting_accountable().filter(
-                user=user, domain_id=domain_id, identity_id=OuterRef(identity_ref)
-            )
-        )
-    )
+    they belong to). Uncorrelated subqueries: each is computed once and hashed."""
+    mine = acting_accountable(user=user).filter(domain_id=domain_id)
+    condition = Q(**{f"{identity_ref}__in": mine.values("identity_id")})
     if with_responsible:
         responsible = EffectiveOwner.objects.filter(
             Q(user=user) | Q(team__group__in=user.groups.values("pk")),
             role=Role.RESPONSIBLE,
             domain_id=domain_id,
-            identity_id=OuterRef(identity_ref),
         )
-        condition |= Q(Exists(responsible))
+        condition |= Q(**{f"{identity_ref}__in": responsible.values("identity_id")})
     return condition
 
 

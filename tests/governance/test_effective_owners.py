@@ -4,6 +4,7 @@ move it, and the check names a difference when it does not."""
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from governance.materialise import differences, refresh
 from governance.models import EffectiveOwner
@@ -144,9 +145,15 @@ def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_use
     c.save()
     assert differences() == []
 
-    # an identity deleted (its rows cascade)
-    Identity.objects.filter(pk=org["ids"][1].pk).delete()
+    # identities deleted, one with an identity-scope cell (its rows cascade)
+    gone = IdentityFactory(team=t1, platform=p1)
+    AssignmentFactory(
+        domain=domains["identity"], scope_kind="identity", identity=gone, assignee_user=people[3]
+    )
+    Identity.objects.filter(pk__in=[gone.pk, org["ids"][1].pk]).delete()
     assert differences() == []
+    with connection.cursor() as cursor:  # no row names a removed assignment or identity
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_table_rows_name_the_chain_and_the_leaver_s_next_up(org, domains):
