@@ -166,3 +166,50 @@ class Assignment(TimeStampedModel):
             user = self.assignee_user
             return user.get_full_name() or user.get_username()
         return f"team {self.assignee_team}"
+
+
+class EffectiveOwner(models.Model):
+    """The RACI matrix resolved, as data: per (identity, domain), the A chain and the
+    effective R, each row with the assignment it comes from.
+
+    `role` A: every A that applies, `precedence` 0 the effective one (most specific scope),
+    1.. the wider scopes' in precedence order — so the acting A of a leaver (the next active
+    one up) is a join on the user's `is_active`, and a deactivation needs no rewrite.
+    `role` R: the R entries of the most specific scope that sets R, `precedence` 0.. by id.
+    C and I are not materialised (nothing joins on them).
+
+    Derived, not governed (no history): maintained by `governance.materialise` in the
+    transaction of every change that moves it, rebuilt by `rebuild_effective_owners`, and
+    checked against the Python resolver by `check_effective_owners`."""
+
+    identity = models.ForeignKey(
+        "identities.Identity", on_delete=models.CASCADE, related_name="effective_owners"
+    )
+    domain = models.ForeignKey(ControlDomain, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=1, choices=Role.choices)
+    precedence = models.PositiveSmallIntegerField()
+    # The refresh rewrites these rows whenever their assignment goes (in the same transaction,
+    # before the deferred constraint is checked): no per-row cascade in Python.
+    assignment = models.ForeignKey(Assignment, on_delete=models.DO_NOTHING, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        "identities.Team", on_delete=models.DO_NOTHING, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "domain", "role", "precedence"],
+                name="effective_owner_one_per_place",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "role", "domain"]),
+            models.Index(fields=["domain", "role", "precedence"]),
+            models.Index(fields=["assignment"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} · {self.domain_id} · {self.role}{self.precedence}"

@@ -108,6 +108,19 @@ class Identity(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # The team and platform as loaded, so a save can tell whether ownership moved
+        # (derived ownership data is re-materialised only then).
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_scope = scope_of(instance)
+        return instance
+
+
+def scope_of(identity: "Identity") -> tuple:
+    """(team id, platform id) of an identity, None for a deferred one."""
+    return (identity.__dict__.get("team_id"), identity.__dict__.get("platform_id"))
+
 
 class Credential(TimeStampedModel):
     """Metadata about a secret or token issued to an identity — never the secret itself."""

@@ -183,6 +183,7 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
     )
     from core.roles import ADMINS, AUDITORS, ENGINEERS
     from core.system import system_user
+    from governance.materialise import refresh as refresh_effective_owners
     from governance.models import Assignment, ControlDomain
     from governance.services import permissions_sync
     from identities.models import Credential, Identity, LifecycleEvent, Platform, Team
@@ -877,6 +878,7 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
     step("history", history.flush())
 
     step("object permissions", sum(sum(v.values()) for v in permissions_sync().values()))
+    step("effective owners", refresh_effective_owners())  # COPY fires no signal: set-based
     with connection.cursor() as c:
         c.execute("ANALYZE")
     counts["seconds"] = round(time.perf_counter() - started, 1)
