@@ -27,7 +27,15 @@ from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_request_for, identity_scope
 from identities.services import identity_register, identity_set_status, lifecycle_event_record
 
-from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
+from .choices import (
+    DECIDED_KIND,
+    DecisionOutcome,
+    GrantStatus,
+    NotificationKind,
+    Outcome,
+    RequestKind,
+    RequestStatus,
+)
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
 from .policy import decider_roles, deciders_phrase, evaluate
 from .selectors import deciders_of
@@ -211,7 +219,7 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
         grant.save(update_fields=["review_due_at"])
         _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now, actor)
         notify(
-            kind="emergency_activated",
+            kind=NotificationKind.EMERGENCY_ACTIVATED,
             subject=request,
             due_on=now.date(),
             recipients=_users(evaluation.deciders),
@@ -223,7 +231,7 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
         )
     else:
         notify(
-            kind="approval_requested",
+            kind=NotificationKind.APPROVAL_REQUESTED,
             subject=request,
             due_on=request.expires_at.date(),
             recipients=_users(evaluation.deciders),
@@ -377,7 +385,7 @@ def _finish(request: Request, status: str, actor, comment: str, now) -> None:
         details={"status": status, "comment": comment},
     )
     notify(
-        kind=f"request_{status}",
+        kind=DECIDED_KIND[status],
         subject=request,
         due_on=now.date(),
         recipients=[request.requester],
@@ -453,7 +461,7 @@ def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
         notify_many(
             [
                 Draft(
-                    "request_expired",
+                    NotificationKind.REQUEST_EXPIRED,
                     r,
                     r.requester_id,
                     r.expires_at.date(),
@@ -477,7 +485,7 @@ def requests_route_to_deciders(*, now=None) -> int:
     requests = pending.filter(pk__in=list(deciders)).select_related("identity", "requester")
     drafts = [
         Draft(
-            "approval_requested",
+            NotificationKind.APPROVAL_REQUESTED,
             r,
             uid,
             r.expires_at.date(),

@@ -22,7 +22,7 @@ import sys
 import time
 
 BATCH = 20
-IDENTITIES_PER_WRITER = 200
+IDENTITIES_PER_WRITER = 100
 
 
 def _setup(url: str) -> None:
