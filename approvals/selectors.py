@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.request_memo import request_memo
 from core.roles import can_read_all
 from governance.selectors import effective_raci_of_rows
 from identities.selectors import identity_scope
@@ -100,11 +101,13 @@ def _may_decide(entry, policy, user, team_groups) -> bool:
     )
 
 
+def waiting_for_once(user):
+    """`waiting_for`, resolved once per web request: the inbox and its navigation badge."""
+    return request_memo(("approvals.waiting_for", user.pk), lambda: waiting_for(user))
+
+
 def waiting_count(user) -> int:
-    # A page that already resolved the user's waiting requests (the inbox) leaves them on
-    # its request's user object, so the navigation badge does not resolve them again.
-    cached = getattr(user, "_steward_waiting_for", None)
-    return len(cached if cached is not None else waiting_for(user))
+    return len(waiting_for_once(user))
 
 
 def request_scope(user) -> QuerySet[Request]:
