@@ -21,7 +21,7 @@ from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
 from identities.services import credentials_end, lifecycle_event_record
 
-from .choices import GrantStatus, RequestKind
+from .choices import GRANT_ENDED_KIND, GrantStatus, RequestKind
 from .models import Grant, GrantCredential
 from .policy import decider_roles
 from .services import policy_for
@@ -85,7 +85,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         owners = effective_raci(
             identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
         )
-        drafts = []
+        drafts, kind = [], GRANT_ENDED_KIND[status]
         for g in grants:
             title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
             ended = ended_credentials.get(g.pk, [])
@@ -101,7 +101,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
                     "You are the accountable owner (A) of the identity domain for it.",
                 )
             drafts += [
-                Draft(f"grant_{status}", g, uid, now.date(), title, reason, body=body, link=link)
+                Draft(kind, g, uid, now.date(), title, reason, body=body, link=link)
                 for uid, reason in who.items()
             ]
         notify_many(drafts)

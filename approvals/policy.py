@@ -84,49 +84,11 @@ def evaluate(
     eligible = deciders - {requester.pk}
     hours = (requested_end - requested_start).total_seconds() / 3600
     needed = policy.approvals_needed(identity.risk_tier)
-    reasons: list[str] = []
-
-    if identity.status not in ALLOWED_STATUSES[policy.kind]:
-        reasons.append(
-            f"{with_article(policy.get_kind_display().lower()).capitalize()} request cannot "
-            f"be made for {with_article(identity.get_status_display().lower())} identity."
-        )
-    if requested_end <= requested_start:
-        reasons.append("The end must be after the start.")
-    elif hours > policy.max_duration_hours:
-        reasons.append(
-            f"Asks for {_hours(hours)}; "
-            f"the policy allows at most {_hours(policy.max_duration_hours)}."
-        )
-    if requested_start < now - dt.timedelta(minutes=CLOCK_SKEW_MINUTES):
-        reasons.append("The start is in the past.")
-    if policy.break_glass and not renewal:
-        reasons.extend(_break_glass_refusals(identity, requested_start, now))
-    if policy.requires_justification and not fields.get("justification", "").strip():
-        reasons.append("A justification is required.")
-    if (
-        policy.requires_compensating_controls
-        and not fields.get("compensating_controls", "").strip()
-    ):
-        reasons.append("Compensating controls are required for a policy exception.")
-    if policy.requires_incident_reference and not fields.get("incident_reference", "").strip():
-        reasons.append("An incident reference is required.")
-    for name in REQUIRED_FIELDS.get(policy.kind, ()):
-        if not fields.get(name, "").strip():
-            reasons.append(f"'{name.replace('_', ' ')}' is required.")
-    if raci is None or raci.is_gap:
-        why = raci.gap_label if raci is not None else "no accountable owner"
-        reasons.append(
-            f"No effective approver: ownership gap in {policy.approver_domain.name} ({why})."
-        )
-    elif not eligible:
-        reasons.append("The only eligible approver is the requester: someone else must decide.")
-    elif len(eligible) < needed:
-        reasons.append(
-            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
-            f"-risk identity but only {len(eligible)} eligible "
-            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
-        )
+    reasons = [
+        *_window_refusals(policy, identity, requested_start, requested_end, now, renewal),
+        *_field_refusals(policy, fields),
+        *_approver_refusals(policy, identity, raci, eligible, needed),
+    ]
 
     if reasons:
         outcome = Outcome.REFUSED
@@ -149,6 +111,63 @@ def evaluate(
         "renewal": renewal,
     }
     return Evaluation(policy, outcome, reasons, inputs, needed, eligible)
+
+
+def _window_refusals(policy, identity, start, end, now, renewal) -> list[str]:
+    """The identity's status and the requested window against the policy."""
+    reasons = []
+    if identity.status not in ALLOWED_STATUSES[policy.kind]:
+        reasons.append(
+            f"{with_article(policy.get_kind_display().lower()).capitalize()} request cannot "
+            f"be made for {with_article(identity.get_status_display().lower())} identity."
+        )
+    hours = (end - start).total_seconds() / 3600
+    if end <= start:
+        reasons.append("The end must be after the start.")
+    elif hours > policy.max_duration_hours:
+        reasons.append(
+            f"Asks for {_hours(hours)}; "
+            f"the policy allows at most {_hours(policy.max_duration_hours)}."
+        )
+    if start < now - dt.timedelta(minutes=CLOCK_SKEW_MINUTES):
+        reasons.append("The start is in the past.")
+    if policy.break_glass and not renewal:
+        reasons.extend(_break_glass_refusals(identity, start, now))
+    return reasons
+
+
+def _field_refusals(policy, fields: dict) -> list[str]:
+    """What the policy and the request kind require the requester to write."""
+    reasons = []
+    if policy.requires_justification and not fields.get("justification", "").strip():
+        reasons.append("A justification is required.")
+    if (
+        policy.requires_compensating_controls
+        and not fields.get("compensating_controls", "").strip()
+    ):
+        reasons.append("Compensating controls are required for a policy exception.")
+    if policy.requires_incident_reference and not fields.get("incident_reference", "").strip():
+        reasons.append("An incident reference is required.")
+    for name in REQUIRED_FIELDS.get(policy.kind, ()):
+        if not fields.get(name, "").strip():
+            reasons.append(f"'{name.replace('_', ' ')}' is required.")
+    return reasons
+
+
+def _approver_refusals(policy, identity, raci, eligible, needed: int) -> list[str]:
+    """An effective owner exists, is not only the requester, and there are enough of them."""
+    if raci is None or raci.is_gap:
+        why = raci.gap_label if raci is not None else "no accountable owner"
+        return [f"No effective approver: ownership gap in {policy.approver_domain.name} ({why})."]
+    if not eligible:
+        return ["The only eligible approver is the requester: someone else must decide."]
+    if len(eligible) < needed:
+        return [
+            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
+            f"-risk identity but only {len(eligible)} eligible "
+            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
+        ]
+    return []
 
 
 def _break_glass_refusals(identity: Identity, start: dt.datetime, now: dt.datetime) -> list[str]:

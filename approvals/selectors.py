@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.request_memo import request_memo
 from core.roles import can_read_all
 from governance.choices import Role
 from governance.selectors import decides, owner_rows
@@ -89,13 +90,19 @@ def deciders_of(requests: QuerySet[Request]) -> dict[int, set[int]]:
     return out
 
 
+def waiting_for_once(user):
+    """`waiting_for`, resolved once per web request: the inbox and its navigation badge."""
+    return request_memo(("approvals.waiting_for", user.pk), lambda: waiting_for(user))
+
+
 def waiting_count(user) -> int:
-    # A page that already resolved the user's waiting requests (the inbox) leaves them on
-    # its request's user object, so the navigation badge does not ask again.
-    cached = getattr(user, "_steward_waiting_for", None)
-    if cached is not None:
-        return len(cached)
-    return _decidable_by(user, _pending_for(user)).count() if user.is_authenticated else 0
+    """The navigation badge: one COUNT over the effective owners, once per web request."""
+    if not user.is_authenticated:
+        return 0
+    return request_memo(
+        ("approvals.waiting_count", user.pk),
+        lambda: _decidable_by(user, _pending_for(user)).count(),
+    )
 
 
 def request_scope(user) -> QuerySet[Request]:

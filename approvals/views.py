@@ -112,8 +112,7 @@ class InboxView(TemplateView):
         if box == "waiting" and "status" not in filters:
             filters.setlist("status", [RequestStatus.PENDING])
         filterset = RequestFilterSet(filters, queryset=selectors.Request.objects.none())
-        waiting = selectors.waiting_for(user)  # resolved once for the list and the counts
-        user._steward_waiting_for = waiting  # this request's user: the nav badge reuses it
+        waiting = selectors.waiting_for_once(user)  # the list, the counts and the nav badge
         qs = selectors.request_list(user=user, box=box, filters=filters, waiting=waiting)
         page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(

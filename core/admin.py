@@ -8,7 +8,13 @@ from .webhooks import webhook_key, webhook_rotate_key
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
     list_display = ("name", "url", "active", "key_version", "created_at")
-    readonly_fields = ("signing_key", "key_version", "previous_key_until")
+    readonly_fields = (
+        "signing_key",
+        "key_version",
+        "previous_key_until",
+        "created_by",
+        "created_at",
+    )
     actions = ("rotate_key",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

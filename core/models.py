@@ -184,12 +184,20 @@ class Webhook(models.Model):
         return self.name
 
     def clean(self) -> None:
+        from .notification_kinds import validate_subscription
         from .webhooks import WebhookTargetRefused, check_target
 
+        errors = {}
         try:
             check_target(self.url)
         except WebhookTargetRefused as exc:
-            raise ValidationError({"url": str(exc)}) from exc
+            errors["url"] = str(exc)
+        try:
+            validate_subscription(self.kinds)
+        except ValidationError as exc:
+            errors["kinds"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class WebhookDelivery(models.Model):

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import webhooks
+from . import notification_kinds, webhooks
 from .models import Notification, Webhook, WebhookDelivery
 from .webhooks import SEND_TIMEOUT
 
@@ -61,6 +61,7 @@ def notify_many(drafts: list[Draft]) -> None:
     """Queue many notifications in a few queries; existing ones are left alone."""
     if not drafts:
         return
+    notification_kinds.check_sent({d.kind for d in drafts})
     rows = [
         Notification(
             kind=d.kind,
@@ -92,7 +93,7 @@ def notify_many(drafts: list[Draft]) -> None:
                 for n in fresh
                 if (n.kind, n.subject_type, n.subject_id, n.recipient_id) in keys
                 for h in hooks
-                if not h.kinds or n.kind in h.kinds
+                if notification_kinds.subscribed(h.kinds, n.kind)
             ],
             ignore_conflicts=True,
             batch_size=500,

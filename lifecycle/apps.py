@@ -6,9 +6,14 @@ class LifecycleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from core import notification_kinds
         from core.metrics import register_gauges
 
+        from .choices import NotificationKind, ReviewNotificationKind
+
         register_gauges("lifecycle", _gauges)
+        notification_kinds.register(NotificationKind)
+        notification_kinds.register(ReviewNotificationKind)
 
 
 def _gauges() -> dict:

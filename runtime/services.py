@@ -27,7 +27,7 @@ from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
 
 from . import keys
-from .choices import GrantType, Outcome
+from .choices import GrantType, NotificationKind, Outcome
 from .models import IssuedToken, ResourceServer, RuntimePolicy, TokenExchange, TrustedIssuer
 from .policy import IDENTITY_DOMAIN, Refusal, current_policy, evaluate, parse_scopes
 from .proofs import ProofError, identity_for, printable, verify_proof
@@ -287,7 +287,7 @@ def _notify_revoked(identity, grant, count, actor, reason, now) -> None:
     owner = accountable_for(identity=identity, domain_key=IDENTITY_DOMAIN)
     what = f"grant #{grant.pk} of {identity}" if grant is not None else str(identity)
     notify(
-        kind="runtime.tokens_revoked",
+        kind=NotificationKind.TOKENS_REVOKED,
         subject=grant if grant is not None else identity,
         recipients=[owner, actor],
         due_on=now.date(),

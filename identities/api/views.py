@@ -2,10 +2,8 @@
 user-scoped: out of scope is a 404) and `identities.services` (writes: the service decides
 who may change what; a refusal is a 403, a bad payload a 400)."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -74,39 +72,16 @@ class ScopedAPIView(generics.GenericAPIView):
 
 
 # --- identities -------------------------------------------------------------------------
-@extend_schema_view(
-    get=extend_schema(
-        tags=["identities"],
-        summary="List identities in your scope",
-        responses={200: s.IdentityOutputSerializer(many=True), **errors(400, 401, 404)},
-    ),
-    post=extend_schema(
-        tags=["identities"],
-        summary="Register an identity (starts pending)",
-        request=s.IdentityCreateInputSerializer,
-        responses={201: s.IdentityCreatedSerializer, **errors(400, 401, 403)},
-    ),
-)
-class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
+class IdentityListView(ScopedAPIView, generics.ListAPIView):
+    """The list of `/api/v1/identities/`. Registering (POST) is onboarding, which approvals
+    owns: approvals' API mounts this path with its POST (`approvals.api.views`)."""
+
     serializer_class = s.IdentityOutputSerializer
     filter_backends = [StrictFilterBackend]
     filterset_class = IdentityFilterSet
 
     def get_queryset(self):
         return selectors.identity_scope(self.request.user).select_related("team", "platform")
-
-    def post(self, request):
-        require_onboarding_role(request.user)
-        data = self.validated(s.IdentityCreateInputSerializer)
-        # Onboarding belongs to approvals (it opens the onboarding request too); the setting
-        # names its service so this lower app imports nothing above it.
-        onboard = import_string(settings.STEWARD_ONBOARDING_SERVICE)
-        onboarding = onboard(actor=request.user, data=data, source="api")
-        out = s.IdentityCreatedSerializer(
-            onboarding.identity,
-            context={"request": request, "onboarding_request": onboarding},
-        )
-        return Response(out.data, status=201)
 
 
 @extend_schema_view(

@@ -11,22 +11,12 @@ from identities.findings import finding_resolve
 from identities.importers.base import apply_import
 from identities.importers.services import import_preview
 from identities.models import Identity, IdentityFinding
-from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
+from tests.factories import IdentityFactory
 from tests.identities.test_api_permissions import grant
 
 SAMPLES = Path(__file__).parent / "samples"
 LEGACY_ARN = "arn:aws:iam::123456789012:user/legacy-backup"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(engineer):
-    return TeamFactory(slug="payments", name="Payments", members=[engineer])
-
-
-@pytest.fixture
-def aws(team):
-    return PlatformFactory(slug="aws-prod", name="AWS prod", kind="aws", owning_team=team)
 
 
 def import_report(actor, team, aws, content=None):
