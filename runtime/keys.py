@@ -25,9 +25,11 @@ from core.secrets import secret_reason
 
 SIGNING_ALG = "ES256"
 ASYMMETRIC_KTY = {"RSA", "EC", "OKP"}
-# RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1, RFC 8037 §2: the members of a public JWK.
-KEY_MATERIAL = {"n", "e", "x", "y", "x5c", "x5t", "x5t#S256"}
-PUBLIC_JWK_MEMBERS = KEY_MATERIAL | {"kty", "use", "key_ops", "alg", "kid", "crv", "x5u"}
+# RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1, RFC 8037 §2: the members of a public JWK. Key
+# material, certificates and key ids (often an RFC 7638 thumbprint) are public and random by
+# nature: the secret-shape rule would flag them by chance, so it reads only the others.
+RANDOM_BY_NATURE = {"n", "e", "x", "y", "x5c", "x5t", "x5t#S256", "kid"}
+PUBLIC_JWK_MEMBERS = RANDOM_BY_NATURE | {"kty", "use", "key_ops", "alg", "crv", "x5u"}
 _lock = threading.Lock()
 _cache: dict = {}
 
@@ -159,7 +161,7 @@ def _member_errors(item: dict) -> str:
     if unknown:
         return f"Unknown JWK member(s): {', '.join(sorted(unknown))[:200]}."
     for name, member in item.items():
-        if name in KEY_MATERIAL:
+        if name in RANDOM_BY_NATURE:
             continue
         for text in member if isinstance(member, list) else [member]:
             if isinstance(text, str) and (reason := secret_reason(text, free_text=False)):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from joserfc import jwt
 
 from approvals.choices import GrantStatus
+from approvals.models import Grant
 from core.roles import is_admin
 from identities.choices import IdentityStatus
 from identities.models import Identity
@@ -114,6 +115,12 @@ def identity_runtime(*, identity: Identity, now: dt.datetime | None = None) -> d
         .order_by("-last")[:10]
     )
     tokens = IssuedToken.objects.filter(identity=identity)
+    live_by_grant = (
+        tokens.filter(live_q(now), grant__isnull=False)
+        .values_list("grant_id")
+        .annotate(n=Count("pk"))
+        .order_by("grant_id")
+    )
     return {
         "issuers": TrustedIssuer.objects.filter(platform=identity.platform_id, active=True),
         "subjects": list(subjects),
@@ -121,9 +128,18 @@ def identity_runtime(*, identity: Identity, now: dt.datetime | None = None) -> d
         "refused_24h": counts["refused"],
         "latest_refusal": latest_refusal,
         "live": tokens.filter(live_q(now)).count(),
+        "live_by_grant": list(live_by_grant),
         "recent": list(tokens.select_related("grant", "revoked_by").order_by("-issued_at")[:10]),
         "now": now,
     }
+
+
+def identity_grant(*, identity: Identity, pk: int) -> Grant:
+    """One grant of `identity` (the identity is already in the user's scope), else 404."""
+    grant = Grant.objects.filter(identity=identity, pk=pk).select_related("identity").first()
+    if grant is None:
+        raise Http404
+    return grant
 
 
 def issuer_list(*, user) -> QuerySet[TrustedIssuer]:

@@ -1,6 +1,7 @@
-"""Trusted issuers' public key sets: a public RSA modulus is random base64 and must never be
-mistaken for a secret (it once tripped the AWS-secret shape by chance, one key in a few
-dozen), while a secret hidden in a key's other members or a private key is still refused."""
+"""Trusted issuers' public key sets: public key material is random base64 and must never be
+mistaken for a secret (a modulus or a thumbprint kid tripped the AWS-secret shape by chance,
+one key in a few dozen), while a secret beside the key material or a private key is still
+refused."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -32,7 +33,6 @@ def test_a_modulus_that_looks_like_a_secret_is_a_public_key(k8s):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"kid": AWS_SHAPED}, "looks like"),
         ({"x5u": f"https://keys.example/{AWS_SHAPED}"}, "looks like"),
         ({"note": "hello"}, "Unknown JWK member"),
         ({"d": "c2VjcmV0"}, "private key"),
@@ -48,8 +48,17 @@ def test_a_jwks_holds_only_keys():
     assert public_keyset_errors({"keys": [key], "comment": "x"}) == 'A JWKS holds only its "keys".'
 
 
-def test_the_issuer_refuses_a_hidden_secret_on_clean(k8s):
+def test_a_thumbprint_kid_is_a_public_id():
+    """RFC 7638 thumbprints are random base64url; some look like an AWS secret by chance."""
     key = {**jwk.ECKey.generate_key("P-256").as_dict(private=False), "kid": AWS_SHAPED}
+    assert public_keyset_errors({"keys": [key]}) == ""
+
+
+def test_the_issuer_refuses_a_hidden_secret_on_clean(k8s):
+    key = {
+        **jwk.ECKey.generate_key("P-256").as_dict(private=False),
+        "x5u": f"https://keys.example/{AWS_SHAPED}",
+    }
     k8s.jwks = {"keys": [key]}
     with pytest.raises(ValidationError, match="looks like"):
         k8s.full_clean()
