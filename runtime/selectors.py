@@ -89,8 +89,11 @@ def introspect(token, *, now: dt.datetime | None = None) -> dict:
 
 
 def resource_server_authenticate(client_id, secret) -> ResourceServer | None:
-    if not isinstance(client_id, str) or not isinstance(secret, str) or len(secret) > 200:
-        return None
+    """The resource server these credentials name, or None. Anyone's input: bounded, and no
+    NUL character (PostgreSQL refuses one in a text parameter)."""
+    for value in (client_id, secret):
+        if not isinstance(value, str) or not value or len(value) > 200 or "\x00" in value:
+            return None
     server = ResourceServer.objects.filter(
         client_id=client_id, digest=ResourceServer.hash(secret), revoked_at=None
     ).first()
