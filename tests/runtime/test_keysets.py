@@ -62,3 +62,17 @@ def test_the_issuer_refuses_a_hidden_secret_on_clean(k8s):
     k8s.jwks = {"keys": [key]}
     with pytest.raises(ValidationError, match="looks like"):
         k8s.full_clean()
+
+
+def test_an_issuers_keys_are_imported_once_until_they_change(k8s, monkeypatch):
+    from runtime import proofs
+
+    calls = []
+    real = jwk.KeySet.import_key_set
+    monkeypatch.setattr(jwk.KeySet, "import_key_set", lambda data: calls.append(1) or real(data))
+    proofs._keysets.clear()
+    first = proofs._keyset(k8s)
+    assert proofs._keyset(k8s) is first and len(calls) == 1
+    k8s.jwks = {"keys": [jwk.ECKey.generate_key("P-256", auto_kid=True).as_dict(private=False)]}
+    rotated = proofs._keyset(k8s)  # a rotation is seen at once
+    assert rotated is not first and len(calls) == 2
