@@ -564,19 +564,28 @@ def _pyload(url: str, cookie, seconds: float, connections: int, bodies=None, hea
     if bodies:
         sent.update({"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
 
+    def one(conn, n) -> bool:
+        if bodies:
+            conn.request("POST", path, body=bodies[n % len(bodies)], headers=sent)
+        else:
+            conn.request("GET", path, headers=sent)
+        response = conn.getresponse()
+        response.read()
+        return response.status < 400
+
     def worker():
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         n = 0
         while time.perf_counter() < deadline:
-            if bodies:
-                conn.request("POST", path, body=bodies[n % len(bodies)], headers=sent)
-                n += 1
-            else:
-                conn.request("GET", path, headers=sent)
-            response = conn.getresponse()
-            response.read()
+            try:
+                ok = one(conn, n)
+            except OSError:  # a timeout or a dropped connection counts, and the load goes on
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            n += 1
             with lock:
-                counts["ok" if response.status < 400 else "bad"] += 1
+                counts["ok" if ok else "bad"] += 1
         conn.close()
 
     started = time.perf_counter()

@@ -132,6 +132,12 @@ REFUSALS = [
     ("wrong aud", lambda: sign("rsa", k8s_claims(aud=["https://other"])), "audience"),
     ("expired", lambda: sign("rsa", k8s_claims(now=time.time() - 4000)), "expired"),
     ("nbf future", lambda: sign("rsa", k8s_claims(nbf=int(time.time()) + 600)), "not valid yet"),
+    (
+        "iat future",
+        lambda: sign("rsa", k8s_claims(iat=int(time.time()) + 600, nbf=None)),
+        "issued in the future",
+    ),
+    ("exp not a number", lambda: sign("rsa", {**k8s_claims(), "exp": "soon"}), "NumericDate"),
     ("unknown kid", lambda: sign("rsa", k8s_claims(), kid="rotated-away"), "Unknown signing key"),
     ("too long", lambda: sign("rsa", k8s_claims(lifetime=86400)), "at most 3600"),
     ("bad signature", _foreign_key, "signature"),
