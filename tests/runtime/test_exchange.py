@@ -209,8 +209,8 @@ def test_gated_scope_needs_an_active_grant_with_a_link(client, workload, admin_u
     body = post_token(client, exchange_form(sign("rsa", k8s_claims()), scope="ledger:write")).json()
     assert body["error"] == "invalid_scope"
     assert (
-        "ledger:write needs an active grant; request one at /approvals/"
-        in body["error_description"]
+        "ledger:write needs an active grant listing it among its runtime scopes; "
+        "request one at /approvals/" in body["error_description"]
     )
     assert TokenExchange.objects.get().policy_version == 2
 
