@@ -1,6 +1,7 @@
 """Forms of the approvals app; the onboarding wizard's steps come first."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from identities.choices import Environment, IdentityKind, RiskTier
@@ -9,6 +10,7 @@ from identities.models import Identity, Platform
 from identities.selectors import onboarding_teams
 from identities.services import IDENTITY_IDENTIFIER_FIELDS
 
+from .scopes import clean_scopes
 from .services import REJECT_NEEDS_REASON
 
 
@@ -81,7 +83,23 @@ class OnboardReviewForm(forms.Form):
 
 
 # --- requests -----------------------------------------------------------------------------
-class ExceptionRequestForm(NoSecretValuesMixin, forms.Form):
+class ScopesFieldMixin(forms.Form):
+    scopes = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Runtime scopes",
+        help_text="OAuth scopes a workload may get tokens for under this grant, separated by "
+        "spaces (e.g. payments:write). Leave empty if no runtime token needs it.",
+    )
+
+    def clean_scopes(self):
+        try:
+            return clean_scopes(self.cleaned_data.get("scopes", ""))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["scopes"]) from None
+
+
+class ExceptionRequestForm(ScopesFieldMixin, NoSecretValuesMixin, forms.Form):
     excepted_policy = forms.CharField(
         max_length=200, label="Policy excepted", help_text="e.g. 'credentials rotate every 90 days'"
     )
@@ -95,10 +113,12 @@ class ExceptionRequestForm(NoSecretValuesMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Every exception ends; the policy caps how long.",
     )
+    field_order = ["excepted_policy", "scope", "scopes"]
 
 
-class EmergencyRequestForm(NoSecretValuesMixin, forms.Form):
+class EmergencyRequestForm(ScopesFieldMixin, NoSecretValuesMixin, forms.Form):
     access_requested = forms.CharField(max_length=300, label="Access needed")
+    field_order = ["access_requested", "scopes"]
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why")
     incident_reference = forms.CharField(max_length=100, help_text="e.g. INC-2041")
     duration_hours = forms.FloatField(

@@ -100,6 +100,11 @@ class Request(TimeStampedModel):
     compensating_controls = models.TextField(blank=True)
     # emergency: what access and the incident
     access_requested = models.CharField(max_length=300, blank=True)
+    # Runtime scopes the grant covers (approvals.scopes): the token endpoint matches a gated
+    # scope against these, never against the free text above.
+    scopes = models.JSONField(
+        default=list, blank=True, help_text="OAuth scopes workloads may get tokens for."
+    )
     incident_reference = models.CharField(max_length=100, blank=True)
     requested_start = models.DateTimeField()
     requested_end = models.DateTimeField()
@@ -223,6 +228,11 @@ class Grant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} grant #{self.pk} for {self.identity}"
+
+    @property
+    def scopes(self) -> list[str]:
+        """The runtime scopes its request asked for (and its deciders approved)."""
+        return self.request.scopes
 
     @property
     def is_live(self) -> bool:

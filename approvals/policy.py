@@ -109,6 +109,7 @@ def evaluate(
         "effective_owners": _owners(raci),
         "eligible_approvers": len(eligible),
         "renewal": renewal,
+        "scopes": list(fields.get("scopes") or []),
     }
     return Evaluation(policy, outcome, reasons, inputs, needed, eligible)
 

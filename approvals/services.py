@@ -35,6 +35,7 @@ from .choices import (
 )
 from .models import ApprovalPolicy, Decision, Grant, Request
 from .policy import decider_roles, deciders_phrase, evaluate
+from .scopes import clean_scopes
 from .selectors import deciders_of
 
 TEXT_FIELDS = (
@@ -115,17 +116,20 @@ def request_submit(
     requested_end: dt.datetime | None = None,
     duration_hours: float | None = None,
     renews: Grant | None = None,
+    scopes: list[str] | str | None = None,
     now: dt.datetime | None = None,
     **fields,
 ) -> Request:
     """Evaluate against the policy at request time and store request + evaluation; a refusal
-    raises `PolicyRefused` with the reasons and leaves nothing behind."""
+    raises `PolicyRefused` with the reasons and leaves nothing behind. `scopes` are the
+    runtime scopes the grant is to cover (approvals.scopes)."""
     now = now or timezone.now()
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown request fields: {', '.join(sorted(unknown))}.")
     fields = {k: (v or "").strip() for k, v in fields.items()}
     ensure_no_secret_values(fields)
+    scopes = clean_scopes(scopes)
     if is_read_only(actor):
         raise PermissionDenied("Auditors read and export; they do not request access.")
     if not identity_scope(actor).filter(pk=identity.pk).exists():
@@ -143,6 +147,7 @@ def request_submit(
         requested_start = requested_start or renews.expires_at
         for name in TEXT_FIELDS:  # what the renewal does not restate, it keeps
             fields[name] = fields.get(name) or getattr(renews.request, name)
+        scopes = scopes or list(renews.request.scopes)
     start = requested_start or now
     if requested_end is None:
         hours = duration_hours if duration_hours is not None else policy.default_duration_hours
@@ -159,7 +164,7 @@ def request_submit(
             start=start,
             requested_end=requested_end,
             renews=renews,
-            fields=fields,
+            fields={**fields, "scopes": scopes},
             now=now,
         )
 

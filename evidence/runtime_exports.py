@@ -85,6 +85,7 @@ def token_rows(filters: dict, user=None) -> Iterator[dict]:
 
 # --- per grant, for the access export ---------------------------------------------------------
 GRANT_TOKEN_COLUMNS = [
+    "runtime_scopes",
     "tokens_issued",
     "tokens_first_issued",
     "tokens_last_issued",
@@ -106,6 +107,7 @@ def _per_grant(aggregate):
 def grant_token_values() -> dict:
     """Expressions for `Request.objects.values(...)`: the tokens issued under its grant."""
     return {
+        "runtime_scopes_": F("scopes"),  # what the request asked, so what its grant covers
         "tokens_issued_": _per_grant(Count("pk")),
         "tokens_first_issued_": _per_grant(Min("issued_at")),
         "tokens_last_issued_": _per_grant(Max("issued_at")),
@@ -118,6 +120,7 @@ def grant_token_cells(r: dict) -> dict:
     from .exports import iso
 
     return {
+        "runtime_scopes": " ".join(r["runtime_scopes_"] or []),
         "tokens_issued": r["tokens_issued_"] or 0,
         "tokens_first_issued": iso(r["tokens_first_issued_"]),
         "tokens_last_issued": iso(r["tokens_last_issued_"]),

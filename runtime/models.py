@@ -26,8 +26,11 @@ ID, R, X = Rule.IDENTIFIER, Rule.RECORD, Rule.EXEMPT
 class TrustedIssuer(TimeStampedModel):
     """A platform's token issuer whose signed JWTs prove a workload's identity."""
 
-    # Public ids, public keys and records Steward writes (core.text_guard).
-    text_guard = {"jwks": R, "jwks_fetched": R, "jwks_error": R}
+    # Public ids, public keys and records Steward writes (core.text_guard). A JWKS is checked
+    # by keys.public_keyset_errors on every path that writes one (public members only, the
+    # secret-shape rule on all but the key material): a public RSA modulus is random base64
+    # and would trip the secret-shape rule by chance.
+    text_guard = {"jwks": X, "jwks_fetched": X, "jwks_error": R}
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="issuers")
     name = models.CharField(max_length=200)

@@ -30,6 +30,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.document_errors",
+        "runtime.api.schema.document_oauth_endpoints",  # after document_errors: own errors
     ],
     "ENUM_NAME_OVERRIDES": {
         "IdentityKindEnum": "identities.choices.IdentityKind",

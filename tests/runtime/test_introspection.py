@@ -146,9 +146,9 @@ def test_identity_revocation_paths_make_tokens_inactive(client, workload, owner,
 @pytest.fixture
 def granted(workload, admin_user):
     runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
-    grant = approved_exception(workload, timezone.now() - dt.timedelta(minutes=5), days=1)
-    grant.request.scope = "ledger:write"
-    grant.request.save()
+    grant = approved_exception(
+        workload, timezone.now() - dt.timedelta(minutes=5), days=1, scopes=["ledger:write"]
+    )
     return grant
 
 
