@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
 from governance.choices import Role
 from governance.selectors import deciders_for, identity_owners
@@ -61,6 +62,47 @@ def deciders_phrase(policy: ApprovalPolicy) -> str:
     return "accountable owner (A)"
 
 
+# Why a status cannot ask, in the words the refusal continues with.
+STATUS_WHY = {
+    IdentityStatus.PENDING: "its onboarding must be approved first",
+    IdentityStatus.SUSPENDED: "emergency access is still possible",
+    IdentityStatus.DECOMMISSIONED: "its access has ended for good",
+    IdentityStatus.REJECTED: "its onboarding was rejected",
+}
+
+
+def status_refusal(kind: str, identity: Identity) -> str:
+    """'' when an identity in its status may be the subject of a `kind` request, else the
+    sentence that says why not: pages hide what this refuses, the evaluation refuses it."""
+    if identity.status in ALLOWED_STATUSES[kind]:
+        return ""
+    label = with_article(RequestKind(kind).label.lower()).capitalize()
+    status = with_article(identity.get_status_display().lower())
+    why = STATUS_WHY.get(identity.status)
+    return f"{label} request cannot be made for {status} identity" + (f": {why}." if why else ".")
+
+
+def quorum_shortfall(policy: ApprovalPolicy, identity: Identity, eligible: int, needed: int) -> str:
+    """The quorum cannot be reached: say so, and who could be added where."""
+    risk = with_article(identity.get_risk_tier_display().lower())
+    have = f"{eligible} eligible " + ("approver exists" if eligible == 1 else "approvers exist")
+    domain = policy.approver_domain.name
+    if policy.approver_roles == ApproverRoles.ACCOUNTABLE:
+        fix = (
+            f"only the A decides under this policy, so an admin lets a responsible (R) approve "
+            f"too (approval policy “{policy.name}”) and adds one for {domain} in the RACI matrix"
+        )
+    else:
+        fix = (
+            f"an admin adds a responsible (R) for {domain} on this identity, team "
+            f"{identity.team} or platform {identity.platform} in the RACI matrix"
+        )
+    return (
+        f"Needs {needed} approvals for {risk}-risk identity but only {have}. "
+        f"To reach {needed}, {fix} ({reverse('governance:matrix')})."
+    )
+
+
 def decider_roles(policy: ApprovalPolicy) -> tuple[str, ...]:
     if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
         return (Role.ACCOUNTABLE, Role.RESPONSIBLE)
@@ -86,11 +128,9 @@ def evaluate(
     needed = policy.approvals_needed(identity.risk_tier)
     reasons: list[str] = []
 
-    if identity.status not in ALLOWED_STATUSES[policy.kind]:
-        reasons.append(
-            f"{with_article(policy.get_kind_display().lower()).capitalize()} request cannot "
-            f"be made for {with_article(identity.get_status_display().lower())} identity."
-        )
+    refusal = status_refusal(policy.kind, identity)
+    if refusal:
+        reasons.append(refusal)
     if requested_end <= requested_start:
         reasons.append("The end must be after the start.")
     elif hours > policy.max_duration_hours:
@@ -122,11 +162,7 @@ def evaluate(
     elif not eligible:
         reasons.append("The only eligible approver is the requester: someone else must decide.")
     elif len(eligible) < needed:
-        reasons.append(
-            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
-            f"-risk identity but only {len(eligible)} eligible "
-            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
-        )
+        reasons.append(quorum_shortfall(policy, identity, len(eligible), needed))
 
     if reasons:
         outcome = Outcome.REFUSED
