@@ -183,7 +183,8 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
         expires_at=now + timedelta(hours=policy.pending_expiry_hours),
         **fields,
     )
-    stamp(request, actor=actor, reason=f"submitted by {actor}; {evaluation.outcome}")
+    outcome = Outcome(evaluation.outcome).label.lower()
+    stamp(request, actor=actor, reason=f"submitted by {actor}; {outcome}")
     request.save()
     PolicyEvaluation.objects.create(
         request=request,

@@ -76,7 +76,7 @@ def test_no_page_shows_a_raw_choice_value_or_a_bare_id(client, admin_user, chang
         raw += BARE_IDS.findall(text)
         if raw:
             found[url] = raw
-    assert found == {}
+    assert found == {}, found
 
 
 def test_the_audit_browser_names_what_a_changed_foreign_key_points_to(
