@@ -43,6 +43,10 @@ class Screen:
             assert overflow <= 0, f"{persona}/{step}: {overflow}px sideways at {self.width}px"
         path = SCREENSHOTS / f"{persona}-{step}-{self.width}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        # a full-page capture resizes the viewport and back; on the phone Chromium's hit
+        # testing can then lag the layout (a click lands beside its button): settle it
+        self.page.set_viewport_size(self.page.viewport_size)
+        self.page.evaluate("window.scrollTo(0, 0)")
 
     def text(self, selector: str = "main") -> str:
         locator = self.page.locator(selector)
