@@ -1,5 +1,6 @@
-"""One figure, one selector: the dashboard, the rotation page and the posture page show the
-same count of overdue credentials and the same identity total on one fixture."""
+"""One figure, one selector: the dashboard, the rotation page and the posture page (and the
+metrics gauge) show the same count of overdue credentials and the same identity total on one
+fixture."""
 
 import re
 from datetime import timedelta
@@ -8,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from evidence.checks import run_check
+from lifecycle.apps import _gauges
 from tests.factories import CredentialFactory, IdentityFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +56,7 @@ def test_dashboard_rotation_and_posture_show_the_same_figures(client, auditor, f
         "rotation rows": len(rotation.context["due"]),
         "posture": _figure(posture.content, "overdue-total"),
         "posture check": run_check("no_credential_past_max_age").failing_count,
+        "metrics gauge": _gauges()["rotations_overdue"][1],
     }
     assert set(overdue.values()) == {figures["overdue"]}, overdue
     totals = {
