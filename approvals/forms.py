@@ -1,15 +1,20 @@
 """Forms of the approvals app; the onboarding wizard's steps come first."""
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
+from core.templatetags.steward import hours_human
 from identities.choices import Environment, IdentityKind, RiskTier
 from identities.forms import NoSecretValuesMixin
 from identities.models import Identity, Platform
 from identities.selectors import onboarding_teams
 from identities.services import IDENTITY_IDENTIFIER_FIELDS
 
+from .policy import CLOCK_SKEW_MINUTES
 from .scopes import clean_scopes
 from .services import REJECT_NEEDS_REASON
 
@@ -115,6 +120,27 @@ class ExceptionRequestForm(ScopesFieldMixin, NoSecretValuesMixin, forms.Form):
     )
     field_order = ["excepted_policy", "scope", "scopes"]
 
+    def __init__(self, *args, policy=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        if policy is not None:
+            latest = timezone.localtime() + timedelta(hours=policy.max_duration_hours)
+            self.fields["until"].help_text = (
+                f"Every exception ends: at most {hours_human(policy.max_duration_hours)} "
+                f"from now (by {latest:%Y-%m-%d %H:%M})."
+            )
+            self.fields["until"].widget.attrs["max"] = f"{latest:%Y-%m-%dT%H:%M}"
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if self.policy is not None:  # also the evaluation's rule; said here on the field
+            cap = timedelta(hours=self.policy.max_duration_hours)
+            if until - timezone.now() > cap + timedelta(minutes=CLOCK_SKEW_MINUTES):
+                raise forms.ValidationError(
+                    f"The policy allows at most {hours_human(self.policy.max_duration_hours)}."
+                )
+        return until
+
 
 class EmergencyRequestForm(ScopesFieldMixin, NoSecretValuesMixin, forms.Form):
     access_requested = forms.CharField(max_length=300, label="Access needed")
@@ -124,6 +150,17 @@ class EmergencyRequestForm(ScopesFieldMixin, NoSecretValuesMixin, forms.Form):
     duration_hours = forms.FloatField(
         min_value=0.25, max_value=24 * 7, initial=2, label="For how long (hours)"
     )
+
+    def __init__(self, *args, policy=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if policy is not None:  # the policy's cap, before submit (the evaluation enforces it)
+            field, cap = self.fields["duration_hours"], policy.max_duration_hours
+            field.max_value = cap
+            field.validators = [v for v in field.validators if v.code != "max_value"]
+            field.validators.append(MaxValueValidator(cap))
+            field.widget.attrs["max"] = cap
+            field.initial = min(policy.default_duration_hours, cap)
+            field.help_text = f"At most {hours_human(cap)} under the policy."
 
 
 class RenewalForm(NoSecretValuesMixin, forms.Form):

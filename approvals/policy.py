@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
 from governance.choices import Role
 from governance.selectors import deciders_for, identity_owners
@@ -59,6 +60,47 @@ def deciders_phrase(policy: ApprovalPolicy) -> str:
     if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
         return "accountable owner (A) or a responsible (R)"
     return "accountable owner (A)"
+
+
+# Why a status cannot ask, in the words the refusal continues with.
+STATUS_WHY = {
+    IdentityStatus.PENDING: "its onboarding must be approved first",
+    IdentityStatus.SUSPENDED: "emergency access is still possible",
+    IdentityStatus.DECOMMISSIONED: "its access has ended for good",
+    IdentityStatus.REJECTED: "its onboarding was rejected",
+}
+
+
+def status_refusal(kind: str, identity: Identity) -> str:
+    """'' when an identity in its status may be the subject of a `kind` request, else the
+    sentence that says why not: pages hide what this refuses, the evaluation refuses it."""
+    if identity.status in ALLOWED_STATUSES[kind]:
+        return ""
+    label = with_article(RequestKind(kind).label.lower()).capitalize()
+    status = with_article(identity.get_status_display().lower())
+    why = STATUS_WHY.get(identity.status)
+    return f"{label} request cannot be made for {status} identity" + (f": {why}." if why else ".")
+
+
+def quorum_shortfall(policy: ApprovalPolicy, identity: Identity, eligible: int, needed: int) -> str:
+    """The quorum cannot be reached: say so, and who could be added where."""
+    risk = with_article(identity.get_risk_tier_display().lower())
+    have = f"{eligible} eligible " + ("approver exists" if eligible == 1 else "approvers exist")
+    domain = policy.approver_domain.name
+    if policy.approver_roles == ApproverRoles.ACCOUNTABLE:
+        fix = (
+            f"only the A decides under this policy, so an admin lets a responsible (R) approve "
+            f"too (approval policy “{policy.name}”) and adds one for {domain} in the RACI matrix"
+        )
+    else:
+        fix = (
+            f"an admin adds a responsible (R) for {domain} on this identity, team "
+            f"{identity.team} or platform {identity.platform} in the RACI matrix"
+        )
+    return (
+        f"Needs {needed} approvals for {risk}-risk identity but only {have}. "
+        f"To reach {needed}, {fix} ({reverse('governance:matrix')})."
+    )
 
 
 def decider_roles(policy: ApprovalPolicy) -> tuple[str, ...]:
@@ -117,11 +159,9 @@ def evaluate(
 def _window_refusals(policy, identity, start, end, now, renewal) -> list[str]:
     """The identity's status and the requested window against the policy."""
     reasons = []
-    if identity.status not in ALLOWED_STATUSES[policy.kind]:
-        reasons.append(
-            f"{with_article(policy.get_kind_display().lower()).capitalize()} request cannot "
-            f"be made for {with_article(identity.get_status_display().lower())} identity."
-        )
+    refusal = status_refusal(policy.kind, identity)
+    if refusal:
+        reasons.append(refusal)
     hours = (end - start).total_seconds() / 3600
     if end <= start:
         reasons.append("The end must be after the start.")
@@ -163,11 +203,7 @@ def _approver_refusals(policy, identity, raci, eligible, needed: int) -> list[st
     if not eligible:
         return ["The only eligible approver is the requester: someone else must decide."]
     if len(eligible) < needed:
-        return [
-            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
-            f"-risk identity but only {len(eligible)} eligible "
-            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
-        ]
+        return [quorum_shortfall(policy, identity, len(eligible), needed)]
     return []
 
 

@@ -30,6 +30,7 @@ from .choices import (
     DecisionOutcome,
     GrantStatus,
     NotificationKind,
+    Outcome,
     RequestKind,
     RequestStatus,
 )
@@ -193,7 +194,8 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
         expires_at=now + timedelta(hours=policy.pending_expiry_hours),
         **fields,
     )
-    stamp(request, actor=actor, reason=f"submitted by {actor}; {evaluation.outcome}")
+    outcome = Outcome(evaluation.outcome).label.lower()
+    stamp(request, actor=actor, reason=f"submitted by {actor}; {outcome}")
     request.save()
     outcomes.record_submission(request, policy, evaluation, fields, actor, now)
     log_write("request.submit", actor=actor, obj=request, kind=kind, identity_id=identity.pk)

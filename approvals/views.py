@@ -1,6 +1,8 @@
 """Approvals pages: inbox, request page with htmx decisions, new requests, grants, and the
 onboarding wizard. Thin: selectors read, services write and enforce every rule."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,15 +14,20 @@ from django.views import View
 from django.views.generic import TemplateView
 from formtools.wizard.views import SessionWizardView
 
+from core.choices import choice_label
 from core.errors import Conflict
 from core.forms import OwnFieldsOnlyWizardMixin
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
+from identities.choices import Environment, IdentityKind, IdentityStatus, RiskTier
+from identities.models import Identity
 from identities.selectors import identity_get
 
 from . import forms, grants, selectors, services
 from .choices import RequestKind, RequestStatus
 from .filtersets import RequestFilterSet
 from .models import Decision
+from .policy import status_refusal
+from .preview import request_preview
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -70,8 +77,29 @@ class OnboardingWizard(OwnFieldsOnlyWizardMixin, RoleRequiredMixin, SessionWizar
         context = super().get_context_data(form=form, **kwargs)
         context["steps_titles"] = [(name, STEP_TITLES[name]) for name, _ in ONBOARDING_STEPS]
         if self.steps.current == "review":
-            context["summary"] = self._collected()
+            context.update(self._review())
         return context
+
+    def _review(self) -> dict:
+        """The review step in human words, with the policy that will apply and who approves
+        (resolved for the identity as it will be registered)."""
+        data = self._collected()
+        summary = dict(data)
+        summary["kind"] = IdentityKind(data["kind"]).label
+        summary["environment"] = Environment(data["environment"]).label
+        summary["risk_tier"] = RiskTier(data["risk_tier"]).label
+        draft = Identity(
+            team=data["team"],
+            platform=data["platform"],
+            risk_tier=data["risk_tier"],
+            status=IdentityStatus.PENDING,
+        )
+        try:
+            policy = services.policy_for(RequestKind.ONBOARDING)
+        except ValidationError:
+            return {"summary": summary}
+        preview = request_preview(policy=policy, identity=draft, requester=self.request.user)
+        return {"summary": summary, "preview": preview}
 
     def _collected(self) -> dict:
         data = {}
@@ -148,6 +176,7 @@ class RequestDetailView(TemplateView):
             approved_by={d.decider_id for d in approvals},
             grant=grant,
             history=req.history.select_related("history_user").order_by("-history_date")[:50],
+            status_then=choice_label(IdentityStatus, req.evaluation.inputs.get("identity_status")),
             may_decide=may_decide,
             decision_form=forms.DecisionForm(),
             now=timezone.now(),
@@ -200,7 +229,13 @@ class NewRequestView(RoleRequiredMixin, View):
     def _setup(self, request, identity_pk, kind):
         if kind not in REQUEST_FORMS:
             raise PermissionDenied
-        return identity_get(user=request.user, pk=identity_pk), REQUEST_FORMS[kind]
+        identity = identity_get(user=request.user, pk=identity_pk)
+        try:
+            policy = services.policy_for(kind)
+        except ValidationError as exc:
+            raise PermissionDenied(exc.messages[0]) from None
+        self.preview = request_preview(policy=policy, identity=identity, requester=request.user)
+        return identity, partial(REQUEST_FORMS[kind], policy=policy)
 
     def get(self, request, identity_pk, kind):
         identity, form_class = self._setup(request, identity_pk, kind)
@@ -229,9 +264,9 @@ class NewRequestView(RoleRequiredMixin, View):
                 return redirect("approvals:request", pk=req.pk)
         return render(request, self.template_name, self._ctx(identity, kind, form), status=400)
 
-    @staticmethod
-    def _ctx(identity, kind, form):
-        return {"identity": identity, "kind": RequestKind(kind), "form": form}
+    def _ctx(self, identity, kind, form):
+        return {"identity": identity, "kind": RequestKind(kind), "form": form,
+                "preview": self.preview}  # fmt: skip
 
 
 class GrantActionView(View):
@@ -313,10 +348,14 @@ class IdentityRequestsPanel(TemplateView):
 
     def get_context_data(self, **kwargs):
         identity = identity_get(user=self.request.user, pk=kwargs["pk"])
+        # offer only the kinds its status allows; the first refusal says why the rest are not
+        refusals = {kind: status_refusal(kind, identity) for kind in REQUEST_FORMS}
         return super().get_context_data(
             identity=identity,
             requests=selectors.identity_requests(identity=identity),
             can_request=can_request(self.request.user),
+            offers=[kind for kind, refusal in refusals.items() if not refusal],
+            not_offered=next((r for r in refusals.values() if r), ""),
             now=timezone.now(),
             **kwargs,
         )

@@ -45,12 +45,12 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key in exports:
             export = EXPORTS[key]
-            rows = export.rows(filters, user)
             if key in ("access", "posture"):
                 files[f"{key}.jsonl"] = _write(
                     archive, f"{key}.jsonl", jsonl_lines(export.columns, export.rows(filters, user))
                 )
-            files[f"{key}.csv"] = _write(archive, f"{key}.csv", csv_lines(export.columns, rows))
+            lines = csv_lines(*export.table(filters, user))
+            files[f"{key}.csv"] = _write(archive, f"{key}.csv", lines)
         files["verify_bundle.py"] = _write(
             archive, "verify_bundle.py", [VERIFY_SCRIPT.read_bytes()]
         )

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from core.roles import can_read_all, is_engineer
 
 from . import findings, selectors, services
 from .choices import CredentialStatus, EventKind, IdentityStatus
-from .conditions import ends_within, overdue_credentials_exist
+from .conditions import ends_within
 from .filtersets import IdentityFilterSet
 from .forms import CredentialForm, CredentialRotateForm, IdentityEditForm, ReasonForm
 from .history import history_diffs
@@ -207,14 +206,12 @@ class DashboardPanel(TemplateView):
     template_name = "identities/partials/_dashboard_panel.html"
 
     def get_context_data(self, **kwargs):
+        # overdue credentials are lifecycle's figure (its panel): one definition, one place
         scope = selectors.identity_scope(self.request.user)
-        counts = scope.aggregate(
-            total=Count("id"),
-            active=Count("id", filter=Q(status=IdentityStatus.ACTIVE)),
-            pending=Count("id", filter=Q(status=IdentityStatus.PENDING)),
-            ending=Count("id", filter=ends_within(7) & ~Q(status=IdentityStatus.DECOMMISSIONED)),
+        counts = selectors.identity_counts(self.request.user)
+        counts["ending"] = (
+            scope.filter(ends_within(7)).exclude(status=IdentityStatus.DECOMMISSIONED).count()
         )
-        counts["overdue"] = scope.filter(overdue_credentials_exist()).count()
         counts["active_credentials"] = (
             selectors.credential_scope(self.request.user)
             .filter(status=CredentialStatus.ACTIVE)

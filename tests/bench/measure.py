@@ -301,7 +301,7 @@ def _access_sql() -> str:
 
 
 def measure_export(repeat: int) -> list[dict]:
-    from evidence.exports import ACCESS_COLUMNS, access_rows
+    from evidence.exports import EXPORTS
     from evidence.formats import csv_lines
 
     copy_sql = f"COPY ({_access_sql()}) TO STDOUT WITH (FORMAT csv, HEADER)"
@@ -309,7 +309,7 @@ def measure_export(repeat: int) -> list[dict]:
 
     def export():
         rows, size = -1, 0
-        for line in csv_lines(ACCESS_COLUMNS, access_rows({})):
+        for line in csv_lines(*EXPORTS["access"].table({})):
             rows += 1
             size += len(line)
         state["rows"], state["bytes"] = rows, size
