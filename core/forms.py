@@ -69,3 +69,13 @@ class OwnFieldsOnlyWizardMixin:
             if not any(key == name or key.startswith(f"{name}_") for name in names):
                 del own[key]
         return own
+
+
+def attach_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form: per field where it names one the form
+    has, otherwise above the form. The form keeps what was typed."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
