@@ -172,6 +172,16 @@ class PolicyForm(NoSecretValuesMixin, forms.ModelForm):
             )  # fmt: skip
         self.order_fields([*self.Meta.fields[:4], *(f"approvals_{t}" for t in RiskTier)])
 
+    def clean(self):
+        data = super().clean()
+        default, longest = data.get("default_duration_hours"), data.get("max_duration_hours")
+        if default is not None and longest is not None and default > longest:
+            self.add_error(
+                "default_duration_hours",
+                f"The default cannot be longer than the longest allowed ({longest} hours).",
+            )
+        return data
+
     def changes(self) -> dict:
         """The submitted rules as the service takes them (it keeps only what differs)."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -67,11 +67,11 @@ def policy_versions(*, policy: ApprovalPolicy) -> list[Version]:
     )
     versions, previous = [], None
     for row in rows:
-        changes = [
+        changes = [] if previous is None else [
             Change(_label(name), _shown(name, getattr(previous, _attr(name)), domains),
                    _shown(name, getattr(row, _attr(name)), domains))
             for name in SHOWN_FIELDS
-            if previous is None or getattr(previous, _attr(name)) != getattr(row, _attr(name))
+            if getattr(previous, _attr(name)) != getattr(row, _attr(name))
         ]  # fmt: skip
         versions.append(
             Version(
@@ -79,7 +79,7 @@ def policy_versions(*, policy: ApprovalPolicy) -> list[Version]:
                 author=row.history_user,
                 at=row.history_date,
                 reason=row.history_change_reason or "",
-                changes=changes if previous is not None else [],
+                changes=changes,
                 evaluations=used.get(row.version, 0),
             )
         )

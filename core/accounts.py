@@ -30,7 +30,11 @@ def people_list(*, user, query: str = "", active: str = ""):
     """Admins and auditors read everyone's roles: users with their groups, two queries."""
     if not can_read_all(user):
         raise PermissionDenied
-    people = get_user_model().objects.exclude(username=settings.STEWARD_SYSTEM_USERNAME).order_by("username")
+    people = (
+        get_user_model()
+        .objects.exclude(username=settings.STEWARD_SYSTEM_USERNAME)
+        .order_by("username")
+    )
     if query:
         people = people.filter(
             Q(username__icontains=query)
@@ -54,7 +58,7 @@ def person_changes(*, person):
     return AccountChange.objects.filter(user=person).select_related("actor")[:100]
 
 
-def role_groups(person) -> list[str]:
+def role_labels(person) -> list[str]:
     """The person's role names (labels), from prefetched groups."""
     return [ROLE_LABELS[g.name] for g in person.groups.all() if g.name in ROLE_GROUPS]
 

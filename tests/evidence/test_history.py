@@ -15,6 +15,7 @@ from evidence import ledger
 from evidence.models import LedgerEntry
 from governance import services as governance
 from governance.models import Assignment, ControlDomain
+from identities import directory
 from identities import services as identities
 from identities.models import Credential, Identity, Platform, Team
 from tests.factories import IdentityFactory, TeamFactory
@@ -54,13 +55,13 @@ def writes_history(actor, models, call):
 
 def test_every_service_writes_attributed_chained_history(governed, admin_user, engineer, owner):
     team = writes_history(
-        admin_user, [Team], lambda: identities.team_create(actor=admin_user, name="Core")
+        admin_user, [Team], lambda: directory.team_create(actor=admin_user, name="Core")
     )
-    identities.team_add_member(actor=admin_user, team=team, user=engineer)
+    directory.team_add_member(actor=admin_user, team=team, user=engineer, reason="joins")
     platform = writes_history(
         admin_user,
         [Platform],
-        lambda: identities.platform_create(
+        lambda: directory.platform_create(
             actor=admin_user, name="gke", kind="kubernetes", owning_team=team
         ),
     )
