@@ -71,27 +71,27 @@ def role_counts() -> dict[str, int]:
 
 
 # --- writes -------------------------------------------------------------------------------
-def membership_add(*, actor, user, group: Group, reason: str) -> AccountChange:
-    """Put `user` in `group` (a role or a team), recorded with who and why."""
-    reason = _checked(actor, reason)
+def membership_add(*, actor, user, group: Group, reason: str, label: str = "") -> AccountChange:
+    """Put `user` in `group` (a role, or a team's group named `label`), with who and why."""
+    reason, label = _checked(actor, reason), label or _name(group)
     with transaction.atomic():
         user = _locked(user)
         if user.groups.filter(pk=group.pk).exists():
-            raise ValidationError(f"{user} is already in {_name(group)}.")
+            raise ValidationError(f"{_person(user)} is already in {label}.")
         user.groups.add(group)
-        return _record(user, AccountChange.Kind.JOINED, actor, reason, group)
+        return _record(user, AccountChange.Kind.JOINED, actor, reason, group, label)
 
 
-def membership_remove(*, actor, user, group: Group, reason: str) -> AccountChange:
-    reason = _checked(actor, reason)
+def membership_remove(*, actor, user, group: Group, reason: str, label: str = "") -> AccountChange:
+    reason, label = _checked(actor, reason), label or _name(group)
     with transaction.atomic():
         user = _locked(user)
         if not user.groups.filter(pk=group.pk).exists():
-            raise ValidationError(f"{user} is not in {_name(group)}.")
+            raise ValidationError(f"{_person(user)} is not in {label}.")
         if group.name == ADMINS:
             _keep_an_admin(actor, user, "remove the admin role from")
         user.groups.remove(group)
-        return _record(user, AccountChange.Kind.LEFT, actor, reason, group)
+        return _record(user, AccountChange.Kind.LEFT, actor, reason, group, label)
 
 
 def role_grant(*, actor, user, role: str, reason: str) -> AccountChange:
@@ -109,14 +109,14 @@ def account_deactivate(*, actor, user, reason: str, now=None) -> AccountChange:
     with transaction.atomic():
         user = _locked(user)
         if not user.is_active:
-            raise ValidationError(f"{user} is already deactivated.")
+            raise ValidationError(f"{_person(user)} is already deactivated.")
         _keep_an_admin(actor, user, "deactivate")
         user.is_active = False
         user.save(update_fields=["is_active"])
         # ApiToken keeps no history (its rows are the record); the tokens stop working anyway
         # once the account is inactive, revoked here so a reactivation does not revive them.
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
-        change = _record(user, AccountChange.Kind.DEACTIVATED, actor, reason, None, now)
+        change = _record(user, AccountChange.Kind.DEACTIVATED, actor, reason, now=now)
     transaction.on_commit(lambda: current_app.send_task(ESCALATION_TASK))
     return change
 
@@ -126,10 +126,10 @@ def account_reactivate(*, actor, user, reason: str) -> AccountChange:
     with transaction.atomic():
         user = _locked(user)
         if user.is_active:
-            raise ValidationError(f"{user} is already active.")
+            raise ValidationError(f"{_person(user)} is already active.")
         user.is_active = True
         user.save(update_fields=["is_active"])
-        return _record(user, AccountChange.Kind.REACTIVATED, actor, reason, None)
+        return _record(user, AccountChange.Kind.REACTIVATED, actor, reason)
 
 
 def _checked(actor, reason: str) -> str:
@@ -161,15 +161,19 @@ def _role_group(role: str) -> Group:
 
 
 def _name(group: Group) -> str:
-    return ROLE_LABELS.get(group.name, group.name)
+    return f"the {ROLE_LABELS[group.name]} role" if group.name in ROLE_LABELS else group.name
 
 
-def _record(user, kind, actor, reason, group, now=None) -> AccountChange:
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _record(user, kind, actor, reason, group=None, label="", now=None) -> AccountChange:
     change = AccountChange(
         user=user,
         kind=kind,
         group=group,
-        group_name=group.name if group else "",
+        group_name=label,
         actor=actor,
         reason=reason,
         occurred_at=now or timezone.now(),

@@ -242,7 +242,8 @@ class AccountChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_changes"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    # A role group or a team's group; its name is kept as it was, for evidence.
+    # A role group or a team's group, and how people named it then ("the Admin role",
+    # "Payments"), kept as it was, for evidence.
     group = models.ForeignKey(
         "auth.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

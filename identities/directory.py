@@ -44,12 +44,12 @@ def team_update(*, actor, team: Team, reason: str, **changes) -> Team:
 
 def team_add_member(*, actor, team: Team, user, reason: str) -> None:
     _require_admin(actor)
-    membership_add(actor=actor, user=user, group=team.group, reason=f"{team}: {reason}")
+    membership_add(actor=actor, user=user, group=team.group, reason=reason, label=team.name)
 
 
 def team_remove_member(*, actor, team: Team, user, reason: str) -> None:
     _require_admin(actor)
-    membership_remove(actor=actor, user=user, group=team.group, reason=f"{team}: {reason}")
+    membership_remove(actor=actor, user=user, group=team.group, reason=reason, label=team.name)
 
 
 def team_set_members(*, actor, team: Team, users: Iterable, reason: str) -> None:
