@@ -10,6 +10,7 @@ from identities.selectors import onboarding_teams
 from identities.services import IDENTITY_IDENTIFIER_FIELDS
 
 from .models import ApprovalPolicy
+from .policy_versions import HOUR_FIELDS, LABELS
 from .services import POLICY_FIELDS, REJECT_NEEDS_REASON
 
 
@@ -164,6 +165,9 @@ class PolicyForm(NoSecretValuesMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name in LABELS:
+                field.label = LABELS[name] + (" (hours)" if name in HOUR_FIELDS else "")
         by_risk = self.instance.approvals_by_risk or {}
         for tier, label in RiskTier.choices:
             self.fields[f"approvals_{tier}"] = forms.IntegerField(

@@ -16,6 +16,20 @@ from .models import ApprovalPolicy, PolicyEvaluation
 
 # What a version page shows as changed: the fields an admin edits (services.POLICY_FIELDS).
 SHOWN_FIELDS = ("name", "description", "approver_domain", *ApprovalPolicy.RULE_FIELDS)
+# How people name the rules, on the version diff and the edit form alike.
+LABELS = {
+    "approver_domain": "Approver domain",
+    "approver_roles": "Who approves",
+    "approvals_by_risk": "Approvals by risk tier",
+    "max_duration_hours": "Longest duration",
+    "default_duration_hours": "Default duration",
+    "requires_justification": "Requires a justification",
+    "requires_compensating_controls": "Requires compensating controls",
+    "requires_incident_reference": "Requires an incident reference",
+    "break_glass": "Break-glass (active at once, reviewed after)",
+    "post_incident_review_hours": "Post-incident review within",
+    "pending_expiry_hours": "A pending request expires after",
+}
 HOUR_FIELDS = {
     "max_duration_hours",
     "default_duration_hours",
@@ -78,7 +92,7 @@ def policy_versions(*, policy: ApprovalPolicy) -> list[Version]:
                 version=row.version,
                 author=row.history_user,
                 at=row.history_date,
-                reason=row.history_change_reason or "",
+                reason=_reason(row),
                 changes=changes,
                 evaluations=used.get(row.version, 0),
             )
@@ -92,7 +106,14 @@ def _attr(name: str) -> str:
 
 
 def _label(name: str) -> str:
-    return str(ApprovalPolicy._meta.get_field(name).verbose_name).capitalize()
+    return LABELS.get(name) or str(ApprovalPolicy._meta.get_field(name).verbose_name).capitalize()
+
+
+def _reason(row) -> str:
+    """The admin's words: versioned_update stores 'v<n> by <actor>: <reason>'."""
+    stored = row.history_change_reason or ""
+    prefix = f"v{row.version} by "
+    return stored.split(": ", 1)[1] if stored.startswith(prefix) and ": " in stored else stored
 
 
 def _shown(name: str, value, domains: dict) -> str:

@@ -60,9 +60,9 @@ def test_an_edit_is_a_new_version_and_an_evaluated_request_keeps_its_own(
 
     newest, first = policy_versions(policy=policy)
     assert (newest.version, newest.author, newest.evaluations) == (2, admin_user, 1)
-    assert "audit finding 12" in newest.reason
+    assert newest.reason == "audit finding 12"
     assert [(c.label, c.old, c.new) for c in newest.changes] == [
-        ("Max duration hours", "90 days", "60 days")
+        ("Longest duration", "90 days", "60 days")
     ]
     assert (first.version, first.evaluations, first.changes) == (1, 1, [])
 
@@ -94,8 +94,8 @@ def test_diff_shows_names_and_labels_never_ids_or_keys(admin_user, policy, gover
         governed["runtime_policy"].name,
         governed["identity"].name,
     )
-    assert changes["Approver roles"] == ("The accountable owner (A)", "The A or an R")
-    assert changes["Approvals by risk"] == (
+    assert changes["Who approves"] == ("The accountable owner (A)", "The A or an R")
+    assert changes["Approvals by risk tier"] == (
         "Critical: 2; others: 1",
         "High: 2; Critical: 3; others: 1",
     )

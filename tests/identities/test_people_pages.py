@@ -145,3 +145,29 @@ def test_people_list_filters_and_stays_within_its_query_bound(
     assert "pat-0" in html and 'pat-1"' not in html
     search = client.get(reverse("identities:people"), {"q": "pat-search"}).content.decode()
     assert "Search" in search
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_the_ownership_a_person_holds_is_shown_to_directory_readers(
+    client, request, who, governed, owner
+):
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("governance:assignments-panel", args=["person", owner.pk])
+    response = client.get(url)
+    assert response.status_code == READERS[who]
+    if response.status_code == 200:
+        html = response.content.decode()
+        assert html.count("Accountable") == len(governed) and "Identity (IAM)" in html
+
+
+def test_a_deactivated_a_shows_as_a_gap_on_the_team_panel(client, admin_user, governed):
+    team = TeamFactory(name="Payments")
+    leaver = UserFactory(username="lee-leaver", is_active=False)
+    AssignmentFactory(domain=governed["identity"], scope_kind="team", team=team, role="A",
+                      assignee_user=leaver)  # fmt: skip
+    client.force_login(admin_user)
+    html = client.get(reverse("governance:assignments-panel", args=["team", team.pk])).content
+    assert b"gap: deactivated" in html
+    assert (
+        client.get(reverse("governance:assignments-panel", args=["x", team.pk])).status_code == 404
+    )
