@@ -55,7 +55,7 @@ def person_get(*, user, pk):
 
 
 def person_changes(*, person):
-    return AccountChange.objects.filter(user=person).select_related("actor")[:100]
+    return AccountChange.objects.filter(user=person).select_related("user", "actor")[:100]
 
 
 def role_labels(person) -> list[str]:

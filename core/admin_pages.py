@@ -63,7 +63,7 @@ def _hook(user, pk) -> Webhook:
     if not can_read_all(user):
         raise PermissionDenied
     try:
-        return Webhook.objects.get(pk=pk)
+        return Webhook.objects.select_related("created_by").get(pk=pk)
     except (Webhook.DoesNotExist, ValueError, TypeError):
         raise Http404("No such webhook.") from None
 

@@ -181,8 +181,9 @@ class Webhook(models.Model):
     key_version = models.PositiveIntegerField(default=1, editable=False)
     previous_key_salt = models.CharField(max_length=32, blank=True, editable=False)
     previous_key_until = models.DateTimeField(null=True, blank=True, editable=False)
-    # The salts are not keys (a key also needs SECRET_KEY), but history has no use for them.
-    history = HistoricalRecords(excluded_fields=["key_salt", "previous_key_salt"])
+    # History keeps the salts too (not keys: a key also needs SECRET_KEY), so the ledger's
+    # live check names a salt changed behind Steward's back — that would change the key.
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return self.name

@@ -105,3 +105,13 @@ def test_webhook_list_stays_within_its_query_bound(
     client.force_login(admin_user)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("core:webhooks")).status_code == 200
+
+
+def test_webhook_page_stays_within_its_query_bound(
+    client, admin_user, hook, django_assert_max_num_queries
+):
+    for n in range(10):
+        services.webhook_save(actor=admin_user, webhook=hook, data={"name": f"SIEM {n}"})
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(8):
+        assert client.get(hook.get_absolute_url()).status_code == 200

@@ -189,3 +189,14 @@ def test_directory_lists_stay_within_their_query_bounds(
         assert client.get(reverse("identities:platforms")).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(team.get_absolute_url()).status_code == 200
+
+
+def test_a_write_without_the_csrf_token_is_refused(admin_user, team):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(reverse("identities:team-edit", args=[team.pk]),
+                           {"name": "Renamed", "reason": "csrf"})  # fmt: skip
+    assert response.status_code == 403
+    assert Team.objects.get(pk=team.pk).name == "Payments"

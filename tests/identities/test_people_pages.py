@@ -171,3 +171,15 @@ def test_a_deactivated_a_shows_as_a_gap_on_the_team_panel(client, admin_user, go
     assert (
         client.get(reverse("governance:assignments-panel", args=["x", team.pk])).status_code == 404
     )
+
+
+def test_the_person_page_stays_within_its_query_bound(
+    client, admin_user, engineer, django_assert_max_num_queries
+):
+    for n in range(10):
+        accounts.membership_add(
+            actor=admin_user, user=engineer, group=TeamFactory().group, reason=f"team {n}"
+        )
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("identities:person", args=[engineer.pk])).status_code == 200
