@@ -3,6 +3,7 @@ and leavers. Thin: `core.accounts` writes, refuses non-admins and records every 
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -81,6 +82,8 @@ class PersonDetailView(RoleRequiredMixin, TemplateView):
             teams=Team.objects.filter(group_id__in=list(teams)).order_by("name"),
             changes=accounts.person_changes(person=person),
             forms=forms,
+            # the identity provider's groups set these people's roles and teams at sign-in
+            sso_managed=settings.OIDC_ENABLED and not person.has_usable_password(),
             **kwargs,
         )
 

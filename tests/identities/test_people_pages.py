@@ -183,3 +183,17 @@ def test_the_person_page_stays_within_its_query_bound(
     client.force_login(admin_user)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("identities:person", args=[engineer.pk])).status_code == 200
+
+
+def test_single_sign_on_people_are_flagged_as_managed_by_the_identity_provider(
+    client, settings, admin_user
+):
+    settings.OIDC_ENABLED = True
+    sso = UserFactory(username="sam-sso")
+    sso.set_unusable_password()
+    sso.save()
+    client.force_login(admin_user)
+    html = client.get(reverse("identities:person", args=[sso.pk])).content.decode()
+    assert "identity provider" in html
+    local = client.get(reverse("identities:person", args=[admin_user.pk])).content.decode()
+    assert "identity provider" not in local
