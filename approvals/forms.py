@@ -14,9 +14,11 @@ from identities.models import Identity, Platform
 from identities.selectors import onboarding_teams
 from identities.services import IDENTITY_IDENTIFIER_FIELDS
 
+from .models import ApprovalPolicy
 from .policy import CLOCK_SKEW_MINUTES
+from .policy_versions import HOUR_FIELDS, LABELS
 from .scopes import clean_scopes
-from .services import REJECT_NEEDS_REASON
+from .services import POLICY_FIELDS, REJECT_NEEDS_REASON
 
 
 class OnboardIdentityForm(NoSecretValuesMixin, forms.Form):
@@ -135,9 +137,11 @@ class ExceptionRequestForm(ScopesFieldMixin, NoSecretValuesMixin, forms.Form):
         until = self.cleaned_data["until"]
         if self.policy is not None:  # also the evaluation's rule; said here on the field
             cap = timedelta(hours=self.policy.max_duration_hours)
-            if until - timezone.now() > cap + timedelta(minutes=CLOCK_SKEW_MINUTES):
+            asked = until - timezone.now()
+            if asked > cap + timedelta(minutes=CLOCK_SKEW_MINUTES):
                 raise forms.ValidationError(
-                    f"The policy allows at most {hours_human(self.policy.max_duration_hours)}."
+                    f"Asks for {hours_human(asked.total_seconds() / 3600)}; "
+                    f"the policy allows at most {hours_human(self.policy.max_duration_hours)}."
                 )
         return until
 
@@ -200,3 +204,56 @@ class ReviewForm(NoSecretValuesMixin, forms.Form):
         label="Post-incident review",
         help_text="What happened, was the access used as asked, what follows.",
     )
+
+
+# --- approval policies (admins) -----------------------------------------------------------
+class PolicyForm(NoSecretValuesMixin, forms.ModelForm):
+    """A policy's rules, the approvals each risk tier needs as one number per tier, and the
+    reason for the change (it goes into the new version's history)."""
+
+    reason = forms.CharField(
+        max_length=300,
+        label="Reason for the change",
+        help_text="Required: it is recorded with the new version, as evidence.",
+    )
+
+    class Meta:
+        model = ApprovalPolicy
+        fields = [f for f in POLICY_FIELDS if f != "approvals_by_risk"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name in LABELS:
+                field.label = LABELS[name] + (" (hours)" if name in HOUR_FIELDS else "")
+        by_risk = self.instance.approvals_by_risk or {}
+        for tier, label in RiskTier.choices:
+            self.fields[f"approvals_{tier}"] = forms.IntegerField(
+                min_value=1, max_value=10, initial=by_risk.get(tier, 1),
+                label=f"Approvals for {label.lower()} risk",
+            )  # fmt: skip
+        self.order_fields([*self.Meta.fields[:4], *(f"approvals_{t}" for t in RiskTier)])
+
+    def clean(self):
+        data = super().clean()
+        default, longest = data.get("default_duration_hours"), data.get("max_duration_hours")
+        if default is not None and longest is not None and default > longest:
+            self.add_error(
+                "default_duration_hours",
+                f"The default cannot be longer than the longest allowed ({longest} hours).",
+            )
+        return data
+
+    def changes(self) -> dict:
+        """The submitted rules as the service takes them (it keeps only what differs)."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["approvals_by_risk"] = {
+            tier.value: self.cleaned_data[f"approvals_{tier}"]
+            for tier in RiskTier
+            if self.cleaned_data[f"approvals_{tier}"] != 1
+        }
+        return data
+
+    def _post_clean(self):
+        pass  # the service validates the new version (full_clean) and reports its errors

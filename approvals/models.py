@@ -80,6 +80,9 @@ class ApprovalPolicy(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:policy", args=[self.pk])
+
     def approvals_needed(self, risk_tier: str) -> int:
         return max(1, int(self.approvals_by_risk.get(risk_tier, 1)))
 

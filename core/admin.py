@@ -25,7 +25,7 @@ class WebhookAdmin(admin.ModelAdmin):
     @admin.action(description="Rotate the signing key (the old key also signs for 24 hours)")
     def rotate_key(self, request, queryset):
         for hook in queryset:
-            webhook_rotate_key(webhook_id=hook.pk)
+            webhook_rotate_key(webhook_id=hook.pk, actor=request.user)
         self.message_user(request, f"Rotated {queryset.count()} signing key(s).")
 
     def save_model(self, request, obj, form, change):

@@ -2,9 +2,9 @@
 
 Views are thin: selectors read, services write and enforce the rules."""
 
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -228,3 +228,24 @@ class IdentityOwnersView(View):
         except ValidationError as exc:
             return _owners_response(request, identity, form=form, errors=_errors(exc))
         return _owners_response(request, identity)
+
+
+# --- panels for the directory pages (identities' team and person pages) -----------------
+class AssignmentsPanelView(RoleRequiredMixin, TemplateView):
+    """The RACI roles a person holds, or that a team holds or is the scope of: what a leaver
+    leaves behind, and the team's roles (admins and auditors, who read the directory)."""
+
+    role_check = staticmethod(can_read_all)
+    template_name = "governance/partials/_assignments.html"
+
+    def get_context_data(self, kind, pk, **kwargs):
+        if kind not in {"person", "team"}:
+            raise Http404("No such panel.")
+        rows = Assignment.objects.select_related(
+            "domain", "platform", "team", "identity", "assignee_user", "assignee_team"
+        ).order_by("domain__position", "role", "scope_kind")
+        if kind == "person":
+            rows = rows.filter(assignee_user_id=pk)
+        else:
+            rows = rows.filter(Q(assignee_team_id=pk) | Q(scope_kind=Scope.TEAM, team_id=pk))
+        return super().get_context_data(kind=kind, assignments=rows, **kwargs)

@@ -42,6 +42,9 @@ class Team(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("identities:team", args=[self.pk])
+
 
 class Platform(TimeStampedModel):
     """Where identities live: a cluster, a cloud account, an API gateway, a SaaS, a CI system."""
@@ -60,6 +63,9 @@ class Platform(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("identities:platform", args=[self.pk])
 
 
 class Identity(TimeStampedModel):

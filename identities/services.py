@@ -4,11 +4,9 @@ a timeline event, permission and separation checks, and the no-secret-values rul
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.history import stamp
@@ -69,56 +67,6 @@ def lifecycle_event_record(
         details=details or {},
         occurred_at=occurred_at or timezone.now(),
     )
-
-
-# --- teams and platforms ----------------------------------------------------------------
-@transaction.atomic
-def team_create(*, actor, name: str, slug: str = "", description: str = "") -> Team:
-    _require_admin(actor)
-    slug = slug or slugify(name)
-    if not slug:
-        raise ValidationError({"slug": "Give the team a slug of letters, digits or hyphens."})
-    if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name=name).exists():
-        raise ValidationError({"name": f"A team named {name!r} already exists."})
-    group, _ = Group.objects.get_or_create(name=f"team:{slug}")
-    team = Team(name=name, slug=slug, description=description, group=group)
-    stamp(team, actor=actor, reason=f"team created by {actor}")
-    team.save()
-    return team
-
-
-def team_set_members(*, actor, team: Team, users: Iterable) -> None:
-    """Membership is the team's group; guardian grants made to the group follow it."""
-    _require_admin(actor)
-    team.group.user_set.set(list(users))
-
-
-def team_add_member(*, actor, team: Team, user) -> None:
-    _require_admin(actor)
-    team.group.user_set.add(user)
-
-
-@transaction.atomic
-def platform_create(
-    *,
-    actor,
-    name: str,
-    kind: str,
-    owning_team: Team | None = None,
-    slug: str = "",
-    description: str = "",
-) -> Platform:
-    _require_admin(actor)
-    slug = slug or slugify(name)
-    if Platform.objects.filter(slug=slug).exists() or Platform.objects.filter(name=name).exists():
-        raise ValidationError({"name": f"A platform named {name!r} already exists."})
-    platform = Platform(
-        name=name, slug=slug, kind=kind, owning_team=owning_team, description=description
-    )
-    platform.full_clean()
-    stamp(platform, actor=actor, reason=f"platform created by {actor}")
-    platform.save()
-    return platform
 
 
 # --- identities -------------------------------------------------------------------------
@@ -515,11 +463,6 @@ def credentials_end(
 
 # --- helpers ----------------------------------------------------------------------------
 OWNERSHIP_FIELDS = ("team", "platform", "environment")
-
-
-def _require_admin(actor) -> None:
-    if not is_admin(actor):
-        raise PermissionDenied("Only admins manage teams and platforms.")
 
 
 def _clean_entitlements(entitlements) -> list[str]:

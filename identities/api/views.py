@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from core.api.filters import StrictFilterBackend
 from core.roles import is_admin, is_engineer
 
-from .. import selectors, services
+from .. import directory, selectors, services
 from ..filtersets import CredentialFilterSet, IdentityFilterSet
 from ..models import Credential
 from . import serializers as s
@@ -248,7 +248,7 @@ class TeamListCreateView(DirectoryListView):
     def post(self, request):
         require_admin(request.user)
         data = self.validated(s.TeamCreateInputSerializer)
-        team = services.team_create(actor=request.user, **data)
+        team = directory.team_create(actor=request.user, **data)
         return self.output(s.TeamOutputSerializer, team, status_code=201)
 
 
@@ -292,7 +292,7 @@ class PlatformListCreateView(DirectoryListView):
     def post(self, request):
         require_admin(request.user)
         data = self.validated(s.PlatformCreateInputSerializer)
-        platform = services.platform_create(actor=request.user, **data)
+        platform = directory.platform_create(actor=request.user, **data)
         return self.output(s.PlatformOutputSerializer, platform, status_code=201)
 
 

@@ -16,6 +16,7 @@ from evidence import ledger
 from evidence.models import LedgerEntry
 from governance import services as governance
 from governance.models import Assignment, ControlDomain
+from identities import directory
 from identities import services as identities
 from identities.models import Credential, Identity, Platform, Team
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
@@ -159,9 +160,9 @@ def revoke_grant(w: World):
 # (case, who acts, models whose history the call must write, world -> the call)
 SERVICES = [
     ("team_create", "admin", [Team],
-     lambda w: lambda: identities.team_create(actor=w.admin, name="Core")),
+     lambda w: lambda: directory.team_create(actor=w.admin, name="Core")),
     ("platform_create", "admin", [Platform],
-     lambda w: lambda: identities.platform_create(
+     lambda w: lambda: directory.platform_create(
          actor=w.admin, name="eks", kind="kubernetes", owning_team=w.team)),
     ("onboarding_submit", "engineer", [Identity, Request], lambda w: lambda: _onboarding(w)),
     ("request_decide", "owner", [Decision, Request, Grant, Identity], decide_onboarding),
