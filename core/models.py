@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+
+from .history import GovernedHistory
 
 API_TOKEN_MAX_DAYS = 90
 
@@ -183,7 +184,7 @@ class Webhook(models.Model):
     previous_key_until = models.DateTimeField(null=True, blank=True, editable=False)
     # History keeps the salts too (not keys: a key also needs SECRET_KEY), so the ledger's
     # live check names a salt changed behind Steward's back — that would change the key.
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     def __str__(self) -> str:
         return self.name
@@ -260,7 +261,7 @@ class AccountChange(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=300)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
