@@ -3,14 +3,14 @@
 (function () {
   "use strict";
 
-  // Small screens fold the navigation behind the "Menu" button (CSS hides it only when this
-  // script runs, so without JavaScript the links stay visible).
+  // Small screens fold the navigation behind the "Menu" button (Tabler's navbar collapse, shown
+  // with Bootstrap's `show` class; without JavaScript the CSS keeps the links visible).
   document.documentElement.classList.add("js");
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".nav-toggle");
     if (!toggle) return;
-    var bar = toggle.closest(".topbar");
-    var open = bar.classList.toggle("nav-open");
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = menu.classList.toggle("show");
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
