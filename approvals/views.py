@@ -3,7 +3,6 @@ onboarding wizard. Thin: selectors read, services write and enforce every rule."
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from formtools.wizard.views import SessionWizardView
 
+from core import tables
 from core.errors import Conflict
 from core.forms import OwnFieldsOnlyWizardMixin
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
@@ -21,6 +21,7 @@ from . import forms, grants, selectors, services
 from .choices import RequestKind, RequestStatus
 from .filtersets import RequestFilterSet
 from .models import Decision
+from .tables import RequestTable
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -103,6 +104,11 @@ class InboxView(TemplateView):
 
     template_name = "approvals/inbox.html"
 
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:  # a sort, page or filter swap
+            return ["approvals/partials/_request_table.html"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         boxes = ["waiting", "mine"] + (["all"] if can_read_all(user) else [])
@@ -115,12 +121,16 @@ class InboxView(TemplateView):
         waiting = selectors.waiting_for(user)  # resolved once for the list and the counts
         user._steward_waiting_for = waiting  # this request's user: the nav badge reuses it
         qs = selectors.request_list(user=user, box=box, filters=filters, waiting=waiting)
-        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        table = tables.configure(RequestTable(qs, noun="requests"), self.request)
+        if box == "waiting":
+            table.empty_text = "Nothing is waiting for you."
         return super().get_context_data(
             box=box,
             boxes=boxes,
-            page=page,
+            table=table,
             filterset=filterset,
+            filter_fields=["kind", "status", "risk_tier"],
+            keep=[("box", box)],
             waiting=len(waiting),
             can_request=can_request(user),
             **kwargs,

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 PER_PAGE = 50
+WHEN = "Y-m-d H:i"
 COLUMNS_PARAM = "cols"  # the column chooser's checkboxes
 COLUMNS_SET_PARAM = "cols_set"  # present when the chooser was submitted (all boxes may be off)
 
@@ -37,11 +40,28 @@ class RankedChoiceColumn(tables.Column):
         return queryset.order_by(rank, "-pk" if is_descending else "pk"), True
 
     def render(self, value, record, bound_column):
-        label = getattr(record, f"get_{bound_column.accessor}_display", lambda: value)()
+        *path, field = str(bound_column.accessor).split("__")
+        owner = record
+        for step in path:  # a choice on a related row: identity__risk_tier
+            owner = getattr(owner, step)
+        label = getattr(owner, f"get_{field}_display", lambda: value)()
         if self.pills is None:
             return label
         tone = self.pills.get(str(value), "")
         return format_html('<span class="pill {}">{}</span>', tone, label)
+
+
+def when(value) -> str:
+    """A moment in the viewer's time zone, as every list shows it."""
+    return date_format(localtime(value), WHEN) if value else ""
+
+
+class PersonColumn(tables.Column):
+    """A person by full name, the username on hover (one way of naming people everywhere)."""
+
+    def render(self, value):
+        full = value.get_full_name() or value.username
+        return format_html('<span title="{}">{}</span>', value.username, full)
 
 
 class StewardTable(tables.Table):

@@ -23,9 +23,13 @@ class IdentityTable(StewardTable):
 
     name = tables.Column(linkify=True, order_by=("name", "pk"))
     kind = RankedChoiceColumn(field="kind", order=IdentityKind.values)
-    external_id = tables.Column(verbose_name="External id", orderable=False)
-    team = tables.Column(accessor="team__name", order_by=("team__name", "pk"))
-    platform = tables.Column(accessor="platform__name", order_by=("platform__name", "pk"))
+    external_id = tables.Column(
+        verbose_name="External id", orderable=False, attrs={"td": {"class": "cell-wrap"}}
+    )
+    team = tables.Column(accessor="team__name", verbose_name="Team", order_by=("team__name", "pk"))
+    platform = tables.Column(
+        accessor="platform__name", verbose_name="Platform", order_by=("platform__name", "pk")
+    )
     environment = RankedChoiceColumn(
         field="environment", order=Environment.values, verbose_name="Env"
     )
