@@ -9,6 +9,9 @@
     if (typeof window.TomSelect === "undefined") return;
     root.querySelectorAll(".filter-panel select[multiple]").forEach(function (select) {
       if (select.tomselect) return;
+      // Tom Select points the <label> at its own search box: the select keeps its name.
+      var label = select.id && document.querySelector('label[for="' + select.id + '"]');
+      if (label) select.setAttribute("aria-label", label.textContent.trim());
       new window.TomSelect(select, {
         plugins: ["remove_button"],
         maxOptions: null,
