@@ -47,3 +47,22 @@ def duration_human(delta) -> str:
 
 def pluralize(n: int) -> str:
     return "" if n == 1 else "s"
+
+
+@register.inclusion_tag("core/partials/_pager.html", takes_context=True)
+def pager(context, page=None, *, number=1, has_next=False, field="page", target=""):
+    """The one pager: a Django Page, or a page `number` and `has_next` for lists that do not
+    count their rows. Its links change the page only, so filters, sort and tabs are kept."""
+    num_pages = None
+    if page is not None:
+        number, has_next, num_pages = page.number, page.has_next(), page.paginator.num_pages
+    number = int(number)
+    return {
+        "request": context["request"],
+        "number": number,
+        "num_pages": num_pages,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if has_next else None,
+        "field": field,
+        "htmx": bool(target),
+    }
