@@ -21,6 +21,7 @@ STATUS_PILLS = {
 class RequestTable(StewardTable):
     htmx_target = "request-table"
     locked_columns = ("number",)
+    default_hidden = ("team", "created_at")
 
     number = tables.Column(
         accessor="pk",

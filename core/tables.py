@@ -71,6 +71,7 @@ class StewardTable(tables.Table):
 
     htmx_target: str = ""
     locked_columns: tuple[str, ...] = ()  # always shown (the row's name/link)
+    default_hidden: tuple[str, ...] = ()  # shown once the user asks for them
 
     class Meta:
         template_name = "core/partials/_table.html"
@@ -99,17 +100,19 @@ def apply_column_choice(table: StewardTable, request) -> None:
     else:
         chosen = request.session.get(key)
     if chosen is None:
-        return
+        chosen = names - set(table.default_hidden)
     for name in names - set(chosen):
         table.columns.hide(name)
 
 
-def configure(table: StewardTable, request, *, per_page: int = PER_PAGE, paginator_class=Paginator):
+def configure(
+    table: StewardTable, request, *, per_page: int | None = None, paginator_class=Paginator
+):
     """Sort, choose columns and paginate from the request. The paginator is pluggable (an
     estimated-count paginator for the largest lists); sort and page links keep every other
     query parameter, so the filters survive paging."""
     apply_column_choice(table, request)
     tables.RequestConfig(
-        request, paginate={"per_page": per_page, "paginator_class": paginator_class}
+        request, paginate={"per_page": per_page or PER_PAGE, "paginator_class": paginator_class}
     ).configure(table)
     return table

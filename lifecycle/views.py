@@ -5,10 +5,12 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from identities.selectors import identity_get
 
 from . import selectors, services
 from .forms import DecommissionForm
+from .tables import RotationTable
 
 WINDOWS = (7, 30, 90)
 
@@ -29,7 +31,11 @@ class RotationView(TemplateView):
         if self.request.GET.get("overdue") == "1":
             due = [d for d in due if d.due <= now]
         return super().get_context_data(
-            due=due[:500], total=len(due), window=window, windows=WINDOWS, now=now, **kwargs
+            table=tables.configure(RotationTable(due, noun="credentials"), self.request),
+            total=len(due),
+            window=window,
+            windows=WINDOWS,
+            **kwargs,
         )
 
 
