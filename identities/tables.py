@@ -42,6 +42,18 @@ class IdentityTable(StewardTable):
     class Meta(StewardTable.Meta):
         model = Identity
         fields = ()
+        # What people scan first (risk, status) before the long external id.
+        sequence = (
+            "name",
+            "kind",
+            "risk_tier",
+            "status",
+            "team",
+            "platform",
+            "environment",
+            "ends_on",
+            "external_id",
+        )
         empty_text = "No identities match."
 
     def render_external_id(self, value):

@@ -59,7 +59,9 @@ class ReviewItemTable(StewardTable):
 
     locked_columns = ("identity",)
 
-    identity = tables.Column(accessor="identity__name", order_by=("identity__name", "pk"))
+    identity = tables.Column(
+        accessor="identity__name", verbose_name="Identity", order_by=("identity__name", "pk")
+    )
     team = tables.Column(accessor="identity__team__name", verbose_name="Team")
     risk = RankedChoiceColumn(
         field="identity__risk_tier", order=RiskTier.values, verbose_name="Risk"
