@@ -57,17 +57,24 @@ def when(value) -> str:
 
 
 class PersonColumn(tables.Column):
-    """A person by full name, the username on hover (one way of naming people everywhere)."""
+    """A person by full name, the username on hover (one way of naming people everywhere);
+    `nobody` says who stands in when no one is set."""
+
+    def __init__(self, *, nobody: str = "—", **kwargs):
+        self.nobody = nobody
+        super().__init__(empty_values=(), **kwargs)
 
     def render(self, value):
+        if value is None:
+            return format_html('<span class="muted">{}</span>', self.nobody)
         full = value.get_full_name() or value.username
         return format_html('<span title="{}">{}</span>', value.username, full)
 
 
 class StewardTable(tables.Table):
-    """Base of every list's table. `hideable` columns can be switched off by the user (the
-    choice is kept in the session per table); `htmx_target` is the id of the element a sort or
-    page link swaps (the list view answers htmx with the table partial)."""
+    """Base of every list's table. Every column but `locked_columns` can be switched off by
+    the user (the choice is kept in the session per table); `htmx_target` is the id of the
+    element a sort or page link swaps (the list view answers htmx with the table partial)."""
 
     htmx_target: str = ""
     locked_columns: tuple[str, ...] = ()  # always shown (the row's name/link)

@@ -45,7 +45,9 @@ class SignalTable(StewardTable):
     severity = RankedChoiceColumn(field="severity", order=Severity.values, pills=SEVERITY_PILLS)
     cost = tables.Column(order_by=("cost", "pk"), attrs={"td": {"class": "text-end text-nowrap"}})
     status = RankedChoiceColumn(field="status", order=SignalStatus.values)
-    assignee = PersonColumn(verbose_name="Owner", order_by=("assignee__username", "pk"))
+    assignee = PersonColumn(
+        verbose_name="Owner", nobody="global A / admins", order_by=("assignee__username", "pk")
+    )
 
     class Meta(StewardTable.Meta):
         model = Signal
