@@ -5,7 +5,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from formtools.wizard.views import SessionWizardView
 
+from core import tables
 from core.choices import choice_label
 from core.errors import Conflict
 from core.forms import OwnFieldsOnlyWizardMixin
@@ -28,6 +28,7 @@ from .filtersets import RequestFilterSet
 from .models import Decision
 from .policy import status_refusal
 from .preview import request_preview
+from .tables import RequestTable
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -131,6 +132,11 @@ class InboxView(TemplateView):
 
     template_name = "approvals/inbox.html"
 
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:  # a sort, page or filter swap
+            return ["approvals/partials/_request_table.html"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         boxes = ["waiting", "mine"] + (["all"] if can_read_all(user) else [])
@@ -142,12 +148,16 @@ class InboxView(TemplateView):
         filterset = RequestFilterSet(filters, queryset=selectors.Request.objects.none())
         waiting = selectors.waiting_for_once(user)  # the list, the counts and the nav badge
         qs = selectors.request_list(user=user, box=box, filters=filters, waiting=waiting)
-        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        table = tables.configure(RequestTable(qs, noun="requests"), self.request)
+        if box == "waiting":
+            table.empty_text = "Nothing is waiting for you."
         return super().get_context_data(
             box=box,
             boxes=boxes,
-            page=page,
+            table=table,
             filterset=filterset,
+            filter_fields=["kind", "status", "risk_tier"],
+            keep=[("box", box)],
             waiting=len(waiting),
             can_request=can_request(user),
             **kwargs,

@@ -3,7 +3,6 @@
 Views are thin: selectors read, services write and enforce the rules."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from core.csv_export import SafeWriter
 from core.roles import RoleRequiredMixin, can_read_all, is_admin
 from identities.models import Platform, Team
@@ -23,6 +23,7 @@ from .filtersets import GapFilterSet
 from .forms import AsOfForm, AssignmentForm, IdentityOverrideForm
 from .models import Assignment, ControlDomain
 from .services import assignment_remove, assignment_set
+from .tables import GapTable
 
 SCOPE_MODELS = {Scope.PLATFORM: Platform, Scope.TEAM: Team}
 
@@ -162,15 +163,11 @@ class GapsView(ReaderRequired, TemplateView):
     def get_context_data(self, **kwargs):
         filters = self.request.GET
         gaps = selectors.ownership_gaps(user=self.request.user, filters=filters)
-        page = Paginator(gaps, 50).get_page(self.request.GET.get("page"))
-        query = filters.copy()
-        query.pop("page", None)
         return super().get_context_data(
             filterset=GapFilterSet(filters),
-            page=page,
+            table=tables.configure(GapTable(gaps, noun="gaps"), self.request),
             total=len(gaps),
             identities=len({g.identity.pk for g in gaps}),
-            query=query.urlencode(),
             **kwargs,
         )
 

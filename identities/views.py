@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from core.csv_export import SafeWriter
 from core.roles import can_read_all, is_engineer
 
@@ -18,8 +19,8 @@ from .conditions import ends_within
 from .filtersets import IdentityFilterSet
 from .forms import CredentialForm, CredentialRotateForm, IdentityEditForm, ReasonForm
 from .history import history_diffs
+from .tables import IdentityTable
 
-PAGE_SIZE = 50
 CSV_COLUMNS = [
     ("id", lambda i: i.pk),
     ("name", lambda i: i.name),
@@ -38,20 +39,23 @@ CSV_COLUMNS = [
 
 
 class IdentityListView(View):
+    paginator_class = Paginator  # pluggable: an estimated-count paginator at scale
+
     def get(self, request):
         base = selectors.identity_scope(request.user).select_related("team", "platform")
         filterset = IdentityFilterSet(request.GET or None, queryset=base)
         qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
         if request.GET.get("format") == "csv":
             return self._csv(qs)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        csv_query = request.GET.copy()
+        csv_query.pop("page", None)
+        csv_query["format"] = "csv"
+        table = IdentityTable(
+            qs, noun="identities", export_links=[("Download CSV", f"?{csv_query.urlencode()}")]
+        )
         context = {
             "filterset": filterset,
-            "page": page,
-            "query": query.urlencode(),
-            "ordering": request.GET.get("ordering", ""),
+            "table": tables.configure(table, request, paginator_class=self.paginator_class),
             "can_onboard": is_engineer(request.user) or can_read_all(request.user),
         }
         template = "identities/identity_list.html"

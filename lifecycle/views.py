@@ -5,10 +5,12 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from identities.selectors import identity_get
 
 from . import selectors, services
 from .forms import DecommissionForm
+from .tables import RotationTable
 
 WINDOWS = (7, 30, 90)
 
@@ -29,7 +31,7 @@ class RotationView(TemplateView):
         user = self.request.user
         due = selectors.rotation_due(user=user, now=now, within_days=0 if only_overdue else window)
         return super().get_context_data(
-            due=due[:500],
+            table=tables.configure(RotationTable(due, noun="credentials"), self.request),
             total=len(due),
             overdue=selectors.overdue_credentials(user=user, now=now).count(),
             window=window,

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "django_tables2",  # one Table class per list (core/tables.py)
     "guardian",
     "simple_history",
     "django_htmx",

@@ -60,6 +60,8 @@ def _check_header(header: list[str]) -> None:
             "(expected user, arn, user_creation_time, password_enabled, "
             "access_key_1_active, access_key_1_last_rotated, ...)."
         )
+
+
 PERSON_NAME = re.compile(r"[A-Za-z]+\.[A-Za-z]+")
 
 
