@@ -16,10 +16,11 @@ from core.system import system_user
 from governance.choices import DomainKey
 from governance.selectors import deciders_for, effective_raci
 from identities.choices import EventKind
+from identities.credentials import credentials_end
 from identities.models import Credential, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
-from identities.services import credentials_end, lifecycle_event_record
+from identities.timeline import lifecycle_event_record
 
 from .choices import GrantStatus, RequestKind
 from .models import Grant, GrantCredential

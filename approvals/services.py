@@ -25,7 +25,9 @@ from identities.choices import EventKind, IdentityStatus
 from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_request_for, identity_scope
-from identities.services import identity_register, identity_set_status, lifecycle_event_record
+from identities.services import identity_register
+from identities.status import identity_set_status
+from identities.timeline import lifecycle_event_record
 
 from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request

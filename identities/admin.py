@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from core.history_admin import HistoryAdmin, ReadOnlyAdmin
 
 from .models import Credential, Identity, Platform, Team
-from .services import platform_create, team_create, team_set_members
+from .organisation import platform_create, team_create, team_set_members
 
 
 class TeamAdminForm(forms.ModelForm):

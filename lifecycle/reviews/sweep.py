@@ -15,8 +15,9 @@ from simple_history.utils import bulk_update_with_history
 from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey
-from identities.choices import EventKind
+from identities.choices import EventKind, IdentityStatus
 from identities.models import LifecycleEvent
+from identities.status import identities_set_status
 
 from ..choices import CampaignStatus, OverdueAction, OverdueRule
 from ..choices import ReviewNotificationKind as K
@@ -113,9 +114,10 @@ def _overdue(*, today: dt.date, now: dt.datetime, actor) -> tuple[int, int]:
                 default_user=actor, default_change_reason=f"overdue: {action.label.lower()}",
             )  # fmt: skip
             if rule == OverdueRule.SUSPEND:
-                services.suspend_for_review(
-                    [i.identity for i in items], actor=actor, now=now, reason=reason
-                )
+                identities_set_status(
+                    actor=actor, identity_ids=[i.identity_id for i in items],
+                    status=IdentityStatus.SUSPENDED, reason=reason, now=now,
+                )  # fmt: skip
             elif rule == OverdueRule.GAP:
                 LifecycleEvent.objects.bulk_create([
                     LifecycleEvent(

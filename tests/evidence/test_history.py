@@ -15,7 +15,7 @@ from evidence import ledger
 from evidence.models import LedgerEntry
 from governance import services as governance
 from governance.models import Assignment, ControlDomain
-from identities import services as identities
+from identities import credentials, organisation, services, status
 from identities.models import Credential, Identity, Platform, Team
 from tests.factories import IdentityFactory, TeamFactory
 
@@ -54,13 +54,13 @@ def writes_history(actor, models, call):
 
 def test_every_service_writes_attributed_chained_history(governed, admin_user, engineer, owner):
     team = writes_history(
-        admin_user, [Team], lambda: identities.team_create(actor=admin_user, name="Core")
+        admin_user, [Team], lambda: organisation.team_create(actor=admin_user, name="Core")
     )
-    identities.team_add_member(actor=admin_user, team=team, user=engineer)
+    organisation.team_add_member(actor=admin_user, team=team, user=engineer)
     platform = writes_history(
         admin_user,
         [Platform],
-        lambda: identities.platform_create(
+        lambda: organisation.platform_create(
             actor=admin_user, name="gke", kind="kubernetes", owning_team=team
         ),
     )
@@ -91,28 +91,28 @@ def test_every_service_writes_attributed_chained_history(governed, admin_user, e
     identity = writes_history(
         engineer,
         [Identity],
-        lambda: identities.identity_update(
+        lambda: services.identity_update(
             actor=engineer, identity=identity, purpose="Bots, still."
         ),
     )
     credential = writes_history(
         engineer,
         [Credential],
-        lambda: identities.credential_record(
+        lambda: credentials.credential_record(
             actor=engineer, identity=identity, kind="token", label="t", fingerprint="SHA256:1"
         ),
     )
     rotated = writes_history(
         engineer,
         [Credential],
-        lambda: identities.credential_rotate(
+        lambda: credentials.credential_rotate(
             actor=engineer, credential=credential, fingerprint="SHA256:2"
         ),
     )
     writes_history(
         engineer,
         [Credential],
-        lambda: identities.credential_revoke(actor=engineer, credential=rotated, reason="leaked"),
+        lambda: credentials.credential_revoke(actor=engineer, credential=rotated, reason="leaked"),
     )
     domain = writes_history(
         admin_user,
@@ -202,7 +202,7 @@ def test_every_service_writes_attributed_chained_history(governed, admin_user, e
     writes_history(
         admin_user,
         [Identity],
-        lambda: identities.identity_set_status(
+        lambda: status.identity_set_status(
             actor=admin_user, identity=identity, status="decommissioned", reason="gone"
         ),
     )

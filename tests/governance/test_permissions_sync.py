@@ -5,7 +5,8 @@ from django.core.management import call_command
 
 from governance.services import assignment_remove, assignment_set, permissions_sync
 from identities.models import IdentityGroupObjectPermission, IdentityUserObjectPermission
-from identities.services import identity_register, identity_update, team_add_member
+from identities.organisation import team_add_member
+from identities.services import identity_register, identity_update
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
