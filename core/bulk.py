@@ -7,11 +7,12 @@ rows come back as model instances, as stored after the update, ready for
 so this is not the history-less `QuerySet.update()` STYLE forbids on its own.
 
 `insert_ignore` is one `INSERT … SELECT … ON CONFLICT DO NOTHING` of many rows sent as
-column arrays (PostgreSQL `unnest`; SQLite ≥ 3.24 takes the same conflict clause over a
-VALUES list). Values are always parameters, never spliced into the SQL."""
+column arrays (PostgreSQL `unnest`, bound server-side; SQLite ≥ 3.24 takes the same conflict
+clause over a VALUES list). Values are always parameters, never spliced into the SQL."""
 
 from collections.abc import Sequence
 
+import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 
@@ -74,13 +75,17 @@ def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
     cols = [meta.get_field(f) for f in fields]
     names = ", ".join(quote(c.column) for c in cols)
     head = f"INSERT INTO {quote(meta.db_table)} ({names}) "
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            types = ", ".join(f"%s::{c.db_type(connection)}[]" for c in cols)
-            columns = [list(col) for col in zip(*rows, strict=True)]
-            sql = f"{head}SELECT * FROM unnest({types}) ON CONFLICT DO NOTHING"  # noqa: S608
-            cursor.execute(sql, columns)
+    if connection.vendor == "postgresql":
+        types = ", ".join(f"%b::{c.db_type(connection)}[]" for c in cols)
+        sql = f"{head}SELECT * FROM unnest({types}) ON CONFLICT DO NOTHING"  # noqa: S608
+        connection.ensure_connection()
+        # A server-binding cursor sends the column arrays in binary (%b), not quoted into
+        # the SQL text in Python as Django's client-side cursor does; still logged by Django.
+        raw = psycopg.Cursor(connection.connection)
+        with connection._prepare_cursor(raw) as cursor:
+            cursor.execute(sql, [list(col) for col in zip(*rows, strict=True)])
             return cursor.rowcount
+    with connection.cursor() as cursor:
         rows = [
             [c.get_db_prep_save(v, connection) for c, v in zip(cols, row, strict=True)]
             for row in rows

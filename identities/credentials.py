@@ -181,30 +181,31 @@ def credentials_end(
     now=None,
     related=None,
     skip_locked: bool = False,
+    each: dict[int, tuple[str, object]] | None = None,
 ) -> list[Credential]:
     """End many credentials at once (revoked: their grant ended, their identity was
     decommissioned, or one was revoked; expired: past their expiry): history, an event each,
     their reminders cleared. Those not active are skipped (a rerun changes nothing), and with
-    `skip_locked` so are rows another transaction holds. Steward ends the record; revoking at
-    the source is a connector's."""
+    `skip_locked` so are rows another transaction holds. `each` gives some credentials their
+    own (reason, related). Steward ends the record; revoking at the source is a connector's."""
     now = now or timezone.now()
-    columns, why = _ending(status, actor=actor, now=now, reason=reason)
+    each = each or {}
+    columns, _why = _ending(status, actor=actor, now=now, reason=reason)
     with transaction.atomic():
         ended = update_returning(
             Credential.objects.filter(pk__in=list(credential_ids), status=CredentialStatus.ACTIVE),
             skip_locked=skip_locked, status=status, updated_at=now, **columns,
         )  # fmt: skip
-        Credential.history.bulk_history_create(
-            ended, update=True, default_user=actor, default_change_reason=why[:100]
-        )  # fmt: skip
         events = []
         for c in ended:
-            kind, summary = _end_event(c, status, reason)
+            why, about = each.get(c.pk, (reason, related))
+            c._change_reason = _ending(status, actor=actor, now=now, reason=why)[1][:100]
+            kind, summary = _end_event(c, status, why)
             events.append(LifecycleEvent(
                 identity_id=c.identity_id, kind=kind, actor=actor, occurred_at=now,
-                credential=c, summary=summary, details={"reason": reason},
-                **related_fields(related),
+                credential=c, summary=summary, details={"reason": why}, **related_fields(about),
             ))  # fmt: skip
+        Credential.history.bulk_history_create(ended, update=True, default_user=actor)
         lifecycle_events_record(events)
         notifications_resolve(model=Credential, ids=[c.pk for c in ended])
     return ended

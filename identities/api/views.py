@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from core.api.filters import StrictFilterBackend
 from core.roles import is_admin, is_engineer
 
-from .. import selectors, services
+from .. import credentials, organisation, selectors, services
 from ..filtersets import CredentialFilterSet, IdentityFilterSet
 from ..models import Credential
 from . import serializers as s
@@ -167,7 +167,7 @@ class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
     def post(self, request, pk: int):
         identity = selectors.identity_get(user=request.user, pk=pk)
         data = self.validated(s.CredentialRecordInputSerializer)
-        credential = services.credential_record(actor=request.user, identity=identity, **data)
+        credential = credentials.credential_record(actor=request.user, identity=identity, **data)
         return self.output(s.CredentialOutputSerializer, credential, status_code=201)
 
 
@@ -222,7 +222,7 @@ class CredentialRotateView(ScopedAPIView):
     def post(self, request, pk: int):
         credential = _credential(request, pk)
         data = self.validated(s.CredentialRotateInputSerializer)
-        new = services.credential_rotate(actor=request.user, credential=credential, **data)
+        new = credentials.credential_rotate(actor=request.user, credential=credential, **data)
         return self.output(s.CredentialOutputSerializer, new, status_code=201)
 
 
@@ -240,7 +240,7 @@ class CredentialRevokeView(ScopedAPIView):
     def post(self, request, pk: int):
         credential = _credential(request, pk)
         data = self.validated(s.CredentialRevokeInputSerializer)
-        revoked = services.credential_revoke(actor=request.user, credential=credential, **data)
+        revoked = credentials.credential_revoke(actor=request.user, credential=credential, **data)
         return self.output(s.CredentialOutputSerializer, revoked)
 
 
@@ -273,7 +273,7 @@ class TeamListCreateView(DirectoryListView):
     def post(self, request):
         require_admin(request.user)
         data = self.validated(s.TeamCreateInputSerializer)
-        team = services.team_create(actor=request.user, **data)
+        team = organisation.team_create(actor=request.user, **data)
         return self.output(s.TeamOutputSerializer, team, status_code=201)
 
 
@@ -317,7 +317,7 @@ class PlatformListCreateView(DirectoryListView):
     def post(self, request):
         require_admin(request.user)
         data = self.validated(s.PlatformCreateInputSerializer)
-        platform = services.platform_create(actor=request.user, **data)
+        platform = organisation.platform_create(actor=request.user, **data)
         return self.output(s.PlatformOutputSerializer, platform, status_code=201)
 
 
