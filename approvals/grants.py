@@ -86,30 +86,35 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         ended_credentials = _credentials_end_under(
             grants, status=status, why=why, actor=actor, now=now
         )
-        owners = effective_raci(
-            identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
-        )
-        drafts = []
-        for g in grants:
-            title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
-            ended = ended_credentials.get(g.pk, [])
-            body = why + (
-                f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
-            )
-            link = reverse("approvals:request", args=[g.request_id])
-            who = {requesters[g.request_id]: "You requested this access."}
-            raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
-            if raci is not None and raci.accountable is not None and not raci.is_gap:
-                who.setdefault(
-                    raci.accountable.pk,
-                    "You are the accountable owner (A) of the identity domain for it.",
-                )
-            drafts += [
-                Draft(f"grant_{status}", g, uid, now.date(), title, reason, body=body, link=link)
-                for uid, reason in who.items()
-            ]
-        notify_many(drafts)
+        notify_many(_ended_drafts(grants, status, why, ended_credentials, requesters, now))
     return grants
+
+
+def _ended_drafts(grants, status, why, ended_credentials, requesters, now) -> list[Draft]:
+    """Tell the requester and the identity's A that each grant ended (and what ended with it)."""
+    owners = effective_raci(
+        identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
+    )
+    drafts = []
+    for g in grants:
+        title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
+        ended = ended_credentials.get(g.pk, [])
+        body = why + (
+            f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
+        )
+        link = reverse("approvals:request", args=[g.request_id])
+        who = {requesters[g.request_id]: "You requested this access."}
+        raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
+        if raci is not None and raci.accountable is not None and not raci.is_gap:
+            who.setdefault(
+                raci.accountable.pk,
+                "You are the accountable owner (A) of the identity domain for it.",
+            )
+        drafts += [
+            Draft(f"grant_{status}", g, uid, now.date(), title, reason, body=body, link=link)
+            for uid, reason in who.items()
+        ]
+    return drafts
 
 
 def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list[str]]:

@@ -3,6 +3,13 @@
 already done) and catches up (it selects a window — everything due by now — never an exact
 date, so what fell due while beat or the worker was down is handled on the next run).
 
+At the SQL floor: one candidate query per sweep part (one for every rotation policy);
+reminders by `INSERT … ON CONFLICT DO NOTHING` (`core.notifications.notify_many`); state
+changes through identities' and approvals' bulk services — one `UPDATE … RETURNING` per batch
+(rows locked `SKIP LOCKED`, so two workers running the same sweep change each row once)
+feeding one history insert, one timeline insert and the ledger. Each batch is its own
+transaction, and a failing row is isolated (`faults.isolate`).
+
 Every function takes `now`: time is injected, never read from a global in tests."""
 
 import datetime as dt
