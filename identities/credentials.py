@@ -168,7 +168,8 @@ def _ending(status: str, *, actor, now, reason: str) -> tuple[dict, str]:
 
 def _end_event(c: Credential, status: str, reason: str) -> tuple[str, str]:
     if status == CredentialStatus.EXPIRED:
-        return EventKind.CREDENTIAL_EXPIRED, f"'{c.label}' expired on {c.expires_at:%Y-%m-%d %H:%M}"
+        when = f" on {c.expires_at:%Y-%m-%d %H:%M}" if c.expires_at else ""
+        return EventKind.CREDENTIAL_EXPIRED, f"'{c.label}' expired{when}"
     return EventKind.CREDENTIAL_REVOKED, f"'{c.label}' revoked: {reason}"
 
 
