@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from core.history import stamp
 from core.notifications import notify
 from identities.choices import EventKind, IdentityStatus
-from identities.services import identity_set_status, lifecycle_event_record
+from identities.status import identity_set_status
+from identities.timeline import lifecycle_event_record
 
 from .choices import (
     DECIDED_KIND,

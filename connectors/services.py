@@ -33,7 +33,7 @@ from governance.choices import DomainKey
 from governance.selectors import accountable_for
 from identities.choices import EventKind
 from identities.secrets import ensure_no_secret_values
-from identities.services import lifecycle_event_record
+from identities.timeline import lifecycle_event_record
 
 from .base import RevocationResult, RevocationTarget, connector_for
 from .choices import JobStatus, NotificationKind, RevocationAction

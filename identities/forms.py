@@ -3,8 +3,8 @@
 from django import forms
 
 from .choices import CredentialKind, Environment, IdentityKind, PlatformKind, RiskTier
+from .credentials import CREDENTIAL_IDENTIFIER_FIELDS
 from .secrets import find_secret_values
-from .services import CREDENTIAL_IDENTIFIER_FIELDS
 
 IGNORED_POST_KEYS = {"csrfmiddlewaretoken"}
 

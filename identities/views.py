@@ -13,7 +13,7 @@ from core import tables
 from core.csv_export import SafeWriter
 from core.roles import can_read_all, is_engineer
 
-from . import findings, selectors, services
+from . import credentials, findings, selectors, services
 from .choices import CredentialStatus, EventKind, IdentityStatus
 from .conditions import ends_within
 from .filtersets import IdentityFilterSet
@@ -133,7 +133,9 @@ class CredentialRecordView(View):
         form = CredentialForm(request.POST)
         if form.is_valid():
             try:
-                services.credential_record(actor=request.user, identity=identity, **_filled(form))
+                credentials.credential_record(
+                    actor=request.user, identity=identity, **_filled(form)
+                )
             except ValidationError as exc:
                 _attach(form, exc)
             else:
@@ -162,7 +164,7 @@ class CredentialRotateView(View):
         form = CredentialRotateForm(request.POST)
         if form.is_valid():
             try:
-                services.credential_rotate(
+                credentials.credential_rotate(
                     actor=request.user, credential=credential, **_filled(form)
                 )
             except ValidationError as exc:
@@ -192,7 +194,7 @@ class CredentialRevokeView(CredentialRotateView):
         form = ReasonForm(request.POST)
         if form.is_valid():
             try:
-                services.credential_revoke(
+                credentials.credential_revoke(
                     actor=request.user, credential=credential, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as exc:

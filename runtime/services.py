@@ -26,7 +26,7 @@ from governance.selectors import accountable_for, deciders_for
 from identities.choices import EventKind
 from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
-from identities.services import lifecycle_event_record
+from identities.timeline import lifecycle_event_record
 
 from . import keys
 from .choices import GrantType, NotificationKind, Outcome

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from core.api.filters import StrictFilterBackend
 from core.roles import is_admin, is_engineer
 
-from .. import directory, selectors, services
+from .. import credentials, directory, selectors, services
 from ..filtersets import CredentialFilterSet, IdentityFilterSet
 from ..models import Credential
 from . import serializers as s
@@ -142,7 +142,7 @@ class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
     def post(self, request, pk: int):
         identity = selectors.identity_get(user=request.user, pk=pk)
         data = self.validated(s.CredentialRecordInputSerializer)
-        credential = services.credential_record(actor=request.user, identity=identity, **data)
+        credential = credentials.credential_record(actor=request.user, identity=identity, **data)
         return self.output(s.CredentialOutputSerializer, credential, status_code=201)
 
 
@@ -197,7 +197,7 @@ class CredentialRotateView(ScopedAPIView):
     def post(self, request, pk: int):
         credential = _credential(request, pk)
         data = self.validated(s.CredentialRotateInputSerializer)
-        new = services.credential_rotate(actor=request.user, credential=credential, **data)
+        new = credentials.credential_rotate(actor=request.user, credential=credential, **data)
         return self.output(s.CredentialOutputSerializer, new, status_code=201)
 
 
@@ -215,7 +215,7 @@ class CredentialRevokeView(ScopedAPIView):
     def post(self, request, pk: int):
         credential = _credential(request, pk)
         data = self.validated(s.CredentialRevokeInputSerializer)
-        revoked = services.credential_revoke(actor=request.user, credential=credential, **data)
+        revoked = credentials.credential_revoke(actor=request.user, credential=credential, **data)
         return self.output(s.CredentialOutputSerializer, revoked)
 
 

@@ -43,17 +43,12 @@ from ..choices import (
     IdentityStatus,
     RiskTier,
 )
+from ..credentials import credential_record, credential_rotate
 from ..findings import finding_kinds_recorded, findings_raise_many
 from ..models import Credential, Identity, LifecycleEvent, Platform, Team
 from ..secrets import find_secret_values
 from ..selectors import onboarding_teams
-from ..services import (
-    credential_record,
-    credential_rotate,
-    identities_register_many,
-    identity_build,
-    identity_update,
-)
+from ..services import identities_register_many, identity_build, identity_update
 
 CREATE, UPDATE, UNCHANGED, SKIPPED, ERROR = "create", "update", "unchanged", "skipped", "error"
 ACTIONS = (CREATE, UPDATE, UNCHANGED, SKIPPED, ERROR)

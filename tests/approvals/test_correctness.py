@@ -87,7 +87,7 @@ def _onboarded(engineer, owner, team, now):
 
 
 def _record(engineer, identity, at):
-    from identities.services import credential_record
+    from identities.credentials import credential_record
 
     return credential_record(
         actor=engineer, identity=identity, kind="api_key", label="first key",

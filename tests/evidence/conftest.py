@@ -29,7 +29,7 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
     from approvals import grants as approval_grants
     from approvals import services as approvals
     from approvals.models import Grant
-    from identities.services import credential_record
+    from identities.credentials import credential_record
 
     team = TeamFactory(name="Payments", slug="payments", members=[engineer])
     platform = PlatformFactory(name="prod-k8s", slug="prod-k8s", owning_team=team)

@@ -16,7 +16,7 @@ from evidence import ledger
 from evidence.models import LedgerEntry
 from governance import services as governance
 from governance.models import Assignment, ControlDomain
-from identities import directory
+from identities import credentials, directory, status
 from identities import services as identities
 from identities.models import Credential, Identity, Platform, Team
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
@@ -96,7 +96,7 @@ def _request(w: World, kind: str = "exception", actor=None):
 
 
 def _credential(w: World):
-    return identities.credential_record(
+    return credentials.credential_record(
         actor=w.engineer, identity=w.identity, kind="token", label="t", fingerprint="SHA256:1"
     )
 
@@ -122,14 +122,14 @@ def decide_onboarding(w: World):
 
 def rotate_credential(w: World):
     c = _credential(w)
-    return lambda: identities.credential_rotate(
+    return lambda: credentials.credential_rotate(
         actor=w.engineer, credential=c, fingerprint="SHA256:2"
     )
 
 
 def revoke_credential(w: World):
     c = _credential(w)
-    return lambda: identities.credential_revoke(actor=w.engineer, credential=c, reason="leaked")
+    return lambda: credentials.credential_revoke(actor=w.engineer, credential=c, reason="leaked")
 
 
 def remove_assignment(w: World):
@@ -185,7 +185,7 @@ SERVICES = [
     ("grant_review", "owner", [Grant], review_grant),
     ("grant_revoke", "owner", [Grant], revoke_grant),
     ("identity_set_status", "admin", [Identity],
-     lambda w: lambda: identities.identity_set_status(
+     lambda w: lambda: status.identity_set_status(
          actor=w.admin, identity=w.identity, status="decommissioned", reason="gone")),
 ]  # fmt: skip
 

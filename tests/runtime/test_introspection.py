@@ -15,7 +15,7 @@ from joserfc import jwk, jwt
 
 from approvals.choices import GrantStatus
 from approvals.grants import grant_revoke, grants_end
-from identities.services import identity_set_status
+from identities.status import identity_set_status
 from runtime import keys
 from runtime.models import IssuedToken
 from runtime.services import resource_server_create, runtime_policy_update, tokens_revoke_all
