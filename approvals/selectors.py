@@ -1,7 +1,8 @@
 """Reads for approvals, scoped to the user.
 
 A request is visible to admins and auditors, its requester, anyone who can see its identity,
-and the owners who may decide it (resolved from the RACI matrix in one batch)."""
+and the owners who may decide it (a join on governance's effective owners, so the navigation
+badge and "waiting for me" are one query however many requests are pending)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet

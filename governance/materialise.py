@@ -148,6 +148,15 @@ def _table_view(identity_ids, domains: list[ControlDomain]) -> dict[tuple, tuple
     return {key: (a, up, tuple(sorted(r))) for key, (a, up, r) in view.items()}
 
 
+def _orphans() -> list[int]:
+    return list(
+        EffectiveOwner.objects.exclude(
+            assignment_id__in=Assignment.objects.values("pk"),
+            identity_id__in=Identity.objects.values("pk"),
+        ).values_list("pk", flat=True)[:100]
+    )
+
+
 def _resolver_view(identity_ids, domains: list[ControlDomain]) -> dict[tuple, tuple]:
     out = {}
     rows = identity_rows(_identities(identity_ids).values("pk"))
@@ -168,7 +177,7 @@ def differences(*, identity_ids=None, domain_keys: Iterable[str] | None = None) 
     domains = domains_for(domain_keys)
     table = _table_view(identity_ids, domains)
     resolver = _resolver_view(identity_ids, domains)
-    out = []
+    out = [f"row {pk}: names a removed assignment or identity" for pk in _orphans()]
     for key in sorted(set(table) | set(resolver)):
         if table.get(key) != resolver.get(key):
             out.append(

@@ -182,20 +182,37 @@ class EffectiveOwner(models.Model):
     transaction of every change that moves it, rebuilt by `rebuild_effective_owners`, and
     checked against the Python resolver by `check_effective_owners`."""
 
+    # Derived rows carry no database foreign-key constraints: one refresh writes hundreds of
+    # thousands of them, and deferred constraint checks would cost as much again. Their
+    # integrity is the refresh's (it rewrites the rows of an assignment as it goes), and
+    # `check_effective_owners` names any orphan.
     identity = models.ForeignKey(
-        "identities.Identity", on_delete=models.CASCADE, related_name="effective_owners"
+        "identities.Identity",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="effective_owners",
     )
-    domain = models.ForeignKey(ControlDomain, on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey(
+        ControlDomain, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     role = models.CharField(max_length=1, choices=Role.choices)
     precedence = models.PositiveSmallIntegerField()
-    # The refresh rewrites these rows whenever their assignment goes (in the same transaction,
-    # before the deferred constraint is checked): no per-row cascade in Python.
-    assignment = models.ForeignKey(Assignment, on_delete=models.DO_NOTHING, related_name="+")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
     team = models.ForeignKey(
-        "identities.Team", on_delete=models.DO_NOTHING, null=True, related_name="+"
+        "identities.Team",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
     )
 
     class Meta:
