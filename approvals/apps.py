@@ -6,10 +6,14 @@ class ApprovalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from core import notification_kinds
         from core.metrics import register_gauges
         from identities.signals import credential_recorded
 
+        from .choices import NotificationKind
+
         register_gauges("approvals", _gauges)
+        notification_kinds.register(NotificationKind)
         credential_recorded.connect(
             _link_to_grant, dispatch_uid="approvals.link_credential_to_onboarding_grant"
         )

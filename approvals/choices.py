@@ -39,3 +39,26 @@ class GrantStatus(models.TextChoices):
 
 
 ENDED_GRANT_STATUSES = (GrantStatus.EXPIRED, GrantStatus.REVOKED, GrantStatus.DECOMMISSIONED)
+
+
+class NotificationKind(models.TextChoices):
+    APPROVAL_REQUESTED = "approval_requested", "Approval requested"
+    EMERGENCY_ACTIVATED = "emergency_activated", "Emergency access active"
+    REQUEST_APPROVED = "request_approved", "Your request was approved"
+    REQUEST_REJECTED = "request_rejected", "Your request was rejected"
+    REQUEST_EXPIRED = "request_expired", "Your request expired undecided"
+    GRANT_EXPIRED = "grant_expired", "Access expired"
+    GRANT_REVOKED = "grant_revoked", "Access revoked"
+    GRANT_DECOMMISSIONED = "grant_decommissioned", "Access ended: identity decommissioned"
+
+
+# The notification each decision and each end of a grant sends.
+DECIDED_KIND = {
+    RequestStatus.APPROVED: NotificationKind.REQUEST_APPROVED,
+    RequestStatus.REJECTED: NotificationKind.REQUEST_REJECTED,
+}
+GRANT_ENDED_KIND = {
+    GrantStatus.EXPIRED: NotificationKind.GRANT_EXPIRED,
+    GrantStatus.REVOKED: NotificationKind.GRANT_REVOKED,
+    GrantStatus.DECOMMISSIONED: NotificationKind.GRANT_DECOMMISSIONED,
+}

@@ -1,6 +1,7 @@
 """The seeded default approval policies (DESIGN: onboarding → A of identity; exception → A of
 runtime policy, ≤ 90 days, compensating controls; emergency → A of exceptions, active at once,
-≤ 4 hours, post-incident review within 24 hours). Used by the data migration and demo/tests."""
+≤ 4 hours, post-incident review within 24 hours). Used by the demo and tests; the data
+migration carries its own frozen copy."""
 
 # kind, name, domain key, roles, approvals by risk, max h, default h, flags, review h, expiry h
 POLICIES = [

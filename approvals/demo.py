@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from identities.choices import CredentialKind, IdentityStatus
+from identities.credentials import credential_record
 from identities.models import Identity
-from identities.services import credential_record
 
 from .models import Request
 from .services import request_decide, request_submit

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
+from core.bulk import update_returning
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
@@ -16,13 +16,14 @@ from core.system import system_user
 from governance.choices import DomainKey
 from governance.selectors import deciders_for, effective_raci
 from identities.choices import EventKind
-from identities.models import Credential, LifecycleEvent
+from identities.credentials import credentials_end
+from identities.models import Credential, Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
-from identities.services import credentials_end, lifecycle_event_record
+from identities.timeline import lifecycle_event_record
 
-from .choices import GrantStatus, RequestKind
-from .models import Grant, GrantCredential
+from .choices import GRANT_ENDED_KIND, GrantStatus, RequestKind
+from .models import Grant, GrantCredential, Request
 from .policy import decider_roles
 from .services import policy_for
 
@@ -49,22 +50,25 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         raise ValidationError("A grant ends as expired, revoked or decommissioned.")
     now = now or timezone.now()
     actor = actor or system_user()
+    why = reason or {"expired": "reached its end time"}.get(status, status)
     with transaction.atomic():
-        grants = list(
-            Grant.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=list(grant_ids), status=GrantStatus.ACTIVE)
-            .select_related("identity", "request")
+        grants = update_returning(
+            Grant.objects.filter(pk__in=list(grant_ids), status=GrantStatus.ACTIVE),
+            skip_locked=True, status=status, ended_at=now, ended_by=actor, end_reason=why,
+            updated_at=now,
+        )  # fmt: skip
+        Grant.history.bulk_history_create(
+            grants, update=True, default_user=actor,
+            default_change_reason=f"grant {status}: {why}"[:100],
+        )  # fmt: skip
+        identities = Identity.objects.in_bulk({g.identity_id for g in grants})
+        requesters = dict(
+            Request.objects.filter(pk__in=[g.request_id for g in grants]).values_list(
+                "pk", "requester_id"
+            )
         )
-        why = reason or {"expired": "reached its end time"}.get(status, status)
         for g in grants:
-            g.status, g.ended_at, g.ended_by, g.end_reason = status, now, actor, why
-        bulk_update_with_history(
-            grants,
-            Grant,
-            ["status", "ended_at", "ended_by", "end_reason"],
-            default_user=actor,
-            default_change_reason=f"grant {status}: {why}",
-        )
+            g.identity = identities[g.identity_id]
         LifecycleEvent.objects.bulk_create(
             [
                 LifecycleEvent(
@@ -82,47 +86,56 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         ended_credentials = _credentials_end_under(
             grants, status=status, why=why, actor=actor, now=now
         )
-        owners = effective_raci(
-            identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
-        )
-        drafts = []
-        for g in grants:
-            title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
-            ended = ended_credentials.get(g.pk, [])
-            body = why + (
-                f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
-            )
-            link = reverse("approvals:request", args=[g.request_id])
-            who = {g.request.requester_id: "You requested this access."}
-            raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
-            if raci is not None and raci.accountable is not None and not raci.is_gap:
-                who.setdefault(
-                    raci.accountable.pk,
-                    "You are the accountable owner (A) of the identity domain for it.",
-                )
-            drafts += [
-                Draft(f"grant_{status}", g, uid, now.date(), title, reason, body=body, link=link)
-                for uid, reason in who.items()
-            ]
-        notify_many(drafts)
+        notify_many(_ended_drafts(grants, status, why, ended_credentials, requesters, now))
     return grants
 
 
-def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list[str]]:
-    """The credentials issued under ended grants end with them: {grant id: labels ended}."""
-    linked: dict[int, list[int]] = {}
-    for grant_id, credential_id in GrantCredential.objects.filter(
-        grant_id__in=[g.pk for g in grants]
-    ).values_list("grant_id", "credential_id"):
-        linked.setdefault(grant_id, []).append(credential_id)
-    out = {}
+def _ended_drafts(grants, status, why, ended_credentials, requesters, now) -> list[Draft]:
+    """Tell the requester and the identity's A that each grant ended (and what ended with it)."""
+    owners = effective_raci(
+        identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
+    )
+    drafts = []
     for g in grants:
-        if linked.get(g.pk):
-            ended = credentials_end(
-                actor=actor, credential_ids=linked[g.pk], now=now, related=g,
-                reason=f"its {g.get_kind_display().lower()} grant #{g.pk} {status}: {why}",
-            )  # fmt: skip
-            out[g.pk] = [f"'{c.label}'" for c in ended]
+        title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
+        ended = ended_credentials.get(g.pk, [])
+        body = why + (
+            f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
+        )
+        link = reverse("approvals:request", args=[g.request_id])
+        who = {requesters[g.request_id]: "You requested this access."}
+        raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
+        if raci is not None and raci.accountable is not None and not raci.is_gap:
+            who.setdefault(
+                raci.accountable.pk,
+                "You are the accountable owner (A) of the identity domain for it.",
+            )
+        drafts += [
+            Draft(GRANT_ENDED_KIND[status], g, uid, now.date(), title, reason, body=body, link=link)
+            for uid, reason in who.items()
+        ]
+    return drafts
+
+
+def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list[str]]:
+    """The credentials issued under ended grants end with them, in one set-based call:
+    {grant id: labels ended}."""
+    by_pk = {g.pk: g for g in grants}
+    each = {
+        credential_id: (
+            f"its {by_pk[grant_id].get_kind_display().lower()} grant #{grant_id} {status}: {why}",
+            by_pk[grant_id],
+        )
+        for grant_id, credential_id in GrantCredential.objects.filter(
+            grant_id__in=list(by_pk)
+        ).values_list("grant_id", "credential_id")
+    }
+    ended = credentials_end(
+        actor=actor, credential_ids=list(each), reason=why, now=now, each=each
+    )
+    out: dict[int, list[str]] = {}
+    for c in ended:
+        out.setdefault(each[c.pk][1].pk, []).append(f"'{c.label}'")
     return out
 
 

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from core.history import AppendOnlyManager, GovernedHistory
 from core.models import TimeStampedModel
 from identities.models import Credential, Identity
 
@@ -52,7 +52,7 @@ class ApprovalPolicy(TimeStampedModel):
     pending_expiry_hours = models.PositiveIntegerField(
         default=168, help_text="A pending request expires after this long."
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     # The rules an evaluation applies: snapshotted with each evaluation, changed by admins.
     RULE_FIELDS = (
@@ -80,6 +80,9 @@ class ApprovalPolicy(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:policy", args=[self.pk])
+
     def approvals_needed(self, risk_tier: str) -> int:
         return max(1, int(self.approvals_by_risk.get(risk_tier, 1)))
 
@@ -100,6 +103,11 @@ class Request(TimeStampedModel):
     compensating_controls = models.TextField(blank=True)
     # emergency: what access and the incident
     access_requested = models.CharField(max_length=300, blank=True)
+    # Runtime scopes the grant covers (approvals.scopes): the token endpoint matches a gated
+    # scope against these, never against the free text above.
+    scopes = models.JSONField(
+        default=list, blank=True, help_text="OAuth scopes workloads may get tokens for."
+    )
     incident_reference = models.CharField(max_length=100, blank=True)
     requested_start = models.DateTimeField()
     requested_end = models.DateTimeField()
@@ -109,7 +117,7 @@ class Request(TimeStampedModel):
     )
     expires_at = models.DateTimeField(help_text="A pending request expires here.")
     decided_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -148,6 +156,8 @@ class PolicyEvaluation(models.Model):
     reasons = models.JSONField(default=list)
     evaluated_at = models.DateTimeField(default=timezone.now)
 
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
+
     def __str__(self) -> str:
         return f"{self.policy.kind} v{self.policy_version}: {self.outcome}"
 
@@ -165,7 +175,7 @@ class Decision(models.Model):
     granted_start = models.DateTimeField(null=True, blank=True)
     granted_end = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["decided_at", "id"]
@@ -204,7 +214,7 @@ class Grant(TimeStampedModel):
     credentials = models.ManyToManyField(
         Credential, through="GrantCredential", related_name="grants", blank=True
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -223,6 +233,11 @@ class Grant(TimeStampedModel):
         return f"{self.get_kind_display()} grant #{self.pk} for {self.identity}"
 
     @property
+    def scopes(self) -> list[str]:
+        """The runtime scopes its request asked for (and its deciders approved)."""
+        return self.request.scopes
+
+    @property
     def is_live(self) -> bool:
         now = timezone.now()
         return self.status == GrantStatus.ACTIVE and self.starts_at <= now < self.expires_at
@@ -234,6 +249,8 @@ class GrantCredential(models.Model):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT)
     credential = models.OneToOneField(Credential, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
 
     def __str__(self) -> str:
         return f"{self.credential} under {self.grant}"

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
 from governance.choices import Role
 from governance.selectors import deciders_for, identity_owners
@@ -61,6 +62,47 @@ def deciders_phrase(policy: ApprovalPolicy) -> str:
     return "accountable owner (A)"
 
 
+# Why a status cannot ask, in the words the refusal continues with.
+STATUS_WHY = {
+    IdentityStatus.PENDING: "its onboarding must be approved first",
+    IdentityStatus.SUSPENDED: "emergency access is still possible",
+    IdentityStatus.DECOMMISSIONED: "its access has ended for good",
+    IdentityStatus.REJECTED: "its onboarding was rejected",
+}
+
+
+def status_refusal(kind: str, identity: Identity) -> str:
+    """'' when an identity in its status may be the subject of a `kind` request, else the
+    sentence that says why not: pages hide what this refuses, the evaluation refuses it."""
+    if identity.status in ALLOWED_STATUSES[kind]:
+        return ""
+    label = with_article(RequestKind(kind).label.lower()).capitalize()
+    status = with_article(identity.get_status_display().lower())
+    why = STATUS_WHY.get(identity.status)
+    return f"{label} request cannot be made for {status} identity" + (f": {why}." if why else ".")
+
+
+def quorum_shortfall(policy: ApprovalPolicy, identity: Identity, eligible: int, needed: int) -> str:
+    """The quorum cannot be reached: say so, and who could be added where."""
+    risk = with_article(identity.get_risk_tier_display().lower())
+    have = f"{eligible} eligible " + ("approver exists" if eligible == 1 else "approvers exist")
+    domain = policy.approver_domain.name
+    if policy.approver_roles == ApproverRoles.ACCOUNTABLE:
+        fix = (
+            f"only the A decides under this policy, so an admin lets a responsible (R) approve "
+            f"too (approval policy “{policy.name}”) and adds one for {domain} in the RACI matrix"
+        )
+    else:
+        fix = (
+            f"an admin adds a responsible (R) for {domain} on this identity, team "
+            f"{identity.team} or platform {identity.platform} in the RACI matrix"
+        )
+    return (
+        f"Needs {needed} approvals for {risk}-risk identity but only {have}. "
+        f"To reach {needed}, {fix} ({reverse('governance:matrix')})."
+    )
+
+
 def decider_roles(policy: ApprovalPolicy) -> tuple[str, ...]:
     if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
         return (Role.ACCOUNTABLE, Role.RESPONSIBLE)
@@ -84,49 +126,11 @@ def evaluate(
     eligible = deciders - {requester.pk}
     hours = (requested_end - requested_start).total_seconds() / 3600
     needed = policy.approvals_needed(identity.risk_tier)
-    reasons: list[str] = []
-
-    if identity.status not in ALLOWED_STATUSES[policy.kind]:
-        reasons.append(
-            f"{with_article(policy.get_kind_display().lower()).capitalize()} request cannot "
-            f"be made for {with_article(identity.get_status_display().lower())} identity."
-        )
-    if requested_end <= requested_start:
-        reasons.append("The end must be after the start.")
-    elif hours > policy.max_duration_hours:
-        reasons.append(
-            f"Asks for {_hours(hours)}; "
-            f"the policy allows at most {_hours(policy.max_duration_hours)}."
-        )
-    if requested_start < now - dt.timedelta(minutes=CLOCK_SKEW_MINUTES):
-        reasons.append("The start is in the past.")
-    if policy.break_glass and not renewal:
-        reasons.extend(_break_glass_refusals(identity, requested_start, now))
-    if policy.requires_justification and not fields.get("justification", "").strip():
-        reasons.append("A justification is required.")
-    if (
-        policy.requires_compensating_controls
-        and not fields.get("compensating_controls", "").strip()
-    ):
-        reasons.append("Compensating controls are required for a policy exception.")
-    if policy.requires_incident_reference and not fields.get("incident_reference", "").strip():
-        reasons.append("An incident reference is required.")
-    for name in REQUIRED_FIELDS.get(policy.kind, ()):
-        if not fields.get(name, "").strip():
-            reasons.append(f"'{name.replace('_', ' ')}' is required.")
-    if raci is None or raci.is_gap:
-        why = raci.gap_label if raci is not None else "no accountable owner"
-        reasons.append(
-            f"No effective approver: ownership gap in {policy.approver_domain.name} ({why})."
-        )
-    elif not eligible:
-        reasons.append("The only eligible approver is the requester: someone else must decide.")
-    elif len(eligible) < needed:
-        reasons.append(
-            f"Needs {needed} approvals for {with_article(identity.get_risk_tier_display().lower())}"
-            f"-risk identity but only {len(eligible)} eligible "
-            + ("approver exists." if len(eligible) == 1 else "approvers exist.")
-        )
+    reasons = [
+        *_window_refusals(policy, identity, requested_start, requested_end, now, renewal),
+        *_field_refusals(policy, fields),
+        *_approver_refusals(policy, identity, raci, eligible, needed),
+    ]
 
     if reasons:
         outcome = Outcome.REFUSED
@@ -147,8 +151,60 @@ def evaluate(
         "effective_owners": _owners(raci),
         "eligible_approvers": len(eligible),
         "renewal": renewal,
+        "scopes": list(fields.get("scopes") or []),
     }
     return Evaluation(policy, outcome, reasons, inputs, needed, eligible)
+
+
+def _window_refusals(policy, identity, start, end, now, renewal) -> list[str]:
+    """The identity's status and the requested window against the policy."""
+    reasons = []
+    refusal = status_refusal(policy.kind, identity)
+    if refusal:
+        reasons.append(refusal)
+    hours = (end - start).total_seconds() / 3600
+    if end <= start:
+        reasons.append("The end must be after the start.")
+    elif hours > policy.max_duration_hours:
+        reasons.append(
+            f"Asks for {_hours(hours)}; "
+            f"the policy allows at most {_hours(policy.max_duration_hours)}."
+        )
+    if start < now - dt.timedelta(minutes=CLOCK_SKEW_MINUTES):
+        reasons.append("The start is in the past.")
+    if policy.break_glass and not renewal:
+        reasons.extend(_break_glass_refusals(identity, start, now))
+    return reasons
+
+
+def _field_refusals(policy, fields: dict) -> list[str]:
+    """What the policy and the request kind require the requester to write."""
+    reasons = []
+    if policy.requires_justification and not fields.get("justification", "").strip():
+        reasons.append("A justification is required.")
+    if (
+        policy.requires_compensating_controls
+        and not fields.get("compensating_controls", "").strip()
+    ):
+        reasons.append("Compensating controls are required for a policy exception.")
+    if policy.requires_incident_reference and not fields.get("incident_reference", "").strip():
+        reasons.append("An incident reference is required.")
+    for name in REQUIRED_FIELDS.get(policy.kind, ()):
+        if not fields.get(name, "").strip():
+            reasons.append(f"'{name.replace('_', ' ')}' is required.")
+    return reasons
+
+
+def _approver_refusals(policy, identity, raci, eligible, needed: int) -> list[str]:
+    """An effective owner exists, is not only the requester, and there are enough of them."""
+    if raci is None or raci.is_gap:
+        why = raci.gap_label if raci is not None else "no accountable owner"
+        return [f"No effective approver: ownership gap in {policy.approver_domain.name} ({why})."]
+    if not eligible:
+        return ["The only eligible approver is the requester: someone else must decide."]
+    if len(eligible) < needed:
+        return [quorum_shortfall(policy, identity, len(eligible), needed)]
+    return []
 
 
 def _break_glass_refusals(identity: Identity, start: dt.datetime, now: dt.datetime) -> list[str]:

@@ -1,15 +1,18 @@
 """Reads for approvals, scoped to the user.
 
 A request is visible to admins and auditors, its requester, anyone who can see its identity,
-and the owners who may decide it (resolved from the RACI matrix in one batch)."""
+and the owners who may decide it (a join on governance's effective owners, so the navigation
+badge and "waiting for me" are one query however many requests are pending)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.request_memo import request_memo
 from core.roles import can_read_all
-from governance.selectors import effective_raci_of_rows
+from governance.choices import Role
+from governance.selectors import decides, owner_rows
 from identities.selectors import identity_scope
 
 from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
@@ -19,57 +22,55 @@ RELATED = ("identity__team", "identity__platform", "requester", "evaluation__pol
 
 
 def waiting_for(user) -> list[int]:
-    """Ids of pending requests this user may decide: set-based over all pending requests."""
+    """Ids of pending requests this user may decide: one join over the effective owners."""
     if not user.is_authenticated:
         return []
-    pending = Request.objects.filter(
+    return list(_decidable_by(user, _pending_for(user)).values_list("pk", flat=True))
+
+
+def _pending_for(user) -> QuerySet[Request]:
+    return Request.objects.filter(
         status=RequestStatus.PENDING, expires_at__gt=timezone.now()
     ).exclude(requester=user)
-    return _approver_of(user, pending)
 
 
-def _decider_entries(requests: QuerySet[Request]):
-    """(request id, policy, effective RACI of its approver domain) for each of `requests`,
-    resolved now from the RACI matrix: a constant number of queries."""
-    rows = list(
-        requests.values_list(
-            "pk", "identity_id", "kind", "identity__team_id", "identity__platform_id"
+def _decidable_by(user, requests: QuerySet[Request]) -> QuerySet[Request]:
+    """`requests` whose policy names `user` as a decider for its identity now: its acting A
+    in the policy's domain, or (when the policy admits R) one of its R. Two queries: the
+    policies, then `requests` joined to governance's effective owners."""
+    condition = Q()
+    for policy in ApprovalPolicy.objects.only("kind", "approver_domain_id", "approver_roles"):
+        condition |= Q(kind=policy.kind) & decides(
+            user=user,
+            domain_id=policy.approver_domain_id,
+            with_responsible=policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE,
+            identity_ref="identity_id",
         )
-    )
-    if not rows:
-        return
-    policies = {p.kind: p for p in ApprovalPolicy.objects.select_related("approver_domain")}
-    raci = effective_raci_of_rows(
-        rows={(i, team, platform) for _, i, _, team, platform in rows},
-        domains=[p.approver_domain for p in policies.values()],
-    )
-    for pk, identity_id, kind, _team, _platform in rows:
-        policy = policies.get(kind)
-        entry = raci.get(identity_id, {}).get(policy.approver_domain.key) if policy else None
-        if entry is not None:
-            yield pk, policy, entry
-
-
-def _approver_of(user, requests: QuerySet[Request]) -> list[int]:
-    """Ids among `requests` whose policy names this user as a decider for its identity."""
-    team_groups = set(user.groups.values_list("pk", flat=True))
-    return [
-        pk
-        for pk, policy, entry in _decider_entries(requests)
-        if _may_decide(entry, policy, user, team_groups)
-    ]
+    return requests.filter(condition) if condition else requests.none()
 
 
 def deciders_of(requests: QuerySet[Request]) -> dict[int, set[int]]:
-    """{request id: ids of the active users who may decide it now} (teams expanded)."""
-    entries = list(_decider_entries(requests))
-    groups = {
-        who.group_id
-        for _pk, policy, entry in entries
-        if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE
-        for _label, who, _explain in entry.responsible
-        if hasattr(who, "group_id")
-    }
+    """{request id: ids of the active users who may decide it now} (teams expanded): four
+    queries, whatever the number of requests."""
+    rows = list(requests.values_list("pk", "identity_id", "kind"))
+    if not rows:
+        return {}
+    policies = {p.kind: p for p in ApprovalPolicy.objects.all()}
+    either = ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE
+    # (identity id, domain id) -> [acting A, R users, R teams' groups]
+    owners: dict[tuple, list] = {}
+    for identity_id, domain_id, role, _p, user_id, active, group_id, _a in owner_rows(
+        identity_ids=requests.values("identity_id"),
+        domain_ids=[p.approver_domain_id for p in policies.values()],
+    ):
+        entry = owners.setdefault((identity_id, domain_id), [None, set(), set()])
+        if role == Role.ACCOUNTABLE:
+            entry[0] = entry[0] or (user_id if active else None)  # the first active A
+        elif group_id is not None:
+            entry[2].add(group_id)
+        elif active:
+            entry[1].add(user_id)
+    groups = {g for a, users, gs in owners.values() for g in gs}
     members: dict[int, set[int]] = {}
     for group_id, user_id in (
         get_user_model()
@@ -78,33 +79,31 @@ def deciders_of(requests: QuerySet[Request]) -> dict[int, set[int]]:
     ):
         members.setdefault(group_id, set()).add(user_id)
     out = {}
-    for pk, policy, entry in entries:
-        ids = {entry.acting_accountable.pk} if entry.acting_accountable else set()
-        if policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE:
-            for _label, who, _explain in entry.responsible:
-                if hasattr(who, "group_id"):
-                    ids |= members.get(who.group_id, set())
-                elif who.is_active:
-                    ids.add(who.pk)
+    for pk, identity_id, kind in rows:
+        policy = policies.get(kind)
+        if policy is None:
+            continue
+        a, users, gs = owners.get((identity_id, policy.approver_domain_id), (None, (), ()))
+        ids = {a} if a else set()
+        if policy.approver_roles == either:
+            ids.update(users, *(members.get(g, ()) for g in gs))
         out[pk] = ids
     return out
 
 
-def _may_decide(entry, policy, user, team_groups) -> bool:
-    acting = entry.acting_accountable
-    if acting is not None and acting.pk == user.pk:
-        return True
-    return policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE and any(
-        getattr(who, "pk", None) == user.pk or getattr(who, "group_id", None) in team_groups
-        for _label, who, _explain in entry.responsible
-    )
+def waiting_for_once(user):
+    """`waiting_for`, resolved once per web request: the inbox and its navigation badge."""
+    return request_memo(("approvals.waiting_for", user.pk), lambda: waiting_for(user))
 
 
 def waiting_count(user) -> int:
-    # A page that already resolved the user's waiting requests (the inbox) leaves them on
-    # its request's user object, so the navigation badge does not resolve them again.
-    cached = getattr(user, "_steward_waiting_for", None)
-    return len(cached if cached is not None else waiting_for(user))
+    """The navigation badge: one COUNT over the effective owners, once per web request."""
+    if not user.is_authenticated:
+        return 0
+    return request_memo(
+        ("approvals.waiting_count", user.pk),
+        lambda: _decidable_by(user, _pending_for(user)).count(),
+    )
 
 
 def request_scope(user) -> QuerySet[Request]:
@@ -123,7 +122,7 @@ def request_scope(user) -> QuerySet[Request]:
     return Request.objects.filter(
         Q(requester=user)
         | Q(identity__in=identity_scope(user).values("pk"))
-        | Q(pk__in=_approver_of(user, live))
+        | Q(pk__in=_decidable_by(user, live).values("pk"))
         | Q(pk__in=Decision.objects.filter(decider=user).values("request_id"))
         | Q(grant__reviewed_by=user)
     )

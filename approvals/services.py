@@ -7,7 +7,6 @@ service and opens its onboarding request in the same transaction."""
 import datetime as dt
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,21 +14,29 @@ from simple_history.utils import bulk_update_with_history
 
 from core.errors import Conflict
 from core.history import stamp
-from core.notifications import Draft, notify, notify_many
+from core.notifications import Draft, notify_many
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from core.system import system_user
 from core.versioning import versioned_update
 from governance.selectors import deciders_for
-from identities.choices import EventKind, IdentityStatus
 from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_request_for, identity_scope
-from identities.services import identity_register, identity_set_status, lifecycle_event_record
+from identities.services import identity_register
 
-from .choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
-from .models import ApprovalPolicy, Decision, Grant, PolicyEvaluation, Request
+from . import outcomes
+from .choices import (
+    DecisionOutcome,
+    GrantStatus,
+    NotificationKind,
+    Outcome,
+    RequestKind,
+    RequestStatus,
+)
+from .models import ApprovalPolicy, Decision, Grant, Request
 from .policy import decider_roles, deciders_phrase, evaluate
+from .scopes import clean_scopes
 from .selectors import deciders_of
 
 TEXT_FIELDS = (
@@ -110,17 +117,20 @@ def request_submit(
     requested_end: dt.datetime | None = None,
     duration_hours: float | None = None,
     renews: Grant | None = None,
+    scopes: list[str] | str | None = None,
     now: dt.datetime | None = None,
     **fields,
 ) -> Request:
     """Evaluate against the policy at request time and store request + evaluation; a refusal
-    raises `PolicyRefused` with the reasons and leaves nothing behind."""
+    raises `PolicyRefused` with the reasons and leaves nothing behind. `scopes` are the
+    runtime scopes the grant is to cover (approvals.scopes)."""
     now = now or timezone.now()
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown request fields: {', '.join(sorted(unknown))}.")
     fields = {k: (v or "").strip() for k, v in fields.items()}
     ensure_no_secret_values(fields)
+    scopes = clean_scopes(scopes)
     if is_read_only(actor):
         raise PermissionDenied("Auditors read and export; they do not request access.")
     if not identity_scope(actor).filter(pk=identity.pk).exists():
@@ -138,6 +148,7 @@ def request_submit(
         requested_start = requested_start or renews.expires_at
         for name in TEXT_FIELDS:  # what the renewal does not restate, it keeps
             fields[name] = fields.get(name) or getattr(renews.request, name)
+        scopes = scopes or list(renews.request.scopes)
     start = requested_start or now
     if requested_end is None:
         hours = duration_hours if duration_hours is not None else policy.default_duration_hours
@@ -154,7 +165,7 @@ def request_submit(
             start=start,
             requested_end=requested_end,
             renews=renews,
-            fields=fields,
+            fields={**fields, "scopes": scopes},
             now=now,
         )
 
@@ -183,55 +194,10 @@ def _submit_locked(*, actor, kind, identity, policy, start, requested_end, renew
         expires_at=now + timedelta(hours=policy.pending_expiry_hours),
         **fields,
     )
-    stamp(request, actor=actor, reason=f"submitted by {actor}; {evaluation.outcome}")
+    outcome = Outcome(evaluation.outcome).label.lower()
+    stamp(request, actor=actor, reason=f"submitted by {actor}; {outcome}")
     request.save()
-    PolicyEvaluation.objects.create(
-        request=request,
-        policy=policy,
-        policy_version=policy.version,
-        policy_snapshot=evaluation.snapshot,
-        inputs=evaluation.inputs,
-        outcome=evaluation.outcome,
-        reasons=evaluation.reasons,
-        evaluated_at=now,
-    )
-    lifecycle_event_record(
-        identity=identity,
-        kind=EventKind.REQUEST_SUBMITTED,
-        actor=actor,
-        related=request,
-        summary=f"{request.get_kind_display()} requested by {actor}",
-        occurred_at=now,
-        details={"status": "submitted", "policy_version": policy.version},
-    )
-    link = request.get_absolute_url()
-    if evaluation.outcome == Outcome.ACTIVE_AT_ONCE:
-        grant = _grant_create(request, start, requested_end, actor, now)
-        grant.review_due_at = now + timedelta(hours=policy.post_incident_review_hours or 24)
-        grant.save(update_fields=["review_due_at"])
-        _set_status(request, RequestStatus.APPROVED, "break-glass: active at once", now, actor)
-        notify(
-            kind="emergency_activated",
-            subject=request,
-            due_on=now.date(),
-            recipients=_users(evaluation.deciders),
-            title=f"Emergency access active: {identity}",
-            reason=f"You are an approver of {policy.approver_domain.name}; review it by "
-            f"{grant.review_due_at:%Y-%m-%d %H:%M}.",
-            body=fields.get("access_requested", ""),
-            link=link,
-        )
-    else:
-        notify(
-            kind="approval_requested",
-            subject=request,
-            due_on=request.expires_at.date(),
-            recipients=_users(evaluation.deciders),
-            title=f"{request.get_kind_display()} request for {identity}",
-            reason=f"You are an approver of {policy.approver_domain.name} for this identity.",
-            body=fields.get("justification", ""),
-            link=link,
-        )
+    outcomes.record_submission(request, policy, evaluation, fields, actor, now)
     log_write("request.submit", actor=actor, obj=request, kind=kind, identity_id=identity.pk)
     return request
 
@@ -287,11 +253,11 @@ def request_decide(
         except IntegrityError:
             raise Conflict("You have already decided this request.") from None
         if outcome == DecisionOutcome.REJECT:
-            _finish(request, RequestStatus.REJECTED, actor, comment, now)
+            outcomes.finish(request, RequestStatus.REJECTED, actor, comment, now)
         elif request.decisions.filter(outcome=DecisionOutcome.APPROVE).count() >= (
             request.approvals_required
         ):
-            _finish(request, RequestStatus.APPROVED, actor, comment, now)
+            outcomes.finish(request, RequestStatus.APPROVED, actor, comment, now)
     log_write("request.decide", actor=actor, obj=request, outcome=outcome, decision_id=decision.pk)
     return decision
 
@@ -336,87 +302,6 @@ def _check_window(request: Request, start, end) -> None:
         )
 
 
-def _finish(request: Request, status: str, actor, comment: str, now) -> None:
-    _set_status(request, status, f"{status} by {actor}", now, actor)
-    identity = request.identity
-    if status == RequestStatus.APPROVED:
-        decisions = list(request.decisions.filter(outcome=DecisionOutcome.APPROVE))
-        # access starts no earlier than the decision that completed the quorum (`now`)
-        start = max(
-            [request.requested_start, now, *(d.granted_start for d in decisions if d.granted_start)]
-        )
-        end = min([request.requested_end, *(d.granted_end for d in decisions if d.granted_end)])
-        if end <= start:
-            raise ValidationError(
-                {"granted_end": "The window asked for has passed: reject it and ask again."}
-            )
-        _grant_create(request, start, end, actor, now)
-        if request.kind == RequestKind.ONBOARDING and identity.status == IdentityStatus.PENDING:
-            identity_set_status(
-                actor=actor,
-                identity=identity,
-                status=IdentityStatus.ACTIVE,
-                reason=f"onboarding request #{request.pk} approved",
-                related=request,
-            )
-    elif request.kind == RequestKind.ONBOARDING and identity.status == IdentityStatus.PENDING:
-        identity_set_status(
-            actor=actor,
-            identity=identity,
-            status=IdentityStatus.REJECTED,
-            reason=f"onboarding request #{request.pk} rejected: {comment or 'no comment'}",
-            related=request,
-        )
-    lifecycle_event_record(
-        identity=identity,
-        kind=EventKind.REQUEST_DECIDED,
-        actor=actor,
-        related=request,
-        summary=f"{request.get_kind_display()} #{request.pk} {status} by {actor}",
-        occurred_at=now,
-        details={"status": status, "comment": comment},
-    )
-    notify(
-        kind=f"request_{status}",
-        subject=request,
-        due_on=now.date(),
-        recipients=[request.requester],
-        title=f"Your {request.get_kind_display().lower()} request for {identity} was {status}",
-        reason="You made this request.",
-        body=comment,
-        link=request.get_absolute_url(),
-    )
-
-
-def _set_status(request: Request, status: str, reason: str, now, actor) -> None:
-    request.status = status
-    request.decided_at = now
-    stamp(request, actor=actor, reason=reason)
-    request.save(update_fields=["status", "decided_at", "updated_at"])
-
-
-def _grant_create(request: Request, start, end, actor, now) -> Grant:
-    grant = Grant(
-        request=request,
-        identity=request.identity,
-        kind=request.kind,
-        starts_at=start,
-        expires_at=end,
-    )
-    stamp(grant, actor=actor, reason=f"granted under request #{request.pk}")
-    grant.save()
-    lifecycle_event_record(
-        identity=request.identity,
-        kind=EventKind.GRANT_ACTIVATED,
-        actor=actor,
-        related=grant,
-        summary=f"{grant.get_kind_display()} grant from {start:%Y-%m-%d %H:%M} "
-        f"until {end:%Y-%m-%d %H:%M}",
-        occurred_at=now,
-    )
-    return grant
-
-
 def request_cancel(*, actor, request: Request, now=None) -> Request:
     now = now or timezone.now()
     with transaction.atomic():
@@ -425,7 +310,7 @@ def request_cancel(*, actor, request: Request, now=None) -> Request:
             raise PermissionDenied("Only the requester or an admin may cancel.")
         if locked.status != RequestStatus.PENDING:
             raise Conflict(f"This request is already {locked.get_status_display().lower()}.")
-        _set_status(locked, RequestStatus.CANCELLED, f"cancelled by {actor}", now, actor)
+        outcomes.set_status(locked, RequestStatus.CANCELLED, f"cancelled by {actor}", now, actor)
     return locked
 
 
@@ -453,7 +338,7 @@ def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
         notify_many(
             [
                 Draft(
-                    "request_expired",
+                    NotificationKind.REQUEST_EXPIRED,
                     r,
                     r.requester_id,
                     r.expires_at.date(),
@@ -477,7 +362,7 @@ def requests_route_to_deciders(*, now=None) -> int:
     requests = pending.filter(pk__in=list(deciders)).select_related("identity", "requester")
     drafts = [
         Draft(
-            "approval_requested",
+            NotificationKind.APPROVAL_REQUESTED,
             r,
             uid,
             r.expires_at.date(),
@@ -491,10 +376,6 @@ def requests_route_to_deciders(*, now=None) -> int:
     with transaction.atomic():
         notify_many(drafts)
     return len(drafts)
-
-
-def _users(ids):
-    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
 
 
 def requests_cancel_for_identity(*, actor, identity: Identity, reason: str, now=None) -> int:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_policies
 
 app_name = "approvals"
 
@@ -15,6 +15,9 @@ urlpatterns = [
         name="new-request",
     ),
     path("grants/<int:pk>/<str:action>/", views.GrantActionView.as_view(), name="grant-action"),
+    path("policies/", views_policies.PolicyListView.as_view(), name="policies"),
+    path("policies/<int:pk>/", views_policies.PolicyDetailView.as_view(), name="policy"),
+    path("policies/<int:pk>/edit/", views_policies.PolicyEditView.as_view(), name="policy-edit"),
     path("panels/identity/<int:pk>/", views.IdentityRequestsPanel.as_view(), name="identity-panel"),
     path("panels/dashboard/", views.DashboardPanel.as_view(), name="dashboard-panel"),
 ]

@@ -1,9 +1,10 @@
 """Approvals pages: inbox, request page with htmx decisions, new requests, grants, and the
 onboarding wizard. Thin: selectors read, services write and enforce every rule."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,15 +13,22 @@ from django.views import View
 from django.views.generic import TemplateView
 from formtools.wizard.views import SessionWizardView
 
+from core import tables
+from core.choices import choice_label
 from core.errors import Conflict
 from core.forms import OwnFieldsOnlyWizardMixin
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
+from identities.choices import Environment, IdentityKind, IdentityStatus, RiskTier
+from identities.models import Identity
 from identities.selectors import identity_get
 
 from . import forms, grants, selectors, services
 from .choices import RequestKind, RequestStatus
 from .filtersets import RequestFilterSet
 from .models import Decision
+from .policy import status_refusal
+from .preview import request_preview
+from .tables import RequestTable
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -70,8 +78,29 @@ class OnboardingWizard(OwnFieldsOnlyWizardMixin, RoleRequiredMixin, SessionWizar
         context = super().get_context_data(form=form, **kwargs)
         context["steps_titles"] = [(name, STEP_TITLES[name]) for name, _ in ONBOARDING_STEPS]
         if self.steps.current == "review":
-            context["summary"] = self._collected()
+            context.update(self._review())
         return context
+
+    def _review(self) -> dict:
+        """The review step in human words, with the policy that will apply and who approves
+        (resolved for the identity as it will be registered)."""
+        data = self._collected()
+        summary = dict(data)
+        summary["kind"] = IdentityKind(data["kind"]).label
+        summary["environment"] = Environment(data["environment"]).label
+        summary["risk_tier"] = RiskTier(data["risk_tier"]).label
+        draft = Identity(
+            team=data["team"],
+            platform=data["platform"],
+            risk_tier=data["risk_tier"],
+            status=IdentityStatus.PENDING,
+        )
+        try:
+            policy = services.policy_for(RequestKind.ONBOARDING)
+        except ValidationError:
+            return {"summary": summary}
+        preview = request_preview(policy=policy, identity=draft, requester=self.request.user)
+        return {"summary": summary, "preview": preview}
 
     def _collected(self) -> dict:
         data = {}
@@ -103,6 +132,11 @@ class InboxView(TemplateView):
 
     template_name = "approvals/inbox.html"
 
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:  # a sort, page or filter swap
+            return ["approvals/partials/_request_table.html"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         boxes = ["waiting", "mine"] + (["all"] if can_read_all(user) else [])
@@ -112,15 +146,18 @@ class InboxView(TemplateView):
         if box == "waiting" and "status" not in filters:
             filters.setlist("status", [RequestStatus.PENDING])
         filterset = RequestFilterSet(filters, queryset=selectors.Request.objects.none())
-        waiting = selectors.waiting_for(user)  # resolved once for the list and the counts
-        user._steward_waiting_for = waiting  # this request's user: the nav badge reuses it
+        waiting = selectors.waiting_for_once(user)  # the list, the counts and the nav badge
         qs = selectors.request_list(user=user, box=box, filters=filters, waiting=waiting)
-        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
+        table = tables.configure(RequestTable(qs, noun="requests"), self.request)
+        if box == "waiting":
+            table.empty_text = "Nothing is waiting for you."
         return super().get_context_data(
             box=box,
             boxes=boxes,
-            page=page,
+            table=table,
             filterset=filterset,
+            filter_fields=["kind", "status", "risk_tier"],
+            keep=[("box", box)],
             waiting=len(waiting),
             can_request=can_request(user),
             **kwargs,
@@ -149,6 +186,7 @@ class RequestDetailView(TemplateView):
             approved_by={d.decider_id for d in approvals},
             grant=grant,
             history=req.history.select_related("history_user").order_by("-history_date")[:50],
+            status_then=choice_label(IdentityStatus, req.evaluation.inputs.get("identity_status")),
             may_decide=may_decide,
             decision_form=forms.DecisionForm(),
             now=timezone.now(),
@@ -201,7 +239,13 @@ class NewRequestView(RoleRequiredMixin, View):
     def _setup(self, request, identity_pk, kind):
         if kind not in REQUEST_FORMS:
             raise PermissionDenied
-        return identity_get(user=request.user, pk=identity_pk), REQUEST_FORMS[kind]
+        identity = identity_get(user=request.user, pk=identity_pk)
+        try:
+            policy = services.policy_for(kind)
+        except ValidationError as exc:
+            raise PermissionDenied(exc.messages[0]) from None
+        self.preview = request_preview(policy=policy, identity=identity, requester=request.user)
+        return identity, partial(REQUEST_FORMS[kind], policy=policy)
 
     def get(self, request, identity_pk, kind):
         identity, form_class = self._setup(request, identity_pk, kind)
@@ -230,9 +274,9 @@ class NewRequestView(RoleRequiredMixin, View):
                 return redirect("approvals:request", pk=req.pk)
         return render(request, self.template_name, self._ctx(identity, kind, form), status=400)
 
-    @staticmethod
-    def _ctx(identity, kind, form):
-        return {"identity": identity, "kind": RequestKind(kind), "form": form}
+    def _ctx(self, identity, kind, form):
+        return {"identity": identity, "kind": RequestKind(kind), "form": form,
+                "preview": self.preview}  # fmt: skip
 
 
 class GrantActionView(View):
@@ -314,10 +358,14 @@ class IdentityRequestsPanel(TemplateView):
 
     def get_context_data(self, **kwargs):
         identity = identity_get(user=self.request.user, pk=kwargs["pk"])
+        # offer only the kinds its status allows; the first refusal says why the rest are not
+        refusals = {kind: status_refusal(kind, identity) for kind in REQUEST_FORMS}
         return super().get_context_data(
             identity=identity,
             requests=selectors.identity_requests(identity=identity),
             can_request=can_request(self.request.user),
+            offers=[kind for kind, refusal in refusals.items() if not refusal],
+            not_offered=next((r for r in refusals.values() if r), ""),
             now=timezone.now(),
             **kwargs,
         )

@@ -34,3 +34,9 @@ OPEN_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.AWAITING_ACK, J
 class AckOutcome(models.TextChoices):
     DONE = "done", "Done: disabled at the platform"
     FAILED = "failed", "Failed: the platform could not"
+
+
+class NotificationKind(models.TextChoices):
+    # the webhook platform's revocation request (POSTed to subscribed hooks)
+    REVOCATION_REQUESTED = "credential.revocation_requested", "Revocation requested"
+    REVOCATION_FAILING = "revocation_failing", "Revocation keeps failing"

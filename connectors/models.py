@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from core.history import GovernedHistory
 from core.models import TimeStampedModel
 from core.text_guard import Rule
 from identities.models import Credential, Identity, Platform, Team
@@ -76,7 +76,7 @@ class PlatformConnector(TimeStampedModel):
         "disabled. Blank: disable only, never delete.",
     )
     sync_interval_minutes = models.PositiveIntegerField(default=60)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["platform__name"]
@@ -210,7 +210,7 @@ class RevocationJob(TimeStampedModel):
     platform_reference = models.CharField(max_length=200, blank=True)
     source_state = models.CharField(max_length=40, blank=True, help_text="State read back.")
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]

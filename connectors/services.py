@@ -33,14 +33,14 @@ from governance.choices import DomainKey
 from governance.selectors import accountable_for
 from identities.choices import EventKind
 from identities.secrets import ensure_no_secret_values
-from identities.services import lifecycle_event_record
+from identities.timeline import lifecycle_event_record
 
 from .base import RevocationResult, RevocationTarget, connector_for
-from .choices import JobStatus, RevocationAction
+from .choices import JobStatus, NotificationKind, RevocationAction
 from .models import RevocationJob, SourceCredential
 
 log = logging.getLogger(__name__)
-ESCALATION_KIND = "revocation_failing"
+ESCALATION_KIND = NotificationKind.REVOCATION_FAILING
 
 
 def backoff(attempts: int) -> dt.timedelta:

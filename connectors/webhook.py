@@ -14,18 +14,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import notification_kinds
 from core.models import Notification, Webhook
 from core.notifications import notify
 from core.system import system_user
 
 from .base import ConnectorError, RevocationResult, RevocationTarget
+from .choices import NotificationKind
 
-EVENT = "credential.revocation_requested"
+EVENT = NotificationKind.REVOCATION_REQUESTED
 
 
 def subscribed() -> bool:
     hooks = Webhook.objects.filter(active=True).only("kinds")
-    return any(not h.kinds or EVENT in h.kinds for h in hooks)
+    return any(notification_kinds.subscribed(h.kinds, EVENT) for h in hooks)
 
 
 class WebhookConnector:

@@ -8,7 +8,13 @@ from .webhooks import webhook_key, webhook_rotate_key
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
     list_display = ("name", "url", "active", "key_version", "created_at")
-    readonly_fields = ("signing_key", "key_version", "previous_key_until")
+    readonly_fields = (
+        "signing_key",
+        "key_version",
+        "previous_key_until",
+        "created_by",
+        "created_at",
+    )
     actions = ("rotate_key",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -19,7 +25,7 @@ class WebhookAdmin(admin.ModelAdmin):
     @admin.action(description="Rotate the signing key (the old key also signs for 24 hours)")
     def rotate_key(self, request, queryset):
         for hook in queryset:
-            webhook_rotate_key(webhook_id=hook.pk)
+            webhook_rotate_key(webhook_id=hook.pk, actor=request.user)
         self.message_user(request, f"Rotated {queryset.count()} signing key(s).")
 
     def save_model(self, request, obj, form, change):

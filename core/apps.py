@@ -8,12 +8,19 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
+        from django.core.signals import request_finished, request_started
 
         from . import observability  # noqa: F401 (connects the Celery request-id signals)
         from .metrics import register_gauges
+        from .request_memo import on_request_finished, on_request_started
         from .sessions import mark_signed_in
+        from .url_checks import check_configured_url_names
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="core.sessions.mark_signed_in")
+        request_started.connect(on_request_started, dispatch_uid="core.request_memo.start")
+        request_finished.connect(on_request_finished, dispatch_uid="core.request_memo.end")
+        checks.register(check_configured_url_names, checks.Tags.urls)
         register_gauges("core", _core_gauges)
         from .text_guard import check_text_on_save
 

@@ -69,3 +69,44 @@ class OwnFieldsOnlyWizardMixin:
             if not any(key == name or key.startswith(f"{name}_") for name in names):
                 del own[key]
         return own
+
+
+def attach_errors(form, exc) -> None:
+    """Show a service's ValidationError on the form: per field where it names one the form
+    has, otherwise above the form. The form keeps what was typed."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        label="URL",
+        help_text="http(s) only; the host must resolve to a public address.",
+    )
+    kinds = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "approval_requested"}),
+        label="Notification kinds",
+        help_text="One kind per line; empty: every kind.",
+    )
+    active = forms.BooleanField(required=False, initial=True)
+
+    @classmethod
+    def for_hook(cls, hook, data=None):
+        initial = None
+        if hook is not None:
+            initial = {"name": hook.name, "url": hook.url, "active": hook.active,
+                       "kinds": "\n".join(hook.kinds)}  # fmt: skip
+        return cls(data, initial=initial)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, help_text="Required: it is kept with the change, as evidence."
+    )

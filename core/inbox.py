@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
 
 from .models import Notification
+from .notification_kinds import kind_label
 
 
 @dataclass
@@ -22,10 +23,6 @@ class Digest:
     @property
     def kind_label(self) -> str:
         return kind_label(self.kind)
-
-
-def kind_label(kind: str) -> str:
-    return kind.replace("_", " ").capitalize()
 
 
 def inbox_digests(*, user, show: str = "unread", kind: str = "", page=1, per_page: int = 50):

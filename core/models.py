@@ -9,7 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+
+from .history import GovernedHistory
 
 API_TOKEN_MAX_DAYS = 90
 
@@ -179,17 +182,31 @@ class Webhook(models.Model):
     key_version = models.PositiveIntegerField(default=1, editable=False)
     previous_key_salt = models.CharField(max_length=32, blank=True, editable=False)
     previous_key_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # History keeps the salts too (not keys: a key also needs SECRET_KEY), so the ledger's
+    # live check names a salt changed behind Steward's back — that would change the key.
+    history = GovernedHistory()
 
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("core:webhook", args=[self.pk])
+
     def clean(self) -> None:
+        from .notification_kinds import validate_subscription
         from .webhooks import WebhookTargetRefused, check_target
 
+        errors = {}
         try:
             check_target(self.url)
         except WebhookTargetRefused as exc:
-            raise ValidationError({"url": str(exc)}) from exc
+            errors["url"] = str(exc)
+        try:
+            validate_subscription(self.kinds)
+        except ValidationError as exc:
+            errors["kinds"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class WebhookDelivery(models.Model):
@@ -218,3 +235,38 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook} #{self.notification_id}: {self.status}"
+
+
+class AccountChange(models.Model):
+    """One change to a person's access made in Steward: a role or team joined or left, the
+    account deactivated or reactivated — who did it, when and why. Written by
+    `core.accounts` only; never changed (history chains each row into the ledger)."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", "Added to"
+        LEFT = "left", "Removed from"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_changes"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A role group or a team's group, and how people named it then ("the Admin role",
+    # "Payments"), kept as it was, for evidence.
+    group = models.ForeignKey(
+        "auth.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    group_name = models.CharField(max_length=150, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    history = GovernedHistory()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["user", "occurred_at"])]
+
+    def __str__(self) -> str:
+        what = f" {self.group_name}" if self.group_name else ""
+        return f"{self.user}: {self.get_kind_display()}{what}"

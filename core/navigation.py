@@ -14,8 +14,8 @@ MAIN_NAV = [
     ("Platforms", "connectors:platforms", can_read_all),
     ("Usage", "usage:signals", None),
     ("Evidence", "evidence:index", can_read_all),
-    # Django admin only opens for staff: a tool of last resort, not a link that dead-ends.
-    ("Admin", "admin:index", lambda user: user.is_staff),
+    # The in-app admin (read-only for auditors); Django admin is linked from there, for staff.
+    ("Admin", "core:admin-home", can_read_all),
 ]
 
 

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import webhooks
+from . import notification_kinds, webhooks
+from .bulk import insert_ignore
 from .models import Notification, Webhook, WebhookDelivery
 from .webhooks import SEND_TIMEOUT
 
@@ -57,25 +58,24 @@ def notify(*, kind, subject, recipients, due_on, title, reason, body="", link=""
     )
 
 
+NOTIFICATION_COLUMNS = (
+    "kind", "subject_type", "subject_id", "recipient", "due_on", "title", "body", "reason",
+    "link", "created_at", "email_status", "email_attempts", "last_error", "claim_token",
+)  # fmt: skip
+
+
 def notify_many(drafts: list[Draft]) -> None:
-    """Queue many notifications in a few queries; existing ones are left alone."""
+    """Queue many notifications in a few queries — one `INSERT … ON CONFLICT DO NOTHING`
+    (`core.bulk.insert_ignore`): existing ones are left alone."""
     if not drafts:
         return
-    rows = [
-        Notification(
-            kind=d.kind,
-            subject_type=d.subject._meta.label_lower,
-            subject_id=d.subject.pk,
-            recipient_id=d.recipient_id,
-            due_on=d.due_on,
-            title=d.title[:200],
-            body=d.body,
-            reason=d.reason[:300],
-            link=d.link[:300],
-        )
+    notification_kinds.check_sent({d.kind for d in drafts})
+    now, pending = timezone.now(), Notification.EmailStatus.PENDING
+    insert_ignore(Notification, NOTIFICATION_COLUMNS, [
+        (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on,
+         d.title[:200], d.body, d.reason[:300], d.link[:300], now, pending, 0, "", "")
         for d in drafts
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    ])  # fmt: skip
     hooks = list(Webhook.objects.filter(active=True).only("id", "kinds"))
     if hooks:
         kinds = {d.kind for d in drafts}
@@ -92,7 +92,7 @@ def notify_many(drafts: list[Draft]) -> None:
                 for n in fresh
                 if (n.kind, n.subject_type, n.subject_id, n.recipient_id) in keys
                 for h in hooks
-                if not h.kinds or n.kind in h.kinds
+                if notification_kinds.subscribed(h.kinds, n.kind)
             ],
             ignore_conflicts=True,
             batch_size=500,
@@ -317,9 +317,13 @@ def inbox_mark_read(*, user, ids=None, kind="", subject_type="", subject_id=None
     return qs.update(read_at=timezone.now())
 
 
-def notifications_resolve(*, subject) -> int:
+def notifications_resolve(*, subject=None, model=None, ids=()) -> int:
     """The thing a reminder was about is dealt with (rotated, revoked): clear its unread
-    reminders from every inbox."""
+    reminders from every inbox — of `subject`, or of the rows `ids` of `model`."""
+    if subject is not None:
+        model, ids = type(subject), [subject.pk]
+    if not ids:
+        return 0
     return Notification.objects.filter(
-        subject_type=subject._meta.label_lower, subject_id=subject.pk, read_at__isnull=True
+        subject_type=model._meta.label_lower, subject_id__in=list(ids), read_at__isnull=True
     ).update(read_at=timezone.now())

@@ -34,6 +34,8 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         qs = self.object_list
+        # a django-tables2 table pages its BoundRows: count the queryset they wrap
+        qs = getattr(getattr(qs, "data", None), "data", qs)
         if not isinstance(qs, QuerySet):
             return super().count
         counted = qs.order_by()[: self.exact_up_to + 1].count()

@@ -37,7 +37,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .history import stamp
 from .models import Webhook
+from .system import system_user
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +163,15 @@ def webhook_verify(
 
 
 @transaction.atomic
-def webhook_rotate_key(*, webhook_id: int, grace: timedelta = ROTATION_GRACE, now=None) -> Webhook:
-    """A new key for one hook; the old one still signs (second signature) until `grace` ends."""
+def webhook_rotate_key(
+    *, webhook_id: int, actor=None, grace: timedelta = ROTATION_GRACE, now=None
+) -> Webhook:
+    """A new key for one hook; the old one still signs (second signature) until `grace` ends.
+    The caller checks the actor may (core.services.webhook_rotate for pages)."""
     now = now or timezone.now()
     hook = Webhook.objects.select_for_update().get(pk=webhook_id)
+    actor = actor or system_user()
+    stamp(hook, actor=actor, reason=f"signing key rotated to v{hook.key_version + 1} by {actor}")
     hook.previous_key_salt, hook.previous_key_until = hook.key_salt, now + grace
     hook.key_salt = secrets.token_hex(16)
     hook.key_version += 1

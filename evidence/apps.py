@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -11,4 +12,5 @@ class EvidenceConfig(AppConfig):
         from . import ledger
 
         ledger.install()
+        checks.register(ledger.check_hooks)
         post_migrate.connect(ledger.on_post_migrate, sender=self, dispatch_uid="evidence-catch-up")

@@ -53,6 +53,7 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
         files["verify_bundle.py"] = _write(
             archive, "verify_bundle.py", [VERIFY_SCRIPT.read_bytes()]
         )
+        ledger.chain()  # the head anchors every row committed so far
         head = ledger.head()
         verdict = chain_status()  # the last verification (cached), with its time
         manifest = {

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
@@ -17,7 +16,6 @@ from django.utils import timezone
 from .catalog import Control, controls
 
 PASS, FAIL, NOT_EVALUATED = "pass", "fail", "not_evaluated"
-DEFAULT_MAX_CREDENTIAL_AGE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -110,16 +108,16 @@ def _expired(now):
 
 @register(
     "no_credential_past_max_age",
-    "No active credential older than its maximum age",
-    link="/evidence/exports/credentials.csv",
+    "No active credential overdue for rotation (past its expiry or its policy's maximum age)",
+    link="/lifecycle/rotation/?overdue=1",
 )
 def _max_age(now):
-    from identities.models import Credential
+    from lifecycle.selectors import overdue_credentials, rotating_credentials
 
-    days = getattr(settings, "STEWARD_MAX_CREDENTIAL_AGE_DAYS", DEFAULT_MAX_CREDENTIAL_AGE_DAYS)
-    active = Credential.objects.filter(status="active")
-    old = active.filter(issued_at__lte=now - dt.timedelta(days=days))
-    return active.count(), list(old.order_by("pk").values_list("pk", flat=True))
+    overdue = overdue_credentials(now=now)
+    return rotating_credentials().count(), list(
+        overdue.order_by("pk").values_list("pk", flat=True)
+    )
 
 
 @register(
@@ -213,9 +211,10 @@ def _past_end(now):
 )
 def _inventory(now):
     from identities.models import Identity
+    from identities.selectors import identity_counts
 
     bad = Identity.objects.filter(Q(external_id="") | Q(purpose=""))
-    return Identity.objects.count(), list(bad.values_list("pk", flat=True))
+    return identity_counts()["total"], list(bad.values_list("pk", flat=True))
 
 
 @register(

@@ -1,33 +1,37 @@
 """The tamper-evident ledger: every history and append-only record, hash-chained.
 
 Entry *n* stores `payload_digest` = sha256 of the recorded row's canonical JSON (as read back
-from the database), `prev_hash` = entry *n-1*'s `entry_hash` and
-`entry_hash` = sha256(prev_hash | seq | source | record_pk | payload_digest | created_at).
+from the database in the transaction that wrote it), `prev_hash` = entry *n-1*'s `entry_hash`
+and `entry_hash` = sha256(prev_hash | seq | source | record_pk | payload_digest | created_at).
 `verify()` recomputes it all and names the first broken link, then proves every governed
 live row equals its latest chained history record (`evidence.live`): history alone would not
 show an `UPDATE` of the live table made behind Steward's back.
 
-How rows get chained, always in the transaction that writes them:
+Two steps, so that no business write waits for another:
 
-* single saves: `post_save(created=True)` of every historical model and append-only model
-  (`APPEND_ONLY`). For history rows this is the save inside simple-history's
-  `create_historical_record`, just before its `post_create_historical_record` signal; unlike
-  that signal it also covers history rows created directly (`seed_policies` writes its
-  version-1 rows with `HistoricalApprovalPolicy.objects.create`);
-* bulk paths: simple-history sends no signal from `bulk_history_create` (used by
-  `bulk_update_with_history`/`bulk_create_with_history`) and Django none from `bulk_create`.
-  `install()` wraps `HistoryManager.bulk_history_create` and the append-only models' default
-  manager `bulk_create` so the rows they return are chained in one set-based append (no
-  change to the apps that call them). A plain `QuerySet.update()` writes no history at all
-  (STYLE forbids it) and so has nothing to chain;
-* rows written with no hook (data migrations, raw SQL loads before Steward ran) are chained by
-  `catch_up()`, which `post_migrate` runs. `verify()` never chains: it reports such rows as
-  "not in the ledger", which is also what a deleted ledger entry looks like.
+1. *pending*: the transaction that writes a history or append-only row also writes a
+   `PendingEntry` (source, pk, digest of the row as written) — a plain insert, no lock, so
+   concurrent writers never serialise on the ledger. Hooks: `post_save(created=True)` of every
+   historical and append-only model (`APPEND_ONLY`), which also covers history rows created
+   directly (`seed_policies` writes version-1 rows with `objects.create`); and
+   `core.history.rows_bulk_created`, which the governed models' history manager
+   (`GovernedHistory`, used by `bulk_update_with_history`/`bulk_create_with_history`) and the
+   append-only models' `AppendOnlyManager.bulk_create` send — Django and simple-history send no
+   signal from bulk paths; and `core.signals.rows_inserted`, which set-based statements (COPY,
+   INSERT ... SELECT, `identities.bulk`) send with the primary keys they wrote. `check_hooks`
+   (a system check) names a governed model declaring neither. A plain `QuerySet.update()`
+   writes no history (STYLE forbids it): nothing to chain.
+2. *chained*: `chain()` — the beat task `evidence.tasks.ledger_chain`, and `verify()` and the
+   evidence bundle before they read the head — takes the ledger's advisory lock (only chainers
+   ever take it), turns committed pending entries into ledger entries in id order and deletes
+   them, in one transaction per batch. A crash between a write and the chainer leaves pending
+   entries, which the next run chains; a crash inside it rolls its batch back.
 
-Race safety: appends serialise on a transaction-scoped advisory lock on PostgreSQL (held to
-commit, so the chain order is the commit order); SQLite's IMMEDIATE transactions already
-serialise writers. The ledger is tamper-*evident* against edits inside the database; export
-the chain head (the evidence bundle's manifest does) to anchor it outside.
+Rows written with no hook at all (data migrations, raw SQL loads before Steward ran) are
+queued by `catch_up()`, which `post_migrate` runs. `verify()` never invents entries for them:
+it reports such rows as "not in the ledger", which is also what a deleted entry looks like.
+The ledger is tamper-*evident* against edits inside the database; export the chain head (the
+evidence bundle's manifest does) to anchor it outside.
 """
 
 import datetime as dt
@@ -126,55 +130,76 @@ def row_digests(model, pks: Iterable[int]) -> dict[int, str]:
     return out
 
 
-# --- appending ----------------------------------------------------------------------------
+# --- pending: written by every writer, in its own transaction, with no lock -------------
+def enqueue(model, pks: Iterable[int]) -> int:
+    """Record rows `pks` of `model` as pending, with their digests as stored now (part of the
+    caller's transaction; no lock, so concurrent writers proceed in parallel)."""
+    from .models import PendingEntry
+
+    digests = row_digests(model, sorted({pk for pk in pks if pk is not None}))
+    source = label(model)
+    PendingEntry.objects.bulk_create(
+        [PendingEntry(source=source, record_pk=pk, payload_digest=d) for pk, d in digests.items()],
+        batch_size=CHUNK,
+    )
+    return len(digests)
+
+
+# --- chained: one chainer at a time ---------------------------------------------------------
 def _lock_and_head(ledger) -> tuple[int, str]:
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # chainers only: writers never take it
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
     last = ledger.objects.order_by("-seq").values_list("seq", "entry_hash").first()
     return last if last else (0, GENESIS)
 
 
-def append(model, pks: Iterable[int]) -> int:
-    """Chain the rows `pks` of `model` (in pk order), after everything already chained."""
-    pks = sorted({pk for pk in pks if pk is not None})
-    if not pks:
-        return 0
+def _chained_already(batch) -> set[tuple[str, int]]:
     from .models import LedgerEntry
 
-    source = label(model)
-    with transaction.atomic(savepoint=False):  # part of the caller's transaction
-        digests = row_digests(model, pks)
+    by_source: dict[str, list[int]] = {}
+    for p in batch:
+        by_source.setdefault(p.source, []).append(p.record_pk)
+    done = set()
+    for src, pks in by_source.items():
+        rows = LedgerEntry.objects.filter(source=src, record_pk__in=pks)
+        done |= {(src, pk) for pk in rows.values_list("record_pk", flat=True)}
+    return done
+
+
+def _chain_batch() -> tuple[int, int]:
+    """(pending entries taken, ledger entries written) of one batch, in one transaction."""
+    from .models import LedgerEntry, PendingEntry
+
+    with transaction.atomic():
         seq, prev = _lock_and_head(LedgerEntry)
-        now = timezone.now()
-        entries = []
-        for pk in pks:
-            if pk not in digests:
+        batch = list(PendingEntry.objects.order_by("id")[:CHUNK])
+        seen = _chained_already(batch)  # queued twice (catch_up and a hook): chained once
+        now, entries = timezone.now(), []
+        for p in batch:
+            if (p.source, p.record_pk) in seen:
                 continue
+            seen.add((p.source, p.record_pk))
             seq += 1
-            digest = digests[pk]
-            h = entry_hash(
-                prev_hash=prev,
-                seq=seq,
-                source=source,
-                record_pk=pk,
-                payload_digest=digest,
-                created_at=now,
-            )
-            entries.append(
-                LedgerEntry(
-                    seq=seq,
-                    source=source,
-                    record_pk=pk,
-                    payload_digest=digest,
-                    prev_hash=prev,
-                    entry_hash=h,
-                    created_at=now,
-                )
-            )
+            fields = {"seq": seq, "source": p.source, "record_pk": p.record_pk}
+            fields |= {"payload_digest": p.payload_digest, "created_at": now}
+            h = entry_hash(prev_hash=prev, **fields)
+            entries.append(LedgerEntry(prev_hash=prev, entry_hash=h, **fields))
             prev = h
         LedgerEntry.objects.bulk_create(entries, batch_size=CHUNK)
-    return len(entries)
+        PendingEntry.objects.filter(id__in=[p.id for p in batch]).delete()
+    return len(batch), len(entries)
+
+
+def chain() -> int:
+    """Chain every committed pending entry, after everything already chained; returns how many
+    entries were written. Safe to run concurrently (the lock orders chainers) and repeatedly."""
+    total = 0
+    while True:
+        taken, written = _chain_batch()
+        total += written
+        if taken < CHUNK:
+            return total
 
 
 def head() -> dict:
@@ -185,20 +210,20 @@ def head() -> dict:
 
 
 def unchained(model):
-    """Rows of `model` with no ledger entry (a queryset, one anti-join)."""
-    from .models import LedgerEntry
+    """Rows of `model` neither chained nor pending (a queryset, two anti-joins)."""
+    from .models import LedgerEntry, PendingEntry
 
-    chained = LedgerEntry.objects.filter(source=label(model)).values("record_pk")
-    return model._default_manager.exclude(pk__in=chained)
+    source = label(model)
+    chained = LedgerEntry.objects.filter(source=source).values("record_pk")
+    pending = PendingEntry.objects.filter(source=source).values("record_pk")
+    return model._default_manager.exclude(pk__in=chained).exclude(pk__in=pending)
 
 
 def catch_up() -> int:
     """Chain rows written with no hook (data migrations, loads), source by source."""
-    total = 0
     for model in sources().values():
-        pks = list(unchained(model).order_by("pk").values_list("pk", flat=True))
-        total += append(model, pks)
-    return total
+        enqueue(model, unchained(model).order_by("pk").values_list("pk", flat=True))
+    return chain()
 
 
 # --- verifying ----------------------------------------------------------------------------
@@ -295,11 +320,13 @@ def _check_chunk(chunk, models, prev, expected_seq, report, limit) -> tuple[str,
 
 
 def verify(*, limit: int = 100, live_rows: bool = True) -> Report:
-    """Recompute the chain in seq order, streamed in chunks; then find rows not in it; then
-    prove every governed live row equals its latest (chained) history row (`evidence.live`)."""
+    """Chain what is pending; recompute the chain in seq order, streamed in chunks; find rows
+    neither in it nor pending (a writer committing meanwhile is pending, not missing); then
+    prove every governed live row equals its latest history row (`evidence.live`)."""
     from . import live
     from .models import LedgerEntry
 
+    chain()
     report = Report(checked_at=timezone.now())
     models = sources()
     prev, expected_seq, chunk = GENESIS, 1, []
@@ -325,63 +352,62 @@ def verify(*, limit: int = 100, live_rows: bool = True) -> Report:
 # --- hooks ----------------------------------------------------------------------------------
 def on_record_save(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        append(sender, [instance.pk])
+        enqueue(sender, [instance.pk])
+
+
+def on_rows_bulk_created(sender, rows, **kwargs):
+    enqueue(sender, [row.pk for row in rows])
 
 
 def on_rows_inserted(sender, pks, **kwargs):
     """Rows a set-based statement wrote (core.signals.rows_inserted), chained as a bulk
     create's are."""
     if label(sender) in sources():
-        append(sender, pks)
+        enqueue(sender, pks)
 
 
 def on_post_migrate(sender, **kwargs):
-    from .models import LedgerEntry
+    from .models import PendingEntry
 
-    if LedgerEntry._meta.db_table in connection.introspection.table_names():
+    if PendingEntry._meta.db_table in connection.introspection.table_names():
         catch_up()
 
 
-_installed = False
-
-
 def install() -> None:
-    """Connect the hooks (evidence.apps.ready)."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
+    """Connect the hooks (evidence.apps.ready): signals only, nothing patched."""
     from django.db.models.signals import post_save
-    from simple_history.manager import HistoryManager
 
+    from core.history import rows_bulk_created
     from core.signals import rows_inserted
 
     for name, model in sources().items():
-        post_save.connect(on_record_save, sender=model, dispatch_uid=f"evidence-ledger-{name}")
+        uid = f"evidence-ledger-{name}"
+        post_save.connect(on_record_save, sender=model, dispatch_uid=uid)
+        rows_bulk_created.connect(on_rows_bulk_created, sender=model, dispatch_uid=uid)
     rows_inserted.connect(on_rows_inserted, dispatch_uid="evidence-ledger-rows-inserted")
-    original_bulk_history = HistoryManager.bulk_history_create
-
-    def bulk_history_create(self, objs, *args, **kwargs):
-        created = original_bulk_history(self, objs, *args, **kwargs)
-        if created:
-            append(self.model, [row.pk for row in created])
-        return created
-
-    HistoryManager.bulk_history_create = bulk_history_create
-    for name in APPEND_ONLY:
-        try:
-            model = apps.get_model(name)
-        except LookupError:
-            continue
-        manager = model._default_manager
-        manager.bulk_create = _chained_bulk_create(model, manager.bulk_create)
 
 
-def _chained_bulk_create(model, original):
-    def bulk_create(objs, *args, **kwargs):
-        with transaction.atomic(savepoint=False):
-            created = original(objs, *args, **kwargs)
-            append(model, [o.pk for o in created])
-        return created
+def check_hooks(app_configs=None, **kwargs) -> list:
+    """System check: every chained model announces its bulk rows (else they would go
+    unchained until `catch_up`): `GovernedHistory` on governed models, `AppendOnlyManager` on
+    append-only ones."""
+    from django.core import checks
+    from simple_history.utils import get_history_manager_for_model
 
-    return bulk_create
+    from core.history import AppendOnlyManager, ChainedHistoryManager
+
+    errors = []
+    for name, model in sources().items():
+        if is_historical(model):
+            live = model.instance_type
+            ok = isinstance(get_history_manager_for_model(live), ChainedHistoryManager)
+            hint = f"Declare `history = GovernedHistory()` (core.history) on {label(live)}."
+        else:
+            ok = isinstance(model._default_manager, AppendOnlyManager)
+            hint = f"Declare `objects = AppendOnlyManager()` (core.history) on {name}."
+        if not ok:
+            errors.append(
+                checks.Error(f"{name}: bulk writes would not reach the ledger.", hint=hint,
+                             obj=model, id="evidence.E001")
+            )  # fmt: skip
+    return errors

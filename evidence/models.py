@@ -2,11 +2,13 @@
 
 from django.db import models
 
+from core.text_guard import Rule
+
 
 class LedgerEntry(models.Model):
     """Entry `seq` commits to the recorded row (`payload_digest`) and to entry `seq - 1`
     (`prev_hash`); `entry_hash` = sha256 over both (see `evidence.ledger`). Append-only:
-    only `evidence.ledger` writes it, in the transaction of the change it records."""
+    only `evidence.ledger` writes it, from the pending entries (below) of committed changes."""
 
     seq = models.BigIntegerField(primary_key=True)
     source = models.CharField(max_length=100, help_text="app_label.model of the recorded row")
@@ -27,3 +29,22 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.source}:{self.record_pk}"
+
+
+class PendingEntry(models.Model):
+    """A history or append-only row written but not yet chained. The writer's transaction adds
+    it with the row's digest and takes no lock; the chainer (`evidence.ledger.chain`) turns
+    pending rows into ledger entries in one serial order and deletes them."""
+
+    text_guard = {"source": Rule.IDENTIFIER, "payload_digest": Rule.EXEMPT}
+
+    source = models.CharField(max_length=100, help_text="app_label.model of the recorded row")
+    record_pk = models.BigIntegerField()
+    payload_digest = models.CharField(max_length=64, help_text="As written, in its transaction.")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "pending ledger entries"
+
+    def __str__(self) -> str:
+        return f"pending {self.source}:{self.record_pk}"

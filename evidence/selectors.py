@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core.history import readable_diffs
+
 from . import ledger
 from .forms import period
 
@@ -140,51 +142,9 @@ def _diff(history, old, new) -> list[tuple]:
 
 
 def _humanize(changes: list[Change]) -> None:
-    """Field names and values as people read them: choice labels, and the name of what a
-    foreign key points at instead of its id (one query per related model on the page)."""
-    wanted: dict[type, set] = {}
-    for change in changes:
-        for f, before, after in change.diffs:
-            if f.many_to_one and f.related_model is not None:
-                wanted.setdefault(f.related_model, set()).update(
-                    v for v in (before, after) if v is not None
-                )
-    labels = {model: _object_labels(model, ids) for model, ids in wanted.items()}
-
-    def show(f, value):
-        if value is None:
-            return None
-        if f.many_to_one and f.related_model is not None:
-            return labels[f.related_model].get(
-                value, f"{f.related_model._meta.verbose_name} #{value} (gone)"
-            )
-        if f.choices:
-            return dict(f.flatchoices).get(value, value)
-        return value
-
-    for change in changes:
-        change.diffs = [
-            (str(f.verbose_name), show(f, before), show(f, after))
-            for f, before, after in change.diffs
-        ]
-
-
-def _object_labels(model, ids) -> dict:
-    """{pk: a readable name} for rows of `model`, in one query (none when it has no name)."""
-    fields = {f.name for f in model._meta.concrete_fields}
-    manager = model._base_manager.filter(pk__in=ids)
-    if {"username", "first_name", "last_name"} <= fields:
-        return {
-            pk: f"{first} {last}".strip() or username
-            for pk, first, last, username in manager.values_list(
-                "pk", "first_name", "last_name", "username"
-            )
-        }
-    for name in ("name", "label", "title", "key"):
-        if name in fields:
-            return dict(manager.values_list("pk", name))
-    noun = model._meta.verbose_name
-    return {pk: f"{noun} #{pk}" for pk in ids}
+    """Field names and values as people read them (core.history.readable_diffs)."""
+    for change, diffs in zip(changes, readable_diffs([c.diffs for c in changes]), strict=True):
+        change.diffs = diffs
 
 
 def evidence_counts() -> dict:

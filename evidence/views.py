@@ -13,7 +13,11 @@ from django.views import View
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from approvals.choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
+from core.choices import choice_label
 from core.roles import RoleRequiredMixin, can_read_all
+from identities.selectors import identity_counts
+from lifecycle.selectors import overdue_credentials
 
 from . import selectors, signing
 from .bundle import DEFAULT_EXPORTS, bundle_build
@@ -68,7 +72,7 @@ class IndexView(ReaderRequired, TemplateView):
         )
         return super().get_context_data(
             form=form,
-            rows=rows[:PAGE],
+            rows=[_in_words(r) for r in rows[:PAGE]],
             page=page,
             has_next=len(rows) > PAGE,
             query=_query(self.request),
@@ -76,6 +80,23 @@ class IndexView(ReaderRequired, TemplateView):
             chain=chain_status(),
             **kwargs,
         )
+
+
+def _in_words(row: dict) -> dict:
+    """An access row as the page shows it: choice labels, not the stored values the exports
+    keep."""
+    return {
+        **row,
+        "request_kind": choice_label(RequestKind, row["request_kind"]),
+        "request_status": choice_label(RequestStatus, row["request_status"]),
+        "policy_key": choice_label(RequestKind, row["policy_key"]),
+        "policy_outcome": choice_label(Outcome, row["policy_outcome"]),
+        "ended_how": row["ended_how"] and choice_label(GrantStatus, row["ended_how"]),
+        "approvers": [
+            {**a, "outcome": choice_label(DecisionOutcome, a.get("outcome"))}
+            for a in row["approvers"]
+        ],
+    }
 
 
 class AuditView(ReaderRequired, TemplateView):
@@ -115,8 +136,15 @@ class PostureView(ReaderRequired, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, filters = _filters(self.request)
+        user = self.request.user
         return super().get_context_data(
-            form=form, controls=posture(filters=filters), query=_query(self.request), **kwargs
+            form=form,
+            controls=posture(filters=filters),
+            query=_query(self.request),
+            # the dashboard's and the rotation page's figures, from the same selectors
+            identities=identity_counts(user),
+            overdue=overdue_credentials(user=user, now=timezone.now()).count(),
+            **kwargs,
         )
 
 
@@ -135,7 +163,7 @@ class ExportView(ReaderRequired, View):
         filename = f"steward-{kind}-{stamp}.{ext}"
         if fmt == "xlsx":
             return FileResponse(
-                xlsx_file(export.columns, export.rows(filters, request.user), title=export.title),
+                xlsx_file(*export.table(filters, request.user), title=export.title),
                 as_attachment=True,
                 filename=filename,
                 content_type=content_type,

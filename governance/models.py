@@ -4,8 +4,8 @@ guardian object permissions on identities are materialised from it (see services
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from core.history import GovernedHistory
 from core.models import TimeStampedModel
 
 from .choices import Role, Scope
@@ -24,7 +24,7 @@ class ControlDomain(TimeStampedModel):
         default=list, blank=True, help_text="The decisions this domain's accountable owner makes."
     )
     position = models.PositiveSmallIntegerField(default=100)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["position", "name"]
@@ -86,7 +86,7 @@ class Assignment(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["domain__position", "scope_kind", "role", "id"]
@@ -166,3 +166,67 @@ class Assignment(TimeStampedModel):
             user = self.assignee_user
             return user.get_full_name() or user.get_username()
         return f"team {self.assignee_team}"
+
+
+class EffectiveOwner(models.Model):
+    """The RACI matrix resolved, as data: per (identity, domain), the A chain and the
+    effective R, each row with the assignment it comes from.
+
+    `role` A: every A that applies, `precedence` 0 the effective one (most specific scope),
+    1.. the wider scopes' in precedence order — so the acting A of a leaver (the next active
+    one up) is a join on the user's `is_active`, and a deactivation needs no rewrite.
+    `role` R: the R entries of the most specific scope that sets R, `precedence` 0.. by id.
+    C and I are not materialised (nothing joins on them).
+
+    Derived, not governed (no history): maintained by `governance.materialise` in the
+    transaction of every change that moves it, rebuilt by `rebuild_effective_owners`, and
+    checked against the Python resolver by `check_effective_owners`."""
+
+    # Derived rows carry no database foreign-key constraints: one refresh writes hundreds of
+    # thousands of them, and deferred constraint checks would cost as much again. Their
+    # integrity is the refresh's (it rewrites the rows of an assignment as it goes), and
+    # `check_effective_owners` names any orphan.
+    identity = models.ForeignKey(
+        "identities.Identity",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="effective_owners",
+    )
+    domain = models.ForeignKey(
+        ControlDomain, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    role = models.CharField(max_length=1, choices=Role.choices)
+    precedence = models.PositiveSmallIntegerField()
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "identities.Team",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "domain", "role", "precedence"],
+                name="effective_owner_one_per_place",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "role", "domain"]),
+            models.Index(fields=["domain", "role", "precedence"]),
+            models.Index(fields=["assignment"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} · {self.domain_id} · {self.role}{self.precedence}"

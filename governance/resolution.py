@@ -97,6 +97,10 @@ def _scope_label(a: Assignment) -> str:
     return str(a.scope_obj)
 
 
+def explain_of(a: Assignment) -> Explain:
+    return Explain(a.scope_kind, _scope_label(a), a.pk)
+
+
 def _entry(a: Assignment, explain: Explain):
     return (a.assignee_label, a.assignee, explain)
 
@@ -162,7 +166,7 @@ def resolve(
     def explain(a: Assignment) -> tuple[Explain, tuple]:
         pair = explained.get(a.pk)
         if pair is None:
-            e = Explain(a.scope_kind, _scope_label(a), a.pk)
+            e = explain_of(a)
             pair = explained[a.pk] = (e, _entry(a, e))
         return pair
 

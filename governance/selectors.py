@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from core.roles import can_read_all, has_role
@@ -18,23 +19,37 @@ from identities.selectors import identity_scope
 from .choices import GOVERNED_STATUSES, Role, Scope
 from .filtersets import AssignmentFilterSet, GapFilterSet
 from .models import Assignment, ControlDomain
-from .resolution import EffectiveRaci, Explain, domains_for, identity_rows, resolve
+from .owner_queries import accountable_owners, decides, gap_pairs, gap_rows, owner_rows
+from .resolution import EffectiveRaci, Explain, domains_for, explain_of, identity_rows, resolve
 
 __all__ = [
     "EffectiveRaci",
     "Explain",
     "Gap",
     "accountable_for",
+    "accountable_owners",
     "assignment_list",
     "can_read_ownership",
     "deciders_for",
+    "decides",
     "domain_list",
     "effective_raci",
     "effective_raci_of_rows",
+    "explains_of",
     "gap_count",
     "identity_owners",
+    "owner_rows",
     "ownership_gaps",
 ]
+
+
+def explains_of(assignment_ids) -> dict[int, Explain]:
+    """{assignment id: where it applies (Explain)}: one query."""
+    related = ("platform", "team", "identity")
+    return {
+        a.pk: explain_of(a)
+        for a in Assignment.objects.filter(pk__in=set(assignment_ids)).select_related(*related)
+    }
 
 
 def can_read_ownership(user) -> bool:
@@ -138,20 +153,57 @@ def _governed_identities(user, filters: dict | None) -> tuple[QuerySet, list[Con
     return qs, domains_for([domain.key] if domain else None)
 
 
+_IDENTITY_SHOWN = ("id", "name", "external_id", "status", "team_id", "platform_id")
+_SCOPE_SHOWN = ("id", "name", "slug")
+
+
 def ownership_gaps(*, user, filters: dict | None = None) -> list[Gap]:
-    """Every (identity, domain, reason) without an effective, active A, in the user's scope.
-    Filters: domain (key), team and platform (slugs), q. Four queries in all."""
+    """Every (identity, domain, reason) without an effective, active A, in the user's scope,
+    by identity name then domain. Filters: domain (key), team and platform (slugs), q. One
+    join over the effective owners with the columns the report shows, then the deactivated
+    A's assignments: three queries in all."""
     if not user.is_authenticated:
         return []
     qs, domains = _governed_identities(user, filters)
-    identities = list(qs.select_related("team", "platform").order_by("name", "id"))
-    resolved = resolve([(i.pk, i.team_id, i.platform_id) for i in identities], domains)
+    by_id = {d.pk: d for d in domains}
+    sql, params = gap_pairs(
+        select="i.id, i.name, i.external_id, i.status, i.team_id, i.platform_id, "
+        "t.id, t.name, t.slug, p.id, p.name, p.slug, d.id, e.assignment_id",
+        identities=qs,
+        domain_ids=by_id,
+        order="i.name, i.id, d.position, d.name",
+        join="JOIN identities_team t ON t.id = i.team_id "
+        "JOIN identities_platform p ON p.id = i.platform_id",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    sources = Assignment.objects.filter(pk__in={r[-1] for r in rows if r[-1]}).select_related(
+        "assignee_user", "platform", "team", "identity"
+    )
+    sources = {a.pk: a for a in sources}
+    db, loaded = connection.alias, {}
+
+    def load(model, values):  # one instance per row id, with only the shown columns loaded
+        key = (model, values[0])
+        if key not in loaded:
+            shown = _IDENTITY_SHOWN if model is Identity else _SCOPE_SHOWN
+            given = dict(zip(shown, values, strict=True))
+            names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+            loaded[key] = model.from_db(db, names, [given[n] for n in names])
+        return loaded[key]
+
     gaps = []
-    for identity in identities:
-        for domain in domains:
-            raci = resolved[identity.pk].get(domain.key)
-            if raci is not None and raci.is_gap:
-                gaps.append(Gap(identity, domain, raci.gap_reason, raci))
+    for row in rows:
+        identity = load(Identity, row[:6])
+        identity.team, identity.platform = load(Team, row[6:9]), load(Platform, row[9:12])
+        domain, a = by_id[row[12]], sources.get(row[13])
+        raci = EffectiveRaci(domain)
+        if a is not None:
+            raci = EffectiveRaci(
+                domain, accountable=a.assignee_user, accountable_source=explain_of(a)
+            )
+        gaps.append(Gap(identity, domain, raci.gap_reason, raci))
     return gaps
 
 
@@ -160,8 +212,10 @@ def gap_count(*, user, filters: dict | None = None) -> int:
     if not user.is_authenticated:
         return 0
     qs, domains = _governed_identities(user, filters)
-    resolved = resolve(qs.values_list("id", "team_id", "platform_id"), domains)
-    return sum(1 for per_domain in resolved.values() if any(r.is_gap for r in per_domain.values()))
+    [(count,)] = gap_rows(
+        select="COUNT(DISTINCT i.id)", identities=qs, domain_ids=[d.pk for d in domains]
+    )
+    return count
 
 
 def gap_identity_ids(*, identity_ids=None) -> dict[int, list[str]]:
@@ -172,16 +226,13 @@ def gap_identity_ids(*, identity_ids=None) -> dict[int, list[str]]:
 
 def gap_escalations(*, identity_ids=None) -> dict[int, dict[str, int | None]]:
     """{identity id: {domain key with a gap: the id of the next active A up the precedence,
-    or None where no wider scope has one}} for governed identities."""
-    qs = Identity.objects.filter(status__in=GOVERNED_STATUSES)
-    if identity_ids is not None:
-        qs = qs.filter(pk__in=identity_ids)
-    resolved = resolve(qs.values_list("id", "team_id", "platform_id"), domains_for(None))
-    out = {}
-    for identity_id, per_domain in resolved.items():
-        gaps = {k: getattr(r.next_up, "pk", None) for k, r in per_domain.items() if r.is_gap}
-        if gaps:
-            out[identity_id] = gaps
+    or None where no wider scope has one}} for governed identities: one query."""
+    identities = None if identity_ids is None else Identity.objects.filter(pk__in=identity_ids)
+    out: dict[int, dict[str, int | None]] = {}
+    for next_up, identity_id, key in gap_rows(
+        select="i.id, d.key", identities=identities, next_up=True, order="i.id, d.position"
+    ):
+        out.setdefault(identity_id, {})[key] = next_up
     return out
 
 

@@ -18,7 +18,7 @@ from identities.models import (
     Team,
 )
 from identities.secrets import ensure_no_secret_values
-from identities.services import lifecycle_event_record
+from identities.timeline import lifecycle_event_record
 
 from .choices import PERMISSION_DOMAINS, TEAM_ASSIGNABLE_ROLES, DomainKey, Role, Scope
 from .models import Assignment, ControlDomain

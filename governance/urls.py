@@ -20,4 +20,9 @@ urlpatterns = [
     path("gaps/", views.GapsView.as_view(), name="gaps"),
     path("panels/gaps/", views.DashboardPanelView.as_view(), name="dashboard-panel"),
     path("identities/<int:pk>/owners/", views.IdentityOwnersView.as_view(), name="identity-owners"),
+    path(
+        "panels/<str:kind>/<int:pk>/assignments/",
+        views.AssignmentsPanelView.as_view(),
+        name="assignments-panel",
+    ),
 ]

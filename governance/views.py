@@ -2,15 +2,15 @@
 
 Views are thin: selectors read, services write and enforce the rules."""
 
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from core.csv_export import SafeWriter
 from core.roles import RoleRequiredMixin, can_read_all, is_admin
 from identities.models import Platform, Team
@@ -23,6 +23,7 @@ from .filtersets import GapFilterSet
 from .forms import AsOfForm, AssignmentForm, IdentityOverrideForm
 from .models import Assignment, ControlDomain
 from .services import assignment_remove, assignment_set
+from .tables import GapTable
 
 SCOPE_MODELS = {Scope.PLATFORM: Platform, Scope.TEAM: Team}
 
@@ -162,15 +163,11 @@ class GapsView(ReaderRequired, TemplateView):
     def get_context_data(self, **kwargs):
         filters = self.request.GET
         gaps = selectors.ownership_gaps(user=self.request.user, filters=filters)
-        page = Paginator(gaps, 50).get_page(self.request.GET.get("page"))
-        query = filters.copy()
-        query.pop("page", None)
         return super().get_context_data(
             filterset=GapFilterSet(filters),
-            page=page,
+            table=tables.configure(GapTable(gaps, noun="gaps"), self.request),
             total=len(gaps),
             identities=len({g.identity.pk for g in gaps}),
-            query=query.urlencode(),
             **kwargs,
         )
 
@@ -228,3 +225,24 @@ class IdentityOwnersView(View):
         except ValidationError as exc:
             return _owners_response(request, identity, form=form, errors=_errors(exc))
         return _owners_response(request, identity)
+
+
+# --- panels for the directory pages (identities' team and person pages) -----------------
+class AssignmentsPanelView(RoleRequiredMixin, TemplateView):
+    """The RACI roles a person holds, or that a team holds or is the scope of: what a leaver
+    leaves behind, and the team's roles (admins and auditors, who read the directory)."""
+
+    role_check = staticmethod(can_read_all)
+    template_name = "governance/partials/_assignments.html"
+
+    def get_context_data(self, kind, pk, **kwargs):
+        if kind not in {"person", "team"}:
+            raise Http404("No such panel.")
+        rows = Assignment.objects.select_related(
+            "domain", "platform", "team", "identity", "assignee_user", "assignee_team"
+        ).order_by("domain__position", "role", "scope_kind")
+        if kind == "person":
+            rows = rows.filter(assignee_user_id=pk)
+        else:
+            rows = rows.filter(Q(assignee_team_id=pk) | Q(scope_kind=Scope.TEAM, team_id=pk))
+        return super().get_context_data(kind=kind, assignments=rows, **kwargs)

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 
 from core.history_admin import HistoryAdmin, ReadOnlyAdmin
 
+from .directory import platform_create, team_create, team_set_members
 from .models import Credential, Identity, Platform, Team
-from .services import platform_create, team_create, team_set_members
 
 
 class TeamAdminForm(forms.ModelForm):
@@ -49,7 +49,12 @@ class TeamAdmin(HistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        team_set_members(actor=request.user, team=form.instance, users=form.cleaned_data["members"])
+        team_set_members(
+            actor=request.user,
+            team=form.instance,
+            users=form.cleaned_data["members"],
+            reason="members set in Django admin",
+        )
 
 
 @admin.register(Platform)

@@ -84,6 +84,7 @@ class EventKind(models.TextChoices):
     GRANT_ACTIVATED = "grant_activated", "Grant activated"
     GRANT_EXPIRED = "grant_expired", "Grant expired"
     GRANT_REVOKED = "grant_revoked", "Grant revoked"
+    TOKENS_REVOKED = "tokens_revoked", "Runtime tokens revoked"
     REQUEST_SUBMITTED = "request_submitted", "Request submitted"
     REQUEST_DECIDED = "request_decided", "Request decided"
     REVIEWED = "reviewed", "Reviewed"

@@ -10,8 +10,10 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from .choices import CredentialKind, Environment, IdentityKind, IdentityStatus, RiskTier
+from .credentials import credential_record
 from .models import Identity, Platform, Team
-from .services import credential_record, identity_register, identity_set_status
+from .services import identity_register
+from .status import identity_set_status
 
 TEAMS = [
     ("payments", "Payments", ["engineer", "owner"]),

@@ -27,13 +27,18 @@ class IdentityFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices, distinct=False)
     status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices, distinct=False)
     team = django_filters.ModelMultipleChoiceFilter(
-        field_name="team__slug", to_field_name="slug", queryset=Team.objects.all(), distinct=False
+        field_name="team__slug",
+        to_field_name="slug",
+        queryset=Team.objects.all(),
+        distinct=False,
+        label="Team",
     )
     platform = django_filters.ModelMultipleChoiceFilter(
         field_name="platform__slug",
         to_field_name="slug",
         queryset=Platform.objects.all(),
         distinct=False,
+        label="Platform",
     )
     environment = django_filters.MultipleChoiceFilter(choices=Environment.choices, distinct=False)
     risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices, distinct=False)

@@ -2,9 +2,9 @@
 
 from django import forms
 
-from .choices import CredentialKind, Environment, IdentityKind, RiskTier
+from .choices import CredentialKind, Environment, IdentityKind, PlatformKind, RiskTier
+from .credentials import CREDENTIAL_IDENTIFIER_FIELDS
 from .secrets import find_secret_values
-from .services import CREDENTIAL_IDENTIFIER_FIELDS
 
 IGNORED_POST_KEYS = {"csrfmiddlewaretoken"}
 
@@ -101,3 +101,76 @@ class IdentityEditForm(NoSecretValuesMixin, forms.Form):
         initial = {f: getattr(identity, f) for f in fields}
         initial["entitlements"] = "\n".join(identity.entitlements)
         return initial
+
+
+# --- the directory (admins) ----------------------------------------------------------------
+REASON_HELP = "Required: kept with the change, as evidence."
+
+
+class TeamForm(NoSecretValuesMixin, forms.Form):
+    """A new team (slug and reason-free) or a change to one (a reason, no slug)."""
+
+    name = forms.CharField(max_length=100)
+    slug = forms.SlugField(
+        max_length=100, required=False, help_text="Names the team's group; empty: from the name."
+    )
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=300, help_text=REASON_HELP)
+
+    def __init__(self, *args, team=None, **kwargs):
+        if team is not None:
+            kwargs.setdefault("initial", {"name": team.name, "description": team.description})
+        super().__init__(*args, **kwargs)
+        del self.fields["slug" if team is not None else "reason"]
+
+
+class PlatformForm(NoSecretValuesMixin, forms.Form):
+    name = forms.CharField(max_length=100)
+    slug = forms.SlugField(max_length=100, required=False, help_text="Empty: from the name.")
+    kind = forms.ChoiceField(choices=PlatformKind.choices)
+    owning_team = forms.ModelChoiceField(queryset=None, required=False, label="Owning team")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=300, help_text=REASON_HELP)
+
+    def __init__(self, *args, platform=None, teams=None, **kwargs):
+        if platform is not None:
+            kwargs.setdefault(
+                "initial",
+                {"name": platform.name, "kind": platform.kind, "description": platform.description,
+                 "owning_team": platform.owning_team_id},
+            )  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.fields["owning_team"].queryset = teams
+        del self.fields["slug" if platform is not None else "reason"]
+
+
+class MemberForm(NoSecretValuesMixin, forms.Form):
+    """Add a person to a team (active people not in it yet)."""
+
+    user = forms.ModelChoiceField(queryset=None, label="Person")
+    reason = forms.CharField(max_length=300, help_text=REASON_HELP)
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+        self.fields["user"].label_from_instance = person_label
+
+
+class PersonReasonForm(NoSecretValuesMixin, forms.Form):
+    """A role to grant or revoke (where asked), and the reason for any change to a person."""
+
+    role = forms.ChoiceField(choices=[], required=False)
+    reason = forms.CharField(max_length=300, help_text=REASON_HELP)
+
+    def __init__(self, *args, roles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if roles:
+            self.fields["role"].choices = roles
+            self.fields["role"].required = True
+        else:
+            del self.fields["role"]
+
+
+def person_label(user) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username

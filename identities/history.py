@@ -2,6 +2,8 @@
 
 from itertools import pairwise
 
+from core.history import readable_diffs
+
 from .models import Credential
 
 
@@ -11,10 +13,11 @@ def _diffs(records, label: str) -> list[dict]:
     ordered = list(reversed(records))
     for prev, record in pairwise([None, *ordered]):
         if prev is None:
-            changes = [{"field": "", "old": "", "new": "created"}]
+            changes = []  # created
         else:
             delta = record.diff_against(prev)
-            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+            meta = record.instance_type._meta
+            changes = [(meta.get_field(c.field), c.old, c.new) for c in delta.changes]
             if not changes:
                 continue
         out.append(
@@ -48,4 +51,10 @@ def history_diffs(identity, limit: int = 200) -> list[dict]:
     for rows in by_credential.values():
         changes += _diffs(rows, f"Credential '{rows[0].label}'")
     changes.sort(key=lambda c: c["at"], reverse=True)
-    return changes[:limit]
+    changes = changes[:limit]
+    # labels and names instead of choice values and ids, for every row at once
+    for change, diffs in zip(changes, readable_diffs([c["changes"] for c in changes]), strict=True):
+        change["changes"] = [{"field": f, "old": old, "new": new} for f, old, new in diffs] or [
+            {"field": "", "old": "", "new": "created"}
+        ]
+    return changes

@@ -10,8 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from simple_history.models import HistoricalRecords
 
+from core.history import AppendOnlyManager, GovernedHistory
 from core.models import TimeStampedModel
 
 from .choices import (
@@ -34,13 +34,16 @@ class Team(TimeStampedModel):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team")
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("identities:team", args=[self.pk])
 
 
 class Platform(TimeStampedModel):
@@ -53,13 +56,16 @@ class Platform(TimeStampedModel):
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="platforms"
     )
     description = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("identities:platform", args=[self.pk])
 
 
 class Identity(TimeStampedModel):
@@ -84,7 +90,7 @@ class Identity(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["name", "id"]
@@ -107,6 +113,19 @@ class Identity(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # The team and platform as loaded, so a save can tell whether ownership moved
+        # (derived ownership data is re-materialised only then).
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_scope = scope_of(instance)
+        return instance
+
+
+def scope_of(identity: "Identity") -> tuple:
+    """(team id, platform id) of an identity, None for a deferred one."""
+    return (identity.__dict__.get("team_id"), identity.__dict__.get("platform_id"))
 
 
 class Credential(TimeStampedModel):
@@ -139,7 +158,7 @@ class Credential(TimeStampedModel):
     replaces = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -176,6 +195,8 @@ class LifecycleEvent(models.Model):
     related_id = models.BigIntegerField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["identity", "-occurred_at"])]
@@ -209,7 +230,7 @@ class IdentityFinding(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution = models.TextField(blank=True, help_text="Why it is resolved (required).")
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,11 +5,12 @@ holding a RACI-materialised object permission (guardian, direct-FK tables) sees 
 Out of scope is a 404, pages and API alike.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from core.roles import can_read_all, is_admin, is_engineer, is_read_only
 
+from .choices import IdentityStatus
 from .models import (
     Credential,
     Identity,
@@ -53,6 +54,14 @@ def identity_scope(user) -> QuerySet[Identity]:
             Identity.objects.filter(team__in=user_team_ids(user)).order_by().values("id")
         )
     return Identity.objects.filter(pk__in=ids)
+
+
+def identity_counts(user=None) -> dict[str, int]:
+    """The registry's totals — all, and per status — in the user's scope (everything when
+    `user` is None): the one count the dashboard and the posture page both show."""
+    scope = Identity.objects.all() if user is None else identity_scope(user)
+    per_status = {s: Count("id", filter=Q(status=s)) for s in IdentityStatus.values}
+    return scope.aggregate(total=Count("id"), **per_status)
 
 
 def holds_ownership(user, identity: Identity) -> bool:

@@ -1,24 +1,20 @@
-"""Writes for the registry. Every change goes through here: history with a change reason,
-a timeline event, permission and separation checks, and the no-secret-values rule."""
+"""Writes for identities' registration and details: history with a change reason, a timeline
+event, permission and separation checks, and the no-secret-values rule. Status changes are
+`status.py`'s, credentials `credentials.py`'s, teams and platforms `directory.py`'s."""
 
 import datetime as dt
-from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
-from simple_history.utils import bulk_update_with_history
 
 from core.history import stamp
-from core.notifications import notifications_resolve
 from core.observability import log_write
 from core.roles import is_admin
 
 from .bulk import identities_insert, onboarded_event, onboarded_events_insert
-from .choices import STATUS_TRANSITIONS, CredentialStatus, EventKind, IdentityStatus
-from .models import Credential, Identity, LifecycleEvent, Platform, Team
+from .choices import EventKind, IdentityStatus
+from .models import Identity, Platform, Team
 from .secrets import ensure_no_secret_values
 from .selectors import (
     can_change_identity,
@@ -26,12 +22,11 @@ from .selectors import (
     can_onboard_into,
     is_accountable_for,
 )
-from .signals import credential_recorded, identity_scope_changed
+from .signals import identity_scope_changed
+from .timeline import lifecycle_event_record
 
 IDENTITY_TEXT_FIELDS = ("name", "external_id", "purpose")
 IDENTITY_IDENTIFIER_FIELDS = ("external_id",)
-CREDENTIAL_TEXT_FIELDS = ("label", "key_id", "storage_location", "fingerprint", "last_chars")
-CREDENTIAL_IDENTIFIER_FIELDS = ("key_id", "storage_location", "fingerprint", "last_chars")
 UPDATABLE_IDENTITY_FIELDS = (
     "name",
     "purpose",
@@ -43,83 +38,6 @@ UPDATABLE_IDENTITY_FIELDS = (
     "platform",
     "kind",
 )
-
-
-# --- timeline ---------------------------------------------------------------------------
-def lifecycle_event_record(
-    *,
-    identity: Identity,
-    kind: str,
-    actor,
-    summary: str,
-    credential: Credential | None = None,
-    related=None,
-    details: dict | None = None,
-    occurred_at: dt.datetime | None = None,
-) -> LifecycleEvent:
-    """Append one event to an identity's timeline. `related` is any model instance of a
-    higher app (request, grant, review): stored by label and pk, so no import is needed."""
-    return LifecycleEvent.objects.create(
-        identity=identity,
-        kind=kind,
-        actor=actor,
-        summary=summary[:300],
-        credential=credential,
-        related_type=related._meta.label_lower if related is not None else "",
-        related_id=related.pk if related is not None else None,
-        details=details or {},
-        occurred_at=occurred_at or timezone.now(),
-    )
-
-
-# --- teams and platforms ----------------------------------------------------------------
-@transaction.atomic
-def team_create(*, actor, name: str, slug: str = "", description: str = "") -> Team:
-    _require_admin(actor)
-    slug = slug or slugify(name)
-    if not slug:
-        raise ValidationError({"slug": "Give the team a slug of letters, digits or hyphens."})
-    if Team.objects.filter(slug=slug).exists() or Team.objects.filter(name=name).exists():
-        raise ValidationError({"name": f"A team named {name!r} already exists."})
-    group, _ = Group.objects.get_or_create(name=f"team:{slug}")
-    team = Team(name=name, slug=slug, description=description, group=group)
-    stamp(team, actor=actor, reason=f"team created by {actor}")
-    team.save()
-    return team
-
-
-def team_set_members(*, actor, team: Team, users: Iterable) -> None:
-    """Membership is the team's group; guardian grants made to the group follow it."""
-    _require_admin(actor)
-    team.group.user_set.set(list(users))
-
-
-def team_add_member(*, actor, team: Team, user) -> None:
-    _require_admin(actor)
-    team.group.user_set.add(user)
-
-
-@transaction.atomic
-def platform_create(
-    *,
-    actor,
-    name: str,
-    kind: str,
-    owning_team: Team | None = None,
-    slug: str = "",
-    description: str = "",
-) -> Platform:
-    _require_admin(actor)
-    slug = slug or slugify(name)
-    if Platform.objects.filter(slug=slug).exists() or Platform.objects.filter(name=name).exists():
-        raise ValidationError({"name": f"A platform named {name!r} already exists."})
-    platform = Platform(
-        name=name, slug=slug, kind=kind, owning_team=owning_team, description=description
-    )
-    platform.full_clean()
-    stamp(platform, actor=actor, reason=f"platform created by {actor}")
-    platform.save()
-    return platform
 
 
 # --- identities -------------------------------------------------------------------------
@@ -223,6 +141,32 @@ def identity_build(
     return identity
 
 
+def _check_update_allowed(actor, locked: Identity, changes: dict) -> None:
+    """Who may change what: the team changes details; the owners (A or R) the risk profile;
+    only the A or an admin what moves ownership (team, platform, environment)."""
+    if not can_change_identity(actor, locked):
+        raise PermissionDenied("You may not change this identity.")
+    risky = {"risk_tier", "entitlements"} & {
+        f for f, v in changes.items() if getattr(locked, f) != v
+    }
+    if risky and not can_change_risk_profile(actor, locked):
+        raise PermissionDenied(
+            "Only the identity's owners (A or R) or an admin change its "
+            + " or ".join(sorted(risky)).replace("_", " ")
+            + "."
+        )
+    if "team" in changes and not can_onboard_into(actor, changes["team"]):
+        raise PermissionDenied("You can move identities only into teams you belong to.")
+    moving = sorted(
+        f for f in OWNERSHIP_FIELDS if f in changes and getattr(locked, f) != changes[f]
+    )
+    if moving and not is_admin(actor) and not is_accountable_for(actor, locked):
+        raise PermissionDenied(
+            f"Changing the {' and '.join(moving)} changes who owns this identity: only "
+            "its accountable owner (A of the identity domain) or an admin may do it."
+        )
+
+
 def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -> Identity:
     """Change an identity's details (not its status: see `identity_set_status`)."""
     unknown = set(changes) - set(UPDATABLE_IDENTITY_FIELDS)
@@ -235,27 +179,7 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
     )
     with transaction.atomic():
         locked = Identity.objects.select_for_update().get(pk=identity.pk)
-        if not can_change_identity(actor, locked):
-            raise PermissionDenied("You may not change this identity.")
-        risky = {"risk_tier", "entitlements"} & {
-            f for f, v in changes.items() if getattr(locked, f) != v
-        }
-        if risky and not can_change_risk_profile(actor, locked):
-            raise PermissionDenied(
-                "Only the identity's owners (A or R) or an admin change its "
-                + " or ".join(sorted(risky)).replace("_", " ")
-                + "."
-            )
-        if "team" in changes and not can_onboard_into(actor, changes["team"]):
-            raise PermissionDenied("You can move identities only into teams you belong to.")
-        moving = sorted(
-            f for f in OWNERSHIP_FIELDS if f in changes and getattr(locked, f) != changes[f]
-        )
-        if moving and not is_admin(actor) and not is_accountable_for(actor, locked):
-            raise PermissionDenied(
-                f"Changing the {' and '.join(moving)} changes who owns this identity: only "
-                "its accountable owner (A of the identity domain) or an admin may do it."
-            )
+        _check_update_allowed(actor, locked, changes)
         changed = {}
         for field, value in changes.items():
             old = getattr(locked, field)
@@ -291,222 +215,8 @@ def identity_update(*, actor, identity: Identity, reason: str = "", **changes) -
     return locked
 
 
-STATUS_EVENT = {
-    IdentityStatus.SUSPENDED: EventKind.SUSPENDED,
-    IdentityStatus.DECOMMISSIONED: EventKind.DECOMMISSIONED,
-}
-
-
-def identity_set_status(
-    *, actor, identity: Identity, status: str, reason: str, related=None
-) -> Identity:
-    """The only way an identity's status changes: allowed transitions, with a reason."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Give a reason for the status change."})
-    with transaction.atomic():
-        locked = Identity.objects.select_for_update().get(pk=identity.pk)
-        if status not in STATUS_TRANSITIONS.get(locked.status, set()):
-            raise ValidationError(
-                f"An identity cannot go from {locked.get_status_display()} to "
-                f"{IdentityStatus(status).label}."
-            )
-        previous = locked.status
-        locked.status = status
-        stamp(locked, actor=actor, reason=reason)
-        locked.save(update_fields=["status", "updated_at"])
-        lifecycle_event_record(
-            identity=locked,
-            kind=STATUS_EVENT.get(status, EventKind.STATUS_CHANGED),
-            actor=actor,
-            summary=f"{IdentityStatus(previous).label} → {IdentityStatus(status).label}: {reason}",
-            details={"from": previous, "to": status, "reason": reason},
-            related=related,
-        )
-    log_write("identity.set_status", actor=actor, obj=locked, status=status, previous=previous)
-    return locked
-
-
-# --- credentials ------------------------------------------------------------------------
-def credential_record(
-    *,
-    actor,
-    identity: Identity,
-    kind: str,
-    label: str,
-    key_id: str = "",
-    storage_location: str = "",
-    fingerprint: str = "",
-    last_chars: str = "",
-    issued_at: dt.datetime | None = None,
-    expires_at: dt.datetime | None = None,
-    check_permission: bool = True,
-) -> Credential:
-    """Record that a credential was issued — its metadata, never its value."""
-    if check_permission and not can_change_identity(actor, identity):
-        raise PermissionDenied("You may not record credentials for this identity.")
-    if identity.status in (IdentityStatus.DECOMMISSIONED, IdentityStatus.REJECTED):
-        raise ValidationError(f"{identity} is {identity.get_status_display().lower()}.")
-    meta = {
-        "label": label.strip(),
-        "key_id": key_id.strip(),
-        "storage_location": storage_location.strip(),
-        "fingerprint": fingerprint.strip(),
-        "last_chars": last_chars.strip(),
-    }
-    ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
-    issued_at = issued_at or timezone.now()
-    if expires_at is not None and expires_at <= issued_at:
-        raise ValidationError({"expires_at": "The expiry must be after the issue time."})
-    credential = Credential(
-        identity=identity,
-        kind=kind,
-        issued_at=issued_at,
-        expires_at=expires_at,
-        issued_by=actor,
-        **meta,
-    )
-    credential.full_clean()
-    with transaction.atomic():
-        stamp(credential, actor=actor, reason=f"issued, recorded by {actor}")
-        credential.save()
-        lifecycle_event_record(
-            identity=identity,
-            kind=EventKind.CREDENTIAL_ISSUED,
-            actor=actor,
-            credential=credential,
-            summary=f"{credential.get_kind_display()} '{credential.label}' issued"
-            + (f", expires {expires_at:%Y-%m-%d}" if expires_at else ""),
-            occurred_at=issued_at if issued_at <= timezone.now() else None,
-        )
-        credential_recorded.send(sender=Credential, credential=credential)
-    return credential
-
-
-def credential_rotate(
-    *,
-    actor,
-    credential: Credential,
-    fingerprint: str = "",
-    last_chars: str = "",
-    key_id: str = "",
-    storage_location: str | None = None,
-    expires_at: dt.datetime | None = None,
-    issued_at: dt.datetime | None = None,
-) -> Credential:
-    """Supersede `credential` with a new one (same kind and label); the old one is rotated."""
-    with transaction.atomic():
-        old = (
-            Credential.objects.select_for_update().select_related("identity").get(pk=credential.pk)
-        )
-        if not can_change_identity(actor, old.identity):
-            raise PermissionDenied("You may not rotate credentials of this identity.")
-        if old.status != CredentialStatus.ACTIVE:
-            raise ValidationError(f"Only an active credential can be rotated (it is {old.status}).")
-        now = timezone.now()
-        meta = {
-            "label": old.label,
-            "key_id": key_id.strip(),
-            "storage_location": (
-                storage_location if storage_location is not None else old.storage_location
-            ).strip(),
-            "fingerprint": fingerprint.strip(),
-            "last_chars": last_chars.strip(),
-        }
-        ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
-        issued_at = issued_at or now
-        if expires_at is not None and expires_at <= issued_at:
-            raise ValidationError({"expires_at": "The expiry must be after the issue time."})
-        new = Credential(
-            identity=old.identity,
-            kind=old.kind,
-            issued_at=issued_at,
-            expires_at=expires_at,
-            issued_by=actor,
-            replaces=old,
-            **meta,
-        )
-        new.full_clean()
-        old.status = CredentialStatus.ROTATED
-        old.rotated_at = now
-        stamp(old, actor=actor, reason=f"rotated by {actor}")
-        old.save(update_fields=["status", "rotated_at", "updated_at"])
-        stamp(new, actor=actor, reason=f"issued by rotation, recorded by {actor}")
-        new.save()
-        lifecycle_event_record(
-            identity=old.identity,
-            kind=EventKind.CREDENTIAL_ROTATED,
-            actor=actor,
-            credential=new,
-            summary=f"'{old.label}' rotated",
-            details={"replaces": old.pk},
-        )
-        notifications_resolve(subject=old)  # its rotation reminders are done
-    return new
-
-
-def credential_revoke(*, actor, credential: Credential, reason: str, check_permission=True):
-    if not reason.strip():
-        raise ValidationError({"reason": "Give a reason for revoking."})
-    with transaction.atomic():
-        locked = (
-            Credential.objects.select_for_update().select_related("identity").get(pk=credential.pk)
-        )
-        if check_permission and not can_change_identity(actor, locked.identity):
-            raise PermissionDenied("You may not revoke credentials of this identity.")
-        if locked.status != CredentialStatus.ACTIVE:
-            raise ValidationError(
-                f"The credential is already {locked.get_status_display().lower()}."
-            )
-        return credentials_end(actor=actor, credential_ids=[locked.pk], reason=reason)[0]
-
-
-def credentials_end(
-    *, actor, credential_ids: Iterable[int], reason: str, now=None, related=None
-) -> list[Credential]:
-    """End many credentials at once (their grant ended, their identity was decommissioned, or
-    one was revoked): revoked with history, an event each, their reminders cleared; those not
-    active are skipped. Steward ends the record; revoking at the source is a connector's."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        ended = list(
-            Credential.objects.select_for_update(of=("self",))
-            .filter(pk__in=list(credential_ids), status=CredentialStatus.ACTIVE)
-            .select_related("identity")
-            .order_by("pk")
-        )
-        for c in ended:
-            c.status, c.revoked_at, c.revoked_by, c.updated_at = (
-                CredentialStatus.REVOKED,
-                now,
-                actor,
-                now,
-            )
-        bulk_update_with_history(
-            ended, Credential, ["status", "revoked_at", "revoked_by", "updated_at"],
-            default_user=actor, default_change_reason=f"revoked by {actor}: {reason}"[:100],
-        )  # fmt: skip
-        LifecycleEvent.objects.bulk_create([
-            LifecycleEvent(
-                identity=c.identity, kind=EventKind.CREDENTIAL_REVOKED, actor=actor,
-                occurred_at=now, credential=c, summary=f"'{c.label}' revoked: {reason}"[:300],
-                details={"reason": reason},
-                related_type=related._meta.label_lower if related is not None else "",
-                related_id=related.pk if related is not None else None,
-            )
-            for c in ended
-        ])  # fmt: skip
-        for c in ended:
-            notifications_resolve(subject=c)
-    return ended
-
-
 # --- helpers ----------------------------------------------------------------------------
 OWNERSHIP_FIELDS = ("team", "platform", "environment")
-
-
-def _require_admin(actor) -> None:
-    if not is_admin(actor):
-        raise PermissionDenied("Only admins manage teams and platforms.")
 
 
 def _clean_entitlements(entitlements) -> list[str]:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_directory, views_people
 
 app_name = "identities"
 
@@ -27,5 +27,25 @@ urlpatterns = [
         name="finding-resolve",
     ),
     path("panels/dashboard/", views.DashboardPanel.as_view(), name="dashboard-panel"),
+    # the directory (admins change, auditors read): views_directory.py, views_people.py
+    path("teams/", views_directory.TeamListView.as_view(), name="teams"),
+    path("teams/new/", views_directory.TeamEditView.as_view(), name="team-new"),
+    path("teams/<int:pk>/", views_directory.TeamDetailView.as_view(), name="team"),
+    path("teams/<int:pk>/edit/", views_directory.TeamEditView.as_view(), name="team-edit"),
+    path(
+        "teams/<int:pk>/members/<int:user_pk>/remove/",
+        views_directory.TeamMemberRemoveView.as_view(),
+        name="team-member-remove",
+    ),
+    path("platforms/", views_directory.PlatformListView.as_view(), name="platforms"),
+    path("platforms/new/", views_directory.PlatformEditView.as_view(), name="platform-new"),
+    path("platforms/<int:pk>/", views_directory.PlatformDetailView.as_view(), name="platform"),
+    path(
+        "platforms/<int:pk>/edit/",
+        views_directory.PlatformEditView.as_view(),
+        name="platform-edit",
+    ),
+    path("people/", views_people.PeopleListView.as_view(), name="people"),
+    path("people/<int:pk>/", views_people.PersonDetailView.as_view(), name="person"),
     path("import/", include(("identities.importers.urls", "import"), namespace="import")),
 ]

@@ -2,25 +2,25 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from core.csv_export import SafeWriter
 from core.pagination import EstimatedCountPaginator
 from core.roles import can_read_all, is_engineer
 
-from . import findings, selectors, services
+from . import credentials, findings, selectors, services
 from .choices import CredentialStatus, EventKind, IdentityStatus
-from .conditions import ends_within, overdue_credentials_exist
+from .conditions import ends_within
 from .filtersets import IdentityFilterSet
 from .forms import CredentialForm, CredentialRotateForm, IdentityEditForm, ReasonForm
 from .history import history_diffs
+from .tables import IdentityTable
 
-PAGE_SIZE = 50
 CSV_COLUMNS = [
     ("id", lambda i: i.pk),
     ("name", lambda i: i.name),
@@ -39,20 +39,24 @@ CSV_COLUMNS = [
 
 
 class IdentityListView(View):
+    # exact counts up to 10,000 identities, PostgreSQL's estimate beyond (the page says "about")
+    paginator_class = EstimatedCountPaginator
+
     def get(self, request):
         base = selectors.identity_scope(request.user).select_related("team", "platform")
         filterset = IdentityFilterSet(request.GET or None, queryset=base)
         qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
         if request.GET.get("format") == "csv":
             return self._csv(qs)
-        page = EstimatedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        csv_query = request.GET.copy()
+        csv_query.pop("page", None)
+        csv_query["format"] = "csv"
+        table = IdentityTable(
+            qs, noun="identities", export_links=[("Download CSV", f"?{csv_query.urlencode()}")]
+        )
         context = {
             "filterset": filterset,
-            "page": page,
-            "query": query.urlencode(),
-            "ordering": request.GET.get("ordering", ""),
+            "table": tables.configure(table, request, paginator_class=self.paginator_class),
             "can_onboard": is_engineer(request.user) or can_read_all(request.user),
         }
         template = "identities/identity_list.html"
@@ -130,7 +134,9 @@ class CredentialRecordView(View):
         form = CredentialForm(request.POST)
         if form.is_valid():
             try:
-                services.credential_record(actor=request.user, identity=identity, **_filled(form))
+                credentials.credential_record(
+                    actor=request.user, identity=identity, **_filled(form)
+                )
             except ValidationError as exc:
                 _attach(form, exc)
             else:
@@ -159,7 +165,7 @@ class CredentialRotateView(View):
         form = CredentialRotateForm(request.POST)
         if form.is_valid():
             try:
-                services.credential_rotate(
+                credentials.credential_rotate(
                     actor=request.user, credential=credential, **_filled(form)
                 )
             except ValidationError as exc:
@@ -189,7 +195,7 @@ class CredentialRevokeView(CredentialRotateView):
         form = ReasonForm(request.POST)
         if form.is_valid():
             try:
-                services.credential_revoke(
+                credentials.credential_revoke(
                     actor=request.user, credential=credential, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as exc:
@@ -207,14 +213,12 @@ class DashboardPanel(TemplateView):
     template_name = "identities/partials/_dashboard_panel.html"
 
     def get_context_data(self, **kwargs):
+        # overdue credentials are lifecycle's figure (its panel): one definition, one place
         scope = selectors.identity_scope(self.request.user)
-        counts = scope.aggregate(
-            total=Count("id"),
-            active=Count("id", filter=Q(status=IdentityStatus.ACTIVE)),
-            pending=Count("id", filter=Q(status=IdentityStatus.PENDING)),
-            ending=Count("id", filter=ends_within(7) & ~Q(status=IdentityStatus.DECOMMISSIONED)),
+        counts = selectors.identity_counts(self.request.user)
+        counts["ending"] = (
+            scope.filter(ends_within(7)).exclude(status=IdentityStatus.DECOMMISSIONED).count()
         )
-        counts["overdue"] = scope.filter(overdue_credentials_exist()).count()
         counts["active_credentials"] = (
             selectors.credential_scope(self.request.user)
             .filter(status=CredentialStatus.ACTIVE)

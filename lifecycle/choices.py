@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     SUSPENDED = "identity_suspended", "Identity suspended past its end date"
     GAP_ESCALATED = "ownership_gap", "Ownership gap"
     REVIEW_OVERDUE = "review_overdue", "Post-incident review overdue"
+    SWEEP_FAILED = "sweep_failed", "A sweep failed"
 
 
 # --- access reviews ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Seeded rotation policies: stricter for higher risk; tokens and keys rotate faster than
-certificates."""
+certificates. Used by the demo and tests; the data migration carries its own frozen copy."""
 
 MAX_AGE_DAYS = {
     # kind: (low, medium, high, critical)

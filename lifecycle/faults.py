@@ -13,6 +13,7 @@ from django.db import transaction
 from core.notifications import Draft, notify_many
 from core.roles import active_admin_ids
 
+from .choices import NotificationKind
 from .models import SweepFailure
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def failure_record(
         notify_many(
             [
                 Draft(
-                    "sweep_failed",
+                    NotificationKind.SWEEP_FAILED,
                     failure,
                     uid,
                     now.date(),

@@ -2,8 +2,8 @@
 what happens at expiry. The sweeps apply them (sweeps.py)."""
 
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from core.history import GovernedHistory
 from core.models import TimeStampedModel
 from identities.choices import CredentialKind, RiskTier
 
@@ -23,7 +23,7 @@ class RotationPolicy(TimeStampedModel):
     action_at_expiry = models.CharField(
         max_length=10, choices=ExpiryAction.choices, default=ExpiryAction.EXPIRE
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         verbose_name_plural = "rotation policies"

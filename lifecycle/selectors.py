@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from approvals.selectors import active_emergency_grants
 from governance.selectors import gap_count
@@ -20,37 +20,61 @@ from .sweeps import credential_due
 class DueCredential:
     credential: Credential
     due: dt.datetime
-    policy: RotationPolicy
+    policy: RotationPolicy | None  # None: no policy covers it, due at its expiry
 
     @property
     def overdue(self) -> bool:
         return self.due <= dt.datetime.now(tz=dt.UTC)
 
 
+def _due_by(horizon: dt.datetime, policies: list[RotationPolicy]) -> Q:
+    """Due on or before `horizon`: past its expiry, or past its rotation policy's maximum age
+    (the policy of its kind and its identity's risk tier) — `credential_due`, as SQL."""
+    q = Q(expires_at__lte=horizon)
+    for p in policies:
+        q |= Q(
+            kind=p.credential_kind,
+            identity__risk_tier=p.risk_tier,
+            issued_at__lte=horizon - timedelta(days=p.max_age_days),
+        )
+    return q
+
+
+def rotating_credentials(user=None) -> QuerySet[Credential]:
+    """Active credentials of identities still in use; everyone (evidence) when `user` is None."""
+    scope = Credential.objects.all() if user is None else credential_scope(user)
+    return scope.filter(status=CredentialStatus.ACTIVE).exclude(
+        identity__status=IdentityStatus.DECOMMISSIONED
+    )
+
+
+def overdue_credentials(*, user=None, now: dt.datetime) -> QuerySet[Credential]:
+    """The one definition of an overdue credential, for the dashboard, the rotation page and
+    the posture check alike: active, its identity not decommissioned, past its due date."""
+    return rotating_credentials(user).filter(_due_by(now, list(RotationPolicy.objects.all())))
+
+
 def rotation_due(*, user, now: dt.datetime, within_days: int = 30) -> list[DueCredential]:
     """Active credentials in the user's scope due within `within_days` (overdue included),
-    soonest first: one query per rotation policy."""
-    horizon = now + timedelta(days=within_days)
-    scope = credential_scope(user)
+    soonest first: two queries. A credential no policy covers is due at its expiry."""
+    policies = list(RotationPolicy.objects.all())
+    by_key = {(p.credential_kind, p.risk_tier): p for p in policies}
+    rows = (
+        rotating_credentials(user)
+        .filter(_due_by(now + timedelta(days=within_days), policies))
+        .select_related("identity__team")
+    )
     out = []
-    for policy in RotationPolicy.objects.all():
-        rows = (
-            scope.filter(
-                status=CredentialStatus.ACTIVE,
-                kind=policy.credential_kind,
-                identity__risk_tier=policy.risk_tier,
+    for c in rows:
+        policy = by_key.get((c.kind, c.identity.risk_tier))
+        if policy is None:
+            out.append(DueCredential(c, c.expires_at, None))
+        else:
+            out.append(
+                DueCredential(
+                    c, credential_due(c.issued_at, c.expires_at, policy.max_age_days), policy
+                )
             )
-            .exclude(identity__status=IdentityStatus.DECOMMISSIONED)
-            .filter(
-                Q(expires_at__lte=horizon)
-                | Q(issued_at__lte=horizon - timedelta(days=policy.max_age_days))
-            )
-            .select_related("identity__team")
-        )
-        out += [
-            DueCredential(c, credential_due(c.issued_at, c.expires_at, policy.max_age_days), policy)
-            for c in rows
-        ]
     return sorted(out, key=lambda d: d.due)
 
 
@@ -69,7 +93,7 @@ def identity_rotation(*, identity) -> list[DueCredential]:
 def dashboard_counts(*, user, now: dt.datetime) -> dict:
     due = rotation_due(user=user, now=now, within_days=7)
     return {
-        "rotation_overdue": sum(1 for d in due if d.due <= now),
+        "rotation_overdue": overdue_credentials(user=user, now=now).count(),
         "expiring_7d": sum(1 for d in due if now < d.due),
         "decommission_due": identity_scope(user)
         .filter(

@@ -11,8 +11,9 @@ from core.roles import is_admin, is_read_only
 from governance.choices import DomainKey
 from governance.selectors import accountable_for
 from identities.choices import CredentialStatus, IdentityStatus
+from identities.credentials import credentials_end
 from identities.models import Identity
-from identities.services import credentials_end, identity_set_status
+from identities.status import identity_set_status
 
 
 def can_decommission(user, identity: Identity) -> bool:

@@ -3,16 +3,23 @@
 already done) and catches up (it selects a window — everything due by now — never an exact
 date, so what fell due while beat or the worker was down is handled on the next run).
 
+At the SQL floor: one candidate query per sweep part (one for every rotation policy);
+reminders by `INSERT … ON CONFLICT DO NOTHING` (`core.notifications.notify_many`); state
+changes through identities' and approvals' bulk services — one `UPDATE … RETURNING` per batch
+(rows locked `SKIP LOCKED`, so two workers running the same sweep change each row once)
+feeding one history insert, one timeline insert and the ledger. Each batch is its own
+transaction, and a failing row is isolated (`faults.isolate`).
+
 Every function takes `now`: time is injected, never read from a global in tests."""
 
 import datetime as dt
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from simple_history.utils import bulk_update_with_history
 
 from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
@@ -22,8 +29,10 @@ from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey
 from governance.selectors import gap_escalations
-from identities.choices import CredentialStatus, EventKind, IdentityStatus
-from identities.models import Credential, Identity, LifecycleEvent
+from identities.choices import CredentialStatus, IdentityStatus
+from identities.credentials import credentials_end
+from identities.models import Credential, Identity
+from identities.status import identities_set_status
 
 from .choices import ExpiryAction
 from .choices import NotificationKind as K
@@ -45,6 +54,11 @@ def _batch_size() -> int:
     return settings.LIFECYCLE_SWEEP_BATCH_SIZE
 
 
+@lru_cache(maxsize=4096)
+def _identity_link(identity_id: int, anchor: str = "") -> str:
+    return reverse("identities:detail", args=[identity_id]) + anchor
+
+
 # --- rotation -------------------------------------------------------------------------------
 def credential_due(credential_issued: dt.datetime, expires: dt.datetime | None, max_age_days):
     """A credential is due at its expiry or at its maximum age, whichever comes first."""
@@ -54,31 +68,26 @@ def credential_due(credential_issued: dt.datetime, expires: dt.datetime | None, 
 
 def rotation_candidates(*, now: dt.datetime) -> list[tuple]:
     """(credential id, identity id, label, due, policy) for every active credential within the
-    largest reminder lead of its due date: one query per rotation policy."""
-    out = []
-    for policy in RotationPolicy.objects.all():
+    largest reminder lead of its due date, in pk order: one query for every policy."""
+    policies = {(p.credential_kind, p.risk_tier): p for p in RotationPolicy.objects.all()}
+    window = Q(pk__in=[])
+    for (kind, tier), policy in policies.items():
         lead = timedelta(days=max(policy.leads, default=0))
-        rows = Credential.objects.filter(
-            status=CredentialStatus.ACTIVE,
-            kind=policy.credential_kind,
-            identity__risk_tier=policy.risk_tier,
-            identity__status__in=LIVE,
-        ).filter(
+        window |= Q(kind=kind, identity__risk_tier=tier) & (
             Q(expires_at__lte=now + lead)
             | Q(issued_at__lte=now + lead - timedelta(days=policy.max_age_days))
         )
-        for pk, identity_id, label, issued, expires in rows.values_list(
-            "pk", "identity_id", "label", "issued_at", "expires_at"
-        ).iterator(chunk_size=2000):
-            out.append(
-                (
-                    pk,
-                    identity_id,
-                    label,
-                    credential_due(issued, expires, policy.max_age_days),
-                    policy,
-                )
-            )
+    rows = (
+        Credential.objects.filter(window, status=CredentialStatus.ACTIVE, identity__status__in=LIVE)
+        .order_by("pk")
+        .values_list("pk", "identity_id", "label", "issued_at", "expires_at", "kind",
+                     "identity__risk_tier")
+    )  # fmt: skip
+    out = []
+    for pk, identity_id, label, issued, expires, kind, tier in rows:
+        policy = policies[kind, tier]
+        out.append((pk, identity_id, label, credential_due(issued, expires, policy.max_age_days),
+                    policy))  # fmt: skip
     return out
 
 
@@ -95,7 +104,7 @@ def rotation_sweep(*, now: dt.datetime) -> SweepResult:
             if who is None:
                 continue
             subject = Credential(pk=pk)
-            link = reverse("identities:detail", args=[identity_id]) + "#credentials"
+            link = _identity_link(identity_id, "#credentials")
             when = f"{due:%Y-%m-%d}"
             escalate = due <= now - timedelta(days=policy.escalate_after_days)
             if escalate and who.accountable and who.accountable not in who.remind:
@@ -132,19 +141,16 @@ def expiry_sweep(*, now: dt.datetime) -> SweepResult:
     expiry are expired. Owners are told."""
     result = SweepResult("expiry")
     actor = system_user()
-    expire_kinds = {
-        (p.credential_kind, p.risk_tier)
-        for p in RotationPolicy.objects.exclude(action_at_expiry=ExpiryAction.NOTIFY)
-    }
-    due = list(
-        Credential.objects.filter(status=CredentialStatus.ACTIVE, expires_at__lte=now)
-        .select_related("identity")
-        .order_by("expires_at", "pk")
-    )
-    due = [c for c in due if (c.kind, c.identity.risk_tier) in expire_kinds] if expire_kinds else []
+    window = Q(pk__in=[])
+    for kind, tier in RotationPolicy.objects.exclude(
+        action_at_expiry=ExpiryAction.NOTIFY
+    ).values_list("credential_kind", "risk_tier"):
+        window |= Q(kind=kind, identity__risk_tier=tier)
+    due = Credential.objects.filter(window, status=CredentialStatus.ACTIVE, expires_at__lte=now)
     expired = _each_batch(
-        result, due, lambda rows: _expire_credentials(rows, actor=actor, now=now),
-        subject_type="identities.credential", now=now, key=lambda c: c.pk,
+        result, list(due.order_by("expires_at", "pk").values_list("pk", flat=True)),
+        lambda ids: _expire_credentials(ids, actor=actor, now=now),
+        subject_type="identities.credential", now=now,
     )  # fmt: skip
     grant_ids = Grant.objects.filter(status=GrantStatus.ACTIVE, expires_at__lte=now)
     ended = _each_batch(
@@ -178,39 +184,27 @@ def _each_batch(result: SweepResult, rows: list, handle, *, subject_type, now, k
     return handled
 
 
-def _expire_credentials(batch: list[Credential], *, actor, now) -> int:
+def _expire_credentials(ids: list[int], *, actor, now) -> int:
     with transaction.atomic():
-        locked_ids = set(
-            Credential.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=[c.pk for c in batch], status=CredentialStatus.ACTIVE)
-            .values_list("pk", flat=True)
-        )
-        batch = [c for c in batch if c.pk in locked_ids]
-        for c in batch:
-            c.status = CredentialStatus.EXPIRED
-        bulk_update_with_history(
-            batch, Credential, ["status"], default_user=actor,
-            default_change_reason="expired: reached its expiry (sweep)",
+        ended = credentials_end(
+            actor=actor, credential_ids=ids, reason="reached its expiry (sweep)",
+            status=CredentialStatus.EXPIRED, now=now, skip_locked=True,
         )  # fmt: skip
-        LifecycleEvent.objects.bulk_create([
-            LifecycleEvent(
-                identity_id=c.identity_id, kind=EventKind.CREDENTIAL_EXPIRED, actor=actor,
-                occurred_at=now, credential=c,
-                summary=f"'{c.label}' expired on {c.expires_at:%Y-%m-%d %H:%M}",
-            )
-            for c in batch
-        ])  # fmt: skip
-        owners = owners_for({c.identity_id for c in batch}, DomainKey.IDENTITY)
+        owners = owners_for({c.identity_id for c in ended}, DomainKey.IDENTITY)
+        names = dict(
+            Identity.objects.filter(pk__in=list(owners)).values_list("pk", "name")
+        )
         notify_many([
             Draft(
                 K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
-                f"'{c.label}' of {c.identity} expired", "You own this identity's credentials.",
-                link=reverse("identities:detail", args=[c.identity_id]) + "#credentials",
+                f"'{c.label}' of {names[c.identity_id]} expired",
+                "You own this identity's credentials.",
+                link=_identity_link(c.identity_id, "#credentials"),
             )
-            for c in batch
+            for c in ended
             for uid in owners[c.identity_id].remind | {owners[c.identity_id].accountable} - {None}
         ])  # fmt: skip
-    return len(batch)
+    return len(ended)
 
 
 # --- decommission -----------------------------------------------------------------------------
@@ -241,7 +235,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
             Draft(K.DECOMMISSION_DUE, Identity(pk=pk), uid, ends_on,
                   f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
                   "You are the accountable owner (A) of the identity domain.",
-                  link=reverse("identities:detail", args=[pk]))
+                  link=_identity_link(pk))
             for uid in {owners[pk].accountable} - {None}
         ]  # fmt: skip
     for pk, name, last_used, created in unused:
@@ -250,7 +244,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
             Draft(K.UNUSED, Identity(pk=pk), uid, since + unused_after,
                   f"{name} has not been used since {since:%Y-%m-%d}: keep or decommission?",
                   f"You are the A of the identity domain; unused for {unused_after.days}+ days.",
-                  link=reverse("identities:detail", args=[pk]))
+                  link=_identity_link(pk))
             for uid in {owners[pk].accountable} - {None}
         ]  # fmt: skip
     with transaction.atomic():
@@ -271,33 +265,20 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
 
 
 def _suspend(ids: list[int], *, owners, now) -> int:
-    actor = system_user()
-    reason = "suspended by Steward: past its end date beyond the grace period"
     with transaction.atomic():
-        batch = list(
-            Identity.objects.select_for_update(skip_locked=True).filter(
-                pk__in=ids, status=IdentityStatus.ACTIVE
-            )
-        )
-        for identity in batch:
-            identity.status = IdentityStatus.SUSPENDED
-        bulk_update_with_history(
-            batch, Identity, ["status"], default_user=actor, default_change_reason=reason
-        )
-        LifecycleEvent.objects.bulk_create([
-            LifecycleEvent(identity=i, kind=EventKind.SUSPENDED, actor=actor, occurred_at=now,
-                           summary=f"Active → Suspended: {reason}",
-                           details={"from": "active", "to": "suspended", "reason": reason})
-            for i in batch
-        ])  # fmt: skip
+        suspended = identities_set_status(
+            actor=system_user(), identity_ids=ids, status=IdentityStatus.SUSPENDED, now=now,
+            reason="suspended by Steward: past its end date beyond the grace period",
+            skip_locked=True,
+        )  # fmt: skip
         notify_many([
             Draft(K.SUSPENDED, i, uid, i.ends_on, f"{i.name} was suspended (ended {i.ends_on})",
                   "You are the accountable owner (A) of the identity domain.",
-                  link=i.get_absolute_url())
-            for i in batch
+                  link=_identity_link(i.pk))
+            for i in suspended
             for uid in {owners[i.pk].accountable} - {None}
         ])  # fmt: skip
-    return len(batch)
+    return len(suspended)
 
 
 # --- escalation -------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from identities.selectors import identity_get
 
 from . import selectors, services
 from .forms import DecommissionForm
+from .tables import RotationTable
 
 WINDOWS = (7, 30, 90)
 
@@ -25,11 +27,17 @@ class RotationView(TemplateView):
         except ValueError:
             window = 30
         window = window if window in WINDOWS else 30
-        due = selectors.rotation_due(user=self.request.user, now=now, within_days=window)
-        if self.request.GET.get("overdue") == "1":
-            due = [d for d in due if d.due <= now]
+        only_overdue = self.request.GET.get("overdue") == "1"
+        user = self.request.user
+        due = selectors.rotation_due(user=user, now=now, within_days=0 if only_overdue else window)
         return super().get_context_data(
-            due=due[:500], total=len(due), window=window, windows=WINDOWS, now=now, **kwargs
+            table=tables.configure(RotationTable(due, noun="credentials"), self.request),
+            total=len(due),
+            overdue=selectors.overdue_credentials(user=user, now=now).count(),
+            window=window,
+            windows=WINDOWS,
+            now=now,
+            **kwargs,
         )
 
 

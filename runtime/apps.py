@@ -5,3 +5,10 @@ class RuntimeConfig(AppConfig):
     name = "runtime"
     verbose_name = "Runtime access"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from core import notification_kinds
+
+        from .choices import NotificationKind
+
+        notification_kinds.register(NotificationKind)

@@ -38,3 +38,7 @@ ALLOWED_ALGORITHMS = (
     "Ed25519",  # RFC 9864's fully specified name for EdDSA over Ed25519
     "EdDSA",
 )
+
+
+class NotificationKind(models.TextChoices):
+    TOKENS_REVOKED = "runtime.tokens_revoked", "Runtime tokens revoked"

@@ -8,7 +8,19 @@ from .services import ISSUER_FIELDS
 
 
 class RevokeAllForm(forms.Form):
+    """Revoke the live tokens of the identity, or only those issued under one of its grants
+    (`grants`: (grant id, live count) pairs of the identity, from the panel's selector)."""
+
     reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"size": 40}))
+    grant = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Which tokens"
+    )
+
+    def __init__(self, *args, grants=(), live=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grant"].choices = [("", f"All {live} of this identity")] + [
+            (pk, f"Only grant #{pk} ({n} live)") for pk, n in grants
+        ]
 
 
 class TrustedIssuerForm(forms.ModelForm):

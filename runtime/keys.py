@@ -21,8 +21,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from joserfc import jwk
 
+from core.secrets import secret_reason
+
 SIGNING_ALG = "ES256"
 ASYMMETRIC_KTY = {"RSA", "EC", "OKP"}
+# RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1, RFC 8037 §2: the members of a public JWK. Key
+# material, certificates and key ids (often an RFC 7638 thumbprint) are public and random by
+# nature: the secret-shape rule would flag them by chance, so it reads only the others.
+RANDOM_BY_NATURE = {"n", "e", "x", "y", "x5c", "x5t", "x5t#S256", "kid"}
+PUBLIC_JWK_MEMBERS = RANDOM_BY_NATURE | {"kty", "use", "key_ops", "alg", "crv", "x5u"}
 _lock = threading.Lock()
 _cache: dict = {}
 
@@ -147,16 +154,33 @@ def published_jwks(*, now: dt.datetime | None = None) -> dict:
     }
 
 
+def _member_errors(item: dict) -> str:
+    if "d" in item or "p" in item:
+        return "This JWKS holds a private key: give the issuer's public keys only."
+    unknown = set(item) - PUBLIC_JWK_MEMBERS
+    if unknown:
+        return f"Unknown JWK member(s): {', '.join(sorted(unknown))[:200]}."
+    for name, member in item.items():
+        if name in RANDOM_BY_NATURE:
+            continue
+        for text in member if isinstance(member, list) else [member]:
+            if isinstance(text, str) and (reason := secret_reason(text, free_text=False)):
+                return f"The JWK member {name!r} looks like {reason}: public keys only."
+    return ""
+
+
 def public_keyset_errors(value) -> str:
     """Why `value` is not a usable public JWKS of a trusted issuer ('' when it is)."""
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or not value["keys"]:
         return 'A JWKS is an object with a non-empty "keys" list.'
+    if set(value) != {"keys"}:
+        return 'A JWKS holds only its "keys".'
     kids = set()
     for item in value["keys"]:
         if not isinstance(item, dict) or item.get("kty") not in ASYMMETRIC_KTY:
             return "Only asymmetric public keys (kty RSA, EC or OKP) are accepted."
-        if "d" in item or "p" in item:
-            return "This JWKS holds a private key: give the issuer's public keys only."
+        if problem := _member_errors(item):
+            return problem
         kid = item.get("kid")
         if len(value["keys"]) > 1 and not kid:
             return "With several keys, every key needs a kid."

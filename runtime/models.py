@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
+from core.history import AppendOnlyManager, GovernedHistory
 from core.models import ApiToken, TimeStampedModel
 from core.text_guard import Rule
 from identities.choices import RiskTier
@@ -26,8 +26,11 @@ ID, R, X = Rule.IDENTIFIER, Rule.RECORD, Rule.EXEMPT
 class TrustedIssuer(TimeStampedModel):
     """A platform's token issuer whose signed JWTs prove a workload's identity."""
 
-    # Public ids, public keys and records Steward writes (core.text_guard).
-    text_guard = {"jwks": R, "jwks_fetched": R, "jwks_error": R}
+    # Public ids, public keys and records Steward writes (core.text_guard). A JWKS is checked
+    # by keys.public_keyset_errors on every path that writes one (public members only, the
+    # secret-shape rule on all but the key material): a public RSA modulus is random base64
+    # and would trip the secret-shape rule by chance.
+    text_guard = {"jwks": X, "jwks_fetched": X, "jwks_error": R}
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="issuers")
     name = models.CharField(max_length=200)
@@ -49,7 +52,7 @@ class TrustedIssuer(TimeStampedModel):
         default=3600, help_text="Refuse proofs valid for longer than this."
     )
     active = models.BooleanField(default=True)
-    history = HistoricalRecords(excluded_fields=["jwks_fetched", "jwks_fetched_at", "jwks_error"])
+    history = GovernedHistory(excluded_fields=["jwks_fetched", "jwks_fetched_at", "jwks_error"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -106,7 +109,7 @@ class RuntimePolicy(TimeStampedModel):
         default=list, blank=True, help_text="Audiences tokens may be issued for; empty: any."
     )
     default_audience = models.CharField(max_length=300, default="steward")
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     RULE_FIELDS = (
         "max_lifetime_seconds",
@@ -183,6 +186,8 @@ class TokenExchange(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     evaluated_at = models.DateTimeField(default=timezone.now)
 
+    objects = AppendOnlyManager()  # bulk rows reach the evidence ledger
+
     class Meta:
         ordering = ["-evaluated_at", "-id"]
         indexes = [
@@ -228,7 +233,7 @@ class IssuedToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.CharField(max_length=500, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-issued_at", "-id"]
@@ -258,7 +263,7 @@ class ResourceServer(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["name", "id"]

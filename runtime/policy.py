@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from approvals.choices import GrantStatus
 from approvals.models import Grant
+from approvals.scopes import is_scope_token
 from core.history import stamp
 from core.system import system_user
 from governance.selectors import identity_owners
@@ -20,9 +21,6 @@ from .models import RuntimePolicy
 
 IDENTITY_DOMAIN = "identity"
 MIN_LIFETIME_SECONDS = 5
-SCOPE_CHARS = set(
-    "!#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~"
-)
 
 
 class Refusal(Exception):
@@ -64,14 +62,14 @@ def parse_scopes(raw) -> list[str]:
     if not isinstance(raw, str) or len(raw) > 2000:
         raise Refusal("invalid_scope", ["The scope parameter is malformed."])
     scopes = [s for s in raw.split(" ") if s]
-    if any(not set(s) <= SCOPE_CHARS or '"' in s or "\\" in s for s in scopes):
+    if not all(is_scope_token(s) for s in scopes):
         raise Refusal("invalid_scope", ["A scope may only hold printable ASCII characters."])
     return list(dict.fromkeys(scopes))
 
 
 def _covers(grant: Grant, scope: str) -> bool:
-    text = f"{grant.request.scope} {grant.request.access_requested}".replace(",", " ")
-    return scope in text.split()
+    """A grant covers the runtime scopes its request asked for (approvals.scopes), exactly."""
+    return scope in grant.request.scopes
 
 
 def _end_of(day: dt.date) -> dt.datetime:
@@ -132,7 +130,10 @@ def evaluate(
             url = reverse("approvals:new-request", args=[identity.pk, "exception"])
             for s in gated:
                 if not any(_covers(g, s) for g in live):
-                    reasons.append(f"Scope {s} needs an active grant; request one at {url}.")
+                    reasons.append(
+                        f"Scope {s} needs an active grant listing it among its runtime "
+                        f"scopes; request one at {url}."
+                    )
             if not reasons:
                 reasons.append(
                     f"Scopes {' '.join(gated)} are covered by different grants: "

@@ -9,6 +9,7 @@ from django.utils import timezone
 from joserfc import jwt
 
 from approvals.choices import GrantStatus
+from approvals.models import Grant
 from core.roles import is_admin
 from identities.choices import IdentityStatus
 from identities.models import Identity
@@ -88,8 +89,11 @@ def introspect(token, *, now: dt.datetime | None = None) -> dict:
 
 
 def resource_server_authenticate(client_id, secret) -> ResourceServer | None:
-    if not isinstance(client_id, str) or not isinstance(secret, str) or len(secret) > 200:
-        return None
+    """The resource server these credentials name, or None. Anyone's input: bounded, and no
+    NUL character (PostgreSQL refuses one in a text parameter)."""
+    for value in (client_id, secret):
+        if not isinstance(value, str) or not value or len(value) > 200 or "\x00" in value:
+            return None
     server = ResourceServer.objects.filter(
         client_id=client_id, digest=ResourceServer.hash(secret), revoked_at=None
     ).first()
@@ -114,6 +118,12 @@ def identity_runtime(*, identity: Identity, now: dt.datetime | None = None) -> d
         .order_by("-last")[:10]
     )
     tokens = IssuedToken.objects.filter(identity=identity)
+    live_by_grant = (
+        tokens.filter(live_q(now), grant__isnull=False)
+        .values_list("grant_id")
+        .annotate(n=Count("pk"))
+        .order_by("grant_id")
+    )
     return {
         "issuers": TrustedIssuer.objects.filter(platform=identity.platform_id, active=True),
         "subjects": list(subjects),
@@ -121,9 +131,18 @@ def identity_runtime(*, identity: Identity, now: dt.datetime | None = None) -> d
         "refused_24h": counts["refused"],
         "latest_refusal": latest_refusal,
         "live": tokens.filter(live_q(now)).count(),
+        "live_by_grant": list(live_by_grant),
         "recent": list(tokens.select_related("grant", "revoked_by").order_by("-issued_at")[:10]),
         "now": now,
     }
+
+
+def identity_grant(*, identity: Identity, pk: int) -> Grant:
+    """One grant of `identity` (the identity is already in the user's scope), else 404."""
+    grant = Grant.objects.filter(identity=identity, pk=pk).select_related("identity").first()
+    if grant is None:
+        raise Http404
+    return grant
 
 
 def issuer_list(*, user) -> QuerySet[TrustedIssuer]:

@@ -23,11 +23,13 @@ from core.system import system_user
 from core.versioning import versioned_update
 from governance.choices import Role
 from governance.selectors import accountable_for, deciders_for
+from identities.choices import EventKind
 from identities.models import Identity
 from identities.secrets import ensure_no_secret_values
+from identities.timeline import lifecycle_event_record
 
 from . import keys
-from .choices import GrantType, Outcome
+from .choices import GrantType, NotificationKind, Outcome
 from .models import IssuedToken, ResourceServer, RuntimePolicy, TokenExchange, TrustedIssuer
 from .policy import IDENTITY_DOMAIN, Refusal, current_policy, evaluate, parse_scopes
 from .proofs import ProofError, identity_for, printable, verify_proof
@@ -277,8 +279,23 @@ def tokens_revoke_all(
         tokens = list(live.select_for_update().order_by("pk"))
         count = _revoke(tokens, actor=actor, reason=reason.strip(), now=now)
         if count:
+            _record_revoked(target, grant, count, actor, reason.strip(), now)
             _notify_revoked(target, grant, count, actor, reason.strip(), now)
     return count
+
+
+def _record_revoked(identity, grant, count, actor, reason, now) -> None:
+    """The identity's timeline says who revoked its tokens, how many and why."""
+    of = f" of grant #{grant.pk}" if grant is not None else ""
+    lifecycle_event_record(
+        identity=identity,
+        kind=EventKind.TOKENS_REVOKED,
+        actor=actor,
+        summary=f"{count} runtime token(s){of} revoked by {actor}: {reason}",
+        related=grant,
+        details={"count": count, "reason": reason, "grant_id": grant.pk if grant else None},
+        occurred_at=now,
+    )
 
 
 def _notify_revoked(identity, grant, count, actor, reason, now) -> None:
@@ -287,7 +304,7 @@ def _notify_revoked(identity, grant, count, actor, reason, now) -> None:
     owner = accountable_for(identity=identity, domain_key=IDENTITY_DOMAIN)
     what = f"grant #{grant.pk} of {identity}" if grant is not None else str(identity)
     notify(
-        kind="runtime.tokens_revoked",
+        kind=NotificationKind.TOKENS_REVOKED,
         subject=grant if grant is not None else identity,
         recipients=[owner, actor],
         due_on=now.date(),

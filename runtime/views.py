@@ -15,23 +15,29 @@ from .forms import RevokeAllForm, TrustedIssuerForm
 
 
 def _panel(request, identity, *, form=None, errors=None, status=200):
+    data = selectors.identity_runtime(identity=identity)
     return render(
         request,
         "runtime/partials/_identity_panel.html",
         {
             "identity": identity,
             "can_revoke": services.can_revoke_tokens(request.user, identity),
-            "form": form or RevokeAllForm(),
+            "form": form or _revoke_form(data),
             "errors": errors or [],
-            **selectors.identity_runtime(identity=identity),
+            **data,
         },
         status=status,
     )
 
 
+def _revoke_form(data: dict, post=None) -> RevokeAllForm:
+    return RevokeAllForm(post, grants=data["live_by_grant"], live=data["live"])
+
+
 class IdentityRuntimePanel(View):
     """GET: the runtime panel of one identity in the user's scope (else 404).
-    POST: revoke all its live tokens (its A/R owners and admins)."""
+    POST: revoke all its live tokens, or those of one of its grants (its A/R owners and
+    admins); the identity page's timeline reloads to show the event."""
 
     def get(self, request, pk):
         return _panel(request, identity_get(user=request.user, pk=pk))
@@ -40,17 +46,26 @@ class IdentityRuntimePanel(View):
         identity = identity_get(user=request.user, pk=pk)
         if not services.can_revoke_tokens(request.user, identity):
             raise PermissionDenied
-        form = RevokeAllForm(request.POST)
+        form = _revoke_form(selectors.identity_runtime(identity=identity), request.POST)
         if not form.is_valid():
             return _panel(request, identity, form=form, status=422)
+        grant_id = form.cleaned_data["grant"]
         try:
             count = services.tokens_revoke_all(
-                actor=request.user, identity=identity, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                **(
+                    {"grant": selectors.identity_grant(identity=identity, pk=grant_id)}
+                    if grant_id
+                    else {"identity": identity}
+                ),
             )
         except ValidationError as exc:
             return _panel(request, identity, form=form, errors=exc.messages, status=422)
         messages.success(request, f"{count} token(s) revoked.")
-        return _panel(request, identity)
+        response = _panel(request, identity)
+        response["HX-Trigger"] = "timeline-changed"
+        return response
 
 
 class AdminRequired(RoleRequiredMixin):

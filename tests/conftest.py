@@ -60,6 +60,14 @@ PERSONAS = ("admin_user", "auditor", "engineer", "owner", "outsider")
 
 
 @pytest.fixture
+def team(engineer):
+    """Payments, with the engineer as a member."""
+    from tests.factories import TeamFactory
+
+    return TeamFactory(name="Payments", slug="payments", members=[engineer])
+
+
+@pytest.fixture
 def persona(request):
     """Parametrise with `@pytest.mark.parametrize("persona", PERSONAS, indirect=True)`."""
     return request.getfixturevalue(request.param)

@@ -5,6 +5,7 @@ every status documented, every body and content type as documented. Every violat
 collected and listed, not only the first.
 """
 
+import base64
 import datetime as dt
 import os
 
@@ -16,7 +17,10 @@ from core.services import api_token_create
 from tests.conformance import conform
 from tests.factories import CredentialFactory, IdentityFactory, TeamFactory, UserFactory
 
-PATHS = r"^/api/v1/(ownership|requests|grants|reviews|usage|evidence|me|users|runtime|revocations)"
+PATHS = (
+    r"^/(api/v1/(ownership|requests|grants|reviews|usage|evidence|me|users|runtime|revocations)"
+    r"|oauth/)"
+)
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_API_EXAMPLES", "30"))
 
 
@@ -103,3 +107,33 @@ def test_the_whole_api_conforms_to_its_schema(world):
     print(sorted(run.outcomes.items()))
     assert run.calls >= 20 * EXAMPLES
     assert run.codes >= {200, 201, 400, 404}
+
+
+@pytest.mark.postgres
+def test_the_oauth_endpoints_conform_to_their_schema(
+    transactional_db, admin_user, settings, tmp_path
+):
+    """The token service as a resource server calls it (HTTP Basic): form-encoded bodies in,
+    RFC 6749 §5.2 errors or documented answers out, never a 5xx, whatever the input."""
+    from runtime.services import resource_server_create
+
+    settings.RUNTIME_SIGNING_KEYS_FILE = str(tmp_path / "signing-keys.json")
+    server, secret = resource_server_create(actor=admin_user, name="gateway", client_id="gw")
+    basic = base64.b64encode(f"{server.client_id}:{secret}".encode()).decode()
+    _, raw = api_token_create(user=admin_user, name="schema reader", days=1)
+    run = conform(
+        path_regex=r"^/oauth/",
+        headers={"Authorization": f"Basic {basic}"},
+        schema_headers={"Authorization": f"Bearer {raw}"},
+        examples=EXAMPLES,
+    )
+    assert {op.path for op in run.operations} == {
+        "/oauth/token",
+        "/oauth/introspect",
+        "/oauth/revoke",
+    }
+    assert not run.failures, run.report()
+    print(sorted(run.outcomes.items()))
+    assert run.calls >= 3 * EXAMPLES
+    assert ("POST /oauth/introspect", 200) in run.outcomes  # authenticated: {"active": false}
+    assert ("POST /oauth/token", 400) in run.outcomes

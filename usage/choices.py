@@ -33,3 +33,10 @@ class Severity(models.TextChoices):
 
 
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
+
+
+# One notification kind per signal kind (usage_<signal kind>): a new signal kind has one too.
+NotificationKind = models.TextChoices(
+    "NotificationKind",
+    [(k.name, (f"usage_{k.value}", f"Usage signal: {k.label}")) for k in SignalKind],
+)

@@ -35,7 +35,7 @@ from identities.choices import EventKind, IdentityStatus
 from identities.models import Identity, LifecycleEvent
 from lifecycle.owners import escalation_targets, owners_for
 
-from .choices import UNRESOLVED, Severity, SignalKind
+from .choices import UNRESOLVED, NotificationKind, Severity, SignalKind
 from .models import Signal, UsageRecord
 from .selectors import usage_after_credentials_ended
 
@@ -330,7 +330,7 @@ def _notify(signals: list[Signal]) -> int:
             reason = "No consumption owner for it: you are the global consumption A or an admin."
         drafts += [
             Draft(
-                f"usage_{s.kind}",
+                NotificationKind[SignalKind(s.kind).name],
                 s,
                 uid,
                 s.day,

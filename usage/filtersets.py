@@ -1,6 +1,7 @@
 """One FilterSet per list, shared by the usage pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from identities.models import Platform, Team
@@ -8,20 +9,28 @@ from identities.models import Platform, Team
 from .choices import Severity, SignalKind, SignalStatus
 from .models import Signal, UsageRecord
 
+DATE = forms.DateInput(attrs={"type": "date"})  # the browser's date picker
+
 
 class UsageRecordFilterSet(django_filters.FilterSet):
     identity = django_filters.NumberFilter(field_name="identity_id")
     team = django_filters.ModelMultipleChoiceFilter(
-        field_name="identity__team__slug", to_field_name="slug", queryset=Team.objects.all()
+        field_name="identity__team__slug",
+        to_field_name="slug",
+        queryset=Team.objects.all(),
+        label="Team",
     )
     platform = django_filters.ModelMultipleChoiceFilter(
         field_name="identity__platform__slug",
         to_field_name="slug",
         queryset=Platform.objects.all(),
+        label="Platform",
     )
     source = django_filters.CharFilter()
-    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
-    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+    day_from = django_filters.DateFilter(
+        field_name="day", lookup_expr="gte", widget=DATE, label="From"
+    )
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", widget=DATE, label="To")
     unattributed = django_filters.BooleanFilter(field_name="identity", lookup_expr="isnull")
     ordering = django_filters.OrderingFilter(
         fields=(("day", "day"), ("cost", "cost"), ("calls", "calls"), ("tokens", "tokens"))
@@ -39,10 +48,15 @@ class SignalFilterSet(django_filters.FilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     identity = django_filters.NumberFilter(field_name="identity_id")
     team = django_filters.ModelMultipleChoiceFilter(
-        field_name="identity__team__slug", to_field_name="slug", queryset=Team.objects.all()
+        field_name="identity__team__slug",
+        to_field_name="slug",
+        queryset=Team.objects.all(),
+        label="Team",
     )
-    day_from = django_filters.DateFilter(field_name="day", lookup_expr="gte")
-    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte")
+    day_from = django_filters.DateFilter(
+        field_name="day", lookup_expr="gte", widget=DATE, label="From"
+    )
+    day_to = django_filters.DateFilter(field_name="day", lookup_expr="lte", widget=DATE, label="To")
     ordering = django_filters.OrderingFilter(
         fields=(("day", "day"), ("severity", "severity"), ("cost", "cost"), ("kind", "kind"))
     )

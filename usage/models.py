@@ -6,8 +6,8 @@ permission, a credential or an identity's status."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from core.history import GovernedHistory
 from core.models import TimeStampedModel
 
 from .choices import Severity, SignalKind, SignalStatus
@@ -110,7 +110,7 @@ class Signal(TimeStampedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True, help_text="What was found (resolved).")
     dismiss_reason = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-day", "-id"]

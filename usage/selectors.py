@@ -14,6 +14,7 @@ from django.http import Http404
 from core.roles import can_read_all, is_admin
 from governance.choices import DomainKey, Role, Scope
 from governance.models import Assignment
+from governance.selectors import accountable_owners
 from identities.choices import CredentialStatus
 from identities.models import Credential, Identity
 from identities.selectors import identity_scope
@@ -42,24 +43,10 @@ def is_global_consumption_owner(user) -> bool:
 
 
 def consumption_owned_identities(user) -> QuerySet[Identity]:
-    """Identities whose effective consumption A is `user`: one query, the precedence
-    identity > team > platform > global as NOT EXISTS of a more specific A."""
-    a = _consumption_a()
-    mine = a.filter(assignee_user=user)
-    at_identity = Exists(a.filter(scope_kind=Scope.IDENTITY, identity=OuterRef("pk")))
-    at_team = Exists(a.filter(scope_kind=Scope.TEAM, team=OuterRef("team_id")))
-    at_platform = Exists(a.filter(scope_kind=Scope.PLATFORM, platform=OuterRef("platform_id")))
-    condition = (
-        Q(Exists(mine.filter(scope_kind=Scope.IDENTITY, identity=OuterRef("pk"))))
-        | (Q(Exists(mine.filter(scope_kind=Scope.TEAM, team=OuterRef("team_id")))) & ~at_identity)
-        | (
-            Q(Exists(mine.filter(scope_kind=Scope.PLATFORM, platform=OuterRef("platform_id"))))
-            & ~at_identity
-            & ~at_team
-        )
-        | (Q(Exists(mine.filter(scope_kind=Scope.GLOBAL))) & ~at_identity & ~at_team & ~at_platform)
-    )
-    return Identity.objects.filter(condition)
+    """Identities whose effective consumption A is `user` (governance's precedence, as
+    materialised): one subquery."""
+    owned = accountable_owners(domain_key=DomainKey.CONSUMPTION).filter(user=user)
+    return Identity.objects.filter(pk__in=owned.values("identity_id"))
 
 
 def usage_identity_ids(user) -> QuerySet:

@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from core.csv_export import SafeWriter
 from core.errors import Conflict
 from core.roles import RoleRequiredMixin, can_read_all, is_engineer
@@ -25,8 +25,7 @@ from .choices import UNRESOLVED, SignalKind, SignalStatus
 from .filtersets import SignalFilterSet, UsageRecordFilterSet
 from .forms import NoteForm, TriageForm, UsageUploadForm
 from .ingest import ACTIONS, UsageFileError, can_ingest, read_csv
-
-PER_PAGE = 50
+from .tables import SignalTable, UsageRecordTable
 
 
 def can_see_usage(user) -> bool:
@@ -37,15 +36,16 @@ class UsageMixin(RoleRequiredMixin):
     role_check = staticmethod(can_see_usage)
 
 
-def _page(request, qs):
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+def _list_template(request, template: str, partial: str) -> list[str]:
+    """A sort, page or filter swap (htmx) gets the table alone."""
+    return [partial if request.htmx and not request.htmx.boosted else template]
 
 
 class SignalListView(UsageMixin, TemplateView):
     template_name = "usage/signal_list.html"
+
+    def get_template_names(self):
+        return _list_template(self.request, self.template_name, "usage/partials/_signal_table.html")
 
     def get_context_data(self, **kwargs):
         params = self.request.GET.copy()
@@ -54,11 +54,10 @@ class SignalListView(UsageMixin, TemplateView):
         qs = selectors.signal_list(user=self.request.user, filters=params)
         if "ordering" not in params:
             qs = qs.order_by("-day", "-id")
-        page, query = _page(self.request, qs)
         return super().get_context_data(
-            page=page,
-            query=query,
+            table=tables.configure(SignalTable(qs, noun="signals"), self.request),
             filterset=SignalFilterSet(params),
+            filter_fields=["q", "kind", "status", "severity", "team", "day_from", "day_to"],
             counts=selectors.signal_status_counts(user=self.request.user),
             can_upload=can_ingest(self.request.user),
             **kwargs,
@@ -135,13 +134,21 @@ def _transitions(signal):
 class RecordListView(UsageMixin, TemplateView):
     template_name = "usage/record_list.html"
 
+    def get_template_names(self):
+        return _list_template(self.request, self.template_name, "usage/partials/_record_table.html")
+
     def get_context_data(self, **kwargs):
         qs = selectors.record_list(user=self.request.user, filters=self.request.GET)
         if "ordering" not in self.request.GET:
             qs = qs.order_by("-day", "-id")
-        page, query = _page(self.request, qs)
         return super().get_context_data(
-            page=page, query=query, filterset=UsageRecordFilterSet(self.request.GET), **kwargs
+            table=tables.configure(UsageRecordTable(qs, noun="records"), self.request),
+            filterset=UsageRecordFilterSet(self.request.GET),
+            filter_fields=["team", "platform", "source", "day_from", "day_to", "unattributed"],
+            keep=[("identity", self.request.GET["identity"])]
+            if "identity" in self.request.GET
+            else [],
+            **kwargs,
         )
 
 

@@ -1,11 +1,13 @@
 """API v1 for approvals: strict input serializers (unknown fields are refused) and plain
 output serializers. No rules here: services decide."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import DecisionOutcome, RequestKind
 from ..models import Decision, Grant, PolicyEvaluation, Request
+from ..scopes import MAX_SCOPE_LENGTH, MAX_SCOPES, clean_scopes
 
 
 class StrictSerializer(serializers.Serializer):
@@ -33,6 +35,18 @@ class RequestCreateInputSerializer(StrictSerializer):
     compensating_controls = serializers.CharField(required=False, allow_blank=True)
     access_requested = serializers.CharField(required=False, allow_blank=True, max_length=300)
     incident_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_SCOPE_LENGTH),
+        required=False,
+        max_length=MAX_SCOPES,
+        help_text="Runtime scopes (OAuth scope tokens) the grant is to cover, e.g. payments:write.",
+    )
+
+    def validate_scopes(self, value):
+        try:
+            return clean_scopes(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["scopes"]) from None
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -126,6 +140,9 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class GrantSerializer(serializers.ModelSerializer):
     request = serializers.IntegerField(source="request_id")
+    scopes = serializers.ListField(
+        child=serializers.CharField(), source="request.scopes", read_only=True
+    )
     identity = serializers.IntegerField(source="identity_id")
     ended_by = serializers.SerializerMethodField()
     reviewed_by = serializers.SerializerMethodField()
@@ -138,6 +155,7 @@ class GrantSerializer(serializers.ModelSerializer):
             "identity",
             "kind",
             "status",
+            "scopes",
             "starts_at",
             "expires_at",
             "ended_at",
@@ -186,6 +204,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "compensating_controls",
             "access_requested",
             "incident_reference",
+            "scopes",
             "requested_start",
             "requested_end",
             "approvals_required",

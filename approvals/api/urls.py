@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import onboarding, views
 
 urlpatterns = [
+    # identities' list, with registering (POST): the onboarding flow, which approvals owns
+    path("identities/", onboarding.IdentityListOnboardView.as_view(), name="api-identity-list"),
     path("requests/", views.RequestListCreateAPIView.as_view(), name="approvals-requests"),
     path("requests/<int:pk>/", views.RequestDetailAPIView.as_view(), name="approvals-request"),
     path(

@@ -181,7 +181,7 @@ class GrantListAPIView(generics.ListAPIView):
     def get_queryset(self):
         return (
             selectors.grant_scope(self.request.user)
-            .select_related("ended_by", "reviewed_by")
+            .select_related("ended_by", "reviewed_by", "request")
             .order_by("-starts_at", "-id")
         )
 

@@ -1,5 +1,4 @@
 from django import template
-from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 
 register = template.Library()
@@ -17,21 +16,6 @@ def url_if_exists(name: str, *args) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
-
-
-@register.filter
-def sort_query(query: str, key: str) -> str:
-    """The current query string with `ordering` toggled for column `key`."""
-    params = QueryDict(query, mutable=True)
-    current = params.get("ordering", "")
-    params["ordering"] = f"-{key}" if current == key else key
-    params.pop("page", None)
-    return params.urlencode()
-
-
-@register.filter
-def sort_arrow(ordering: str, key: str) -> str:
-    return " ▲" if ordering == key else " ▼" if ordering == f"-{key}" else ""
 
 
 @register.filter
@@ -63,3 +47,24 @@ def duration_human(delta) -> str:
 
 def pluralize(n: int) -> str:
     return "" if n == 1 else "s"
+
+
+@register.inclusion_tag("core/partials/_pager.html", takes_context=True)
+def pager(context, page=None, *, number=1, has_next=False, field="page", target=""):
+    """The one pager: a Django Page, or a page `number` and `has_next` for lists that do not
+    count their rows. Its links change the page only, so filters, sort and tabs are kept."""
+    num_pages, estimate = None, False
+    if page is not None:
+        number, has_next, num_pages = page.number, page.has_next(), page.paginator.num_pages
+        estimate = getattr(page.paginator, "count_is_estimate", False)  # core.pagination
+    number = int(number)
+    return {
+        "request": context["request"],
+        "number": number,
+        "num_pages": num_pages,
+        "estimate": estimate,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if has_next else None,
+        "field": field,
+        "htmx": bool(target),
+    }

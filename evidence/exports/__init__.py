@@ -2,7 +2,7 @@
 where the rows are one query, the same cells computed in SQL so that CSV streams from COPY on
 PostgreSQL (`csv_copy.export_csv`)."""
 
-from .access import ACCESS_COLUMNS, access_queryset, access_rows
+from .access import ACCESS_COLUMNS, APPROVERS, access_queryset, access_rows
 from .access_sql import access_csv_cells
 from .common import Export, identity_scope_q, iso
 from .csv_copy import export_csv
@@ -40,7 +40,14 @@ __all__ = [
 EXPORTS = {
     e.key: e
     for e in (
-        Export("access", "Access evidence", ACCESS_COLUMNS, access_rows, access_csv_cells),
+        Export(
+            "access",
+            "Access evidence",
+            ACCESS_COLUMNS,
+            access_rows,
+            access_csv_cells,
+            spread=APPROVERS,
+        ),
         Export(
             "lifecycle", "Lifecycle events", LIFECYCLE_COLUMNS, lifecycle_rows, lifecycle_csv_cells
         ),

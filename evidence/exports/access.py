@@ -9,11 +9,12 @@ import json
 from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 
 from approvals.models import Decision, GrantCredential, Request
 
+from ..formats import Spread
 from .common import CHUNK, identity_scope_q, iso, period_q
 from .tokens import GRANT_TOKEN_COLUMNS, grant_token_cells, grant_token_values
 
@@ -153,6 +154,26 @@ def access_queryset(filters: dict):
 
         qs = qs.filter(kind__in=control_request_kinds(filters["control"]))
     return qs.order_by("created_at", "pk")
+
+
+def approver_groups(filters: dict) -> int:
+    """How many decisions the most-decided request of these filters has (one query)."""
+    per_request = (
+        Decision.objects.filter(request__in=access_queryset(filters))
+        .values("request")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return per_request.aggregate(most=Max("n"))["most"] or 0
+
+
+APPROVERS = Spread(
+    "approvers",
+    "approver",
+    (("decider", "name"), ("outcome", "outcome"), ("at", "at"), ("entitled_as", "as"),
+     ("comment", "comment")),
+    approver_groups,
+)  # fmt: skip
 
 
 def _decisions_for(ids) -> dict[int, list[dict]]:

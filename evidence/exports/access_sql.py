@@ -1,16 +1,17 @@
 """Access evidence as CSV cells computed in SQL, for COPY on PostgreSQL: the same columns,
 the same filters (`access_queryset`) and the same text as the Python path (`access._access_row`
-flattened by `formats.flat`, guarded by `csv_cell`)."""
+flattened by `formats.flat`, the approvers spread by `formats.table`, guarded by `csv_cell`)."""
 
-from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.aggregates import JSONBAgg, StringAgg
 from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import JSONArray
 
 from approvals.models import Decision, GrantCredential
 
 from .access import (
     ACCESS_COLUMNS,
-    APPROVER_KEYS,
+    APPROVERS,
     CREDENTIAL_KEYS,
     access_queryset,
     source_confirmation,
@@ -29,24 +30,25 @@ def _joined(queryset, group: str, item, ordering) -> Subquery:
     )
 
 
-def _approvers():
-    """Approvals first, then the other decisions, each by time (as `_access_row` orders)."""
-    item = Pairs(
-        APPROVER_KEYS,
-        {
-            "decider": F("decider__username"),
-            "outcome": F("outcome"),
-            "at": IsoTime(F("decided_at")),
-            "entitled_as": F("entitled_as"),
-            "comment": F("comment"),
-        },
-    )
+def _approvers() -> Subquery:
+    """The `APPROVERS` column groups' cells as one JSON array per request, an array of the
+    spread's fields per decision: approvals first, then the other decisions, each by time (as
+    `_access_row` orders); `csv_copy` expands it into the groups."""
+    values = {
+        "decider": F("decider__username"),
+        "outcome": F("outcome"),
+        "at": IsoTime(F("decided_at")),
+        "entitled_as": F("entitled_as"),
+        "comment": F("comment"),
+    }
+    item = JSONArray(*(values[key] for key, _ in APPROVERS.fields))
     approve_first = Case(When(outcome="approve", then=0), default=1, output_field=IntegerField())
-    return _joined(
-        Decision.objects.filter(request=OuterRef("pk")),
-        "request",
-        item,
-        (approve_first, "decided_at", "id"),
+    return Subquery(
+        Decision.objects.filter(request=OuterRef("pk"))
+        .order_by()
+        .values("request")
+        .annotate(items=JSONBAgg(item, order_by=(approve_first, "decided_at", "id")))
+        .values("items")
     )
 
 
@@ -116,4 +118,6 @@ def access_csv_cells(filters: dict):
         "reviewed_by": "grant__reviewed_by__username",
         **grant_token_sql(),
     }
-    return access_queryset(filters).values(**cells(ACCESS_COLUMNS, expressions))
+    return access_queryset(filters).values(
+        **cells(ACCESS_COLUMNS, expressions, raw=APPROVERS.column)
+    )

@@ -2,11 +2,12 @@
 ISO form for timestamps."""
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q
 
+from ..formats import Spread, table
 from ..forms import period
 
 CHUNK = 2000
@@ -19,8 +20,14 @@ class Export:
     columns: list[str]
     rows: Callable  # (filters, user) -> Iterator[dict]
     # (filters) -> a queryset whose values() are the CSV cells in column order, formatted in
-    # SQL as the Python path formats them; streamed by COPY on PostgreSQL (`csv_copy`).
+    # SQL as the Python path formats them; streamed by COPY on PostgreSQL (`csv_copy`). The
+    # spread column's value is a JSON array of its items' cells, which `csv_copy` expands.
     csv_cells: Callable | None = None
+    spread: Spread | None = None  # a list column shown as column groups in CSV and XLSX
+
+    def table(self, filters: dict, user=None) -> tuple[list[str], Iterator[list]]:
+        """Header and cell rows for CSV and XLSX."""
+        return table(self.columns, self.rows(filters, user), self.spread, filters)
 
 
 def period_q(filters: dict, field: str) -> Q:

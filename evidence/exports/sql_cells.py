@@ -31,8 +31,15 @@ class Cell(Func):
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        guarded = f"regexp_replace(NULLIF(({sql})::text, ''), %s, %s)"
-        return guarded, (*params, f"^({_FORMULA_CLASS})", "'\\1")
+        return guarded(sql, params)
+
+
+def guarded(sql: str, params) -> tuple[str, tuple]:
+    """`Cell` of an SQL text (`csv_copy` guards the cells it expands with it)."""
+    return (
+        f"regexp_replace(NULLIF(({sql})::text, ''), %s, %s)",
+        (*params, f"^({_FORMULA_CLASS})", "'\\1"),
+    )
 
 
 class Pairs(Func):
@@ -86,6 +93,10 @@ def _expr(value):
     return Value(value)
 
 
-def cells(columns: list[str], expressions: dict) -> dict:
-    """values(**cells(...)): one guarded cell per column, in column order."""
-    return {f"csv_{i:02d}": Cell(_expr(expressions[c])) for i, c in enumerate(columns)}
+def cells(columns: list[str], expressions: dict, raw: str | None = None) -> dict:
+    """values(**cells(...)): one guarded cell per column, in column order; column `raw` (a
+    spread's JSON array, guarded item by item in `csv_copy`) as it is."""
+    return {
+        f"csv_{i:02d}": _expr(expressions[c]) if c == raw else Cell(_expr(expressions[c]))
+        for i, c in enumerate(columns)
+    }

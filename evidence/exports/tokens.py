@@ -118,6 +118,7 @@ def token_csv_cells(filters: dict):
 
 # --- per grant, for the access export ---------------------------------------------------------
 GRANT_TOKEN_COLUMNS = [
+    "runtime_scopes",
     "tokens_issued",
     "tokens_first_issued",
     "tokens_last_issued",
@@ -139,6 +140,7 @@ def _per_grant(aggregate):
 def grant_token_values() -> dict:
     """Expressions for `Request.objects.values(...)`: the tokens issued under its grant."""
     return {
+        "runtime_scopes_": F("scopes"),  # what the request asked, so what its grant covers
         "tokens_issued_": _per_grant(Count("pk")),
         "tokens_first_issued_": _per_grant(Min("issued_at")),
         "tokens_last_issued_": _per_grant(Max("issued_at")),
@@ -149,6 +151,7 @@ def grant_token_values() -> dict:
 
 def grant_token_cells(r: dict) -> dict:
     return {
+        "runtime_scopes": " ".join(r["runtime_scopes_"] or []),
         "tokens_issued": r["tokens_issued_"] or 0,
         "tokens_first_issued": iso(r["tokens_first_issued_"]),
         "tokens_last_issued": iso(r["tokens_last_issued_"]),
@@ -161,10 +164,11 @@ def grant_token_sql() -> dict:
     """`grant_token_cells` as SQL expressions, for the access export's COPY."""
     values = grant_token_values()
     return {
+        "runtime_scopes": JsonSpaceList(values["runtime_scopes_"]),
         "tokens_issued": Coalesce(values["tokens_issued_"], 0),
         **{
             name: IsoTime(values[f"{name}_"])
             for name in GRANT_TOKEN_COLUMNS
-            if name != "tokens_issued"
+            if name not in ("runtime_scopes", "tokens_issued")
         },
     }

@@ -8,7 +8,7 @@ from . import views
 SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
 
 urlpatterns = [
-    path("identities/", views.IdentityListCreateView.as_view(), name="api-identity-list"),
+    # "identities/" (list and register) is mounted by approvals' API: registering is onboarding.
     path("identities/<int:pk>/", views.IdentityDetailView.as_view(), name="api-identity-detail"),
     path(
         "identities/<int:pk>/credentials/",

@@ -2,10 +2,8 @@
 user-scoped: out of scope is a 404) and `identities.services` (writes: the service decides
 who may change what; a refusal is a 403, a bad payload a 400)."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -21,7 +19,7 @@ from core.api.filters import StrictFilterBackend
 from core.pagination import EstimatedCountPagination
 from core.roles import is_admin, is_engineer
 
-from .. import selectors, services
+from .. import credentials, directory, selectors, services
 from ..filtersets import CredentialFilterSet, IdentityFilterSet
 from ..models import Credential
 from . import serializers as s
@@ -75,20 +73,10 @@ class ScopedAPIView(generics.GenericAPIView):
 
 
 # --- identities -------------------------------------------------------------------------
-@extend_schema_view(
-    get=extend_schema(
-        tags=["identities"],
-        summary="List identities in your scope",
-        responses={200: s.IdentityOutputSerializer(many=True), **errors(400, 401, 404)},
-    ),
-    post=extend_schema(
-        tags=["identities"],
-        summary="Register an identity (starts pending)",
-        request=s.IdentityCreateInputSerializer,
-        responses={201: s.IdentityCreatedSerializer, **errors(400, 401, 403)},
-    ),
-)
-class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
+class IdentityListView(ScopedAPIView, generics.ListAPIView):
+    """The list of `/api/v1/identities/`. Registering (POST) is onboarding, which approvals
+    owns: approvals' API mounts this path with its POST (`approvals.api.views`)."""
+
     serializer_class = s.IdentityOutputSerializer
     pagination_class = EstimatedCountPagination
     filter_backends = [StrictFilterBackend]
@@ -96,19 +84,6 @@ class IdentityListCreateView(ScopedAPIView, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.identity_scope(self.request.user).select_related("team", "platform")
-
-    def post(self, request):
-        require_onboarding_role(request.user)
-        data = self.validated(s.IdentityCreateInputSerializer)
-        # Onboarding belongs to approvals (it opens the onboarding request too); the setting
-        # names its service so this lower app imports nothing above it.
-        onboard = import_string(settings.STEWARD_ONBOARDING_SERVICE)
-        onboarding = onboard(actor=request.user, data=data, source="api")
-        out = s.IdentityCreatedSerializer(
-            onboarding.identity,
-            context={"request": request, "onboarding_request": onboarding},
-        )
-        return Response(out.data, status=201)
 
 
 @extend_schema_view(
@@ -169,7 +144,7 @@ class IdentityCredentialsView(ScopedAPIView, generics.ListAPIView):
     def post(self, request, pk: int):
         identity = selectors.identity_get(user=request.user, pk=pk)
         data = self.validated(s.CredentialRecordInputSerializer)
-        credential = services.credential_record(actor=request.user, identity=identity, **data)
+        credential = credentials.credential_record(actor=request.user, identity=identity, **data)
         return self.output(s.CredentialOutputSerializer, credential, status_code=201)
 
 
@@ -224,7 +199,7 @@ class CredentialRotateView(ScopedAPIView):
     def post(self, request, pk: int):
         credential = _credential(request, pk)
         data = self.validated(s.CredentialRotateInputSerializer)
-        new = services.credential_rotate(actor=request.user, credential=credential, **data)
+        new = credentials.credential_rotate(actor=request.user, credential=credential, **data)
         return self.output(s.CredentialOutputSerializer, new, status_code=201)
 
 
@@ -242,7 +217,7 @@ class CredentialRevokeView(ScopedAPIView):
     def post(self, request, pk: int):
         credential = _credential(request, pk)
         data = self.validated(s.CredentialRevokeInputSerializer)
-        revoked = services.credential_revoke(actor=request.user, credential=credential, **data)
+        revoked = credentials.credential_revoke(actor=request.user, credential=credential, **data)
         return self.output(s.CredentialOutputSerializer, revoked)
 
 
@@ -275,7 +250,7 @@ class TeamListCreateView(DirectoryListView):
     def post(self, request):
         require_admin(request.user)
         data = self.validated(s.TeamCreateInputSerializer)
-        team = services.team_create(actor=request.user, **data)
+        team = directory.team_create(actor=request.user, **data)
         return self.output(s.TeamOutputSerializer, team, status_code=201)
 
 
@@ -319,7 +294,7 @@ class PlatformListCreateView(DirectoryListView):
     def post(self, request):
         require_admin(request.user)
         data = self.validated(s.PlatformCreateInputSerializer)
-        platform = services.platform_create(actor=request.user, **data)
+        platform = directory.platform_create(actor=request.user, **data)
         return self.output(s.PlatformOutputSerializer, platform, status_code=201)
 
 

@@ -10,15 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..choices import EventKind, IdentityStatus, RiskTier
+from ..credentials import credential_record, credential_rotate
 from ..findings import findings_raise_many
 from ..models import Credential, Identity, LifecycleEvent, Platform, Team
-from ..services import (
-    credential_record,
-    credential_rotate,
-    identities_register_many,
-    identity_build,
-    identity_update,
-)
+from ..services import identities_register_many, identity_build, identity_update
 from .base import (
     CREATE,
     ERROR,

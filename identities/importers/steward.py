@@ -10,8 +10,9 @@ refused, and a field that would carry a secret (`secret`, `token`, `password`, .
 
 from collections.abc import Mapping
 
+from ..credentials import CREDENTIAL_IDENTIFIER_FIELDS
 from ..secrets import SECRET_KEYS
-from ..services import CREDENTIAL_IDENTIFIER_FIELDS, IDENTITY_IDENTIFIER_FIELDS
+from ..services import IDENTITY_IDENTIFIER_FIELDS
 from .base import (
     CredentialRow,
     ImportFileError,

@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identities', '0004_import_hardening'),
+        ("identities", "0004_import_hardening"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='identity',
-            options={'ordering': ['name', 'id'], 'permissions': [('own_identity', 'Is the accountable owner of this identity')], 'verbose_name_plural': 'identities'},
+            name="identity",
+            options={
+                "ordering": ["name", "id"],
+                "permissions": [("own_identity", "Is the accountable owner of this identity")],
+                "verbose_name_plural": "identities",
+            },
         ),
     ]

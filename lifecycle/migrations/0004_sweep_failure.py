@@ -4,28 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lifecycle', '0003_access_reviews'),
+        ("lifecycle", "0003_access_reviews"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SweepFailure',
+            name="SweepFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sweep', models.CharField(max_length=40)),
-                ('subject_type', models.CharField(blank=True, max_length=100)),
-                ('subject_id', models.PositiveBigIntegerField(default=0)),
-                ('error', models.TextField()),
-                ('attempts', models.PositiveIntegerField(default=1)),
-                ('first_failed_at', models.DateTimeField()),
-                ('last_failed_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sweep", models.CharField(max_length=40)),
+                ("subject_type", models.CharField(blank=True, max_length=100)),
+                ("subject_id", models.PositiveBigIntegerField(default=0)),
+                ("error", models.TextField()),
+                ("attempts", models.PositiveIntegerField(default=1)),
+                ("first_failed_at", models.DateTimeField()),
+                ("last_failed_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-last_failed_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('sweep', 'subject_type', 'subject_id'), name='one_open_failure_per_sweep_row')],
+                "ordering": ["-last_failed_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("resolved_at__isnull", True)),
+                        fields=("sweep", "subject_type", "subject_id"),
+                        name="one_open_failure_per_sweep_row",
+                    )
+                ],
             },
         ),
     ]

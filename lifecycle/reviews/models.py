@@ -3,8 +3,8 @@ item per identity in scope, assigned at launch to its effective reviewer."""
 
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from core.history import GovernedHistory
 from core.models import TimeStampedModel
 from identities.models import Identity
 
@@ -34,7 +34,7 @@ class ReviewSchedule(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["name"]
@@ -77,7 +77,7 @@ class ReviewCampaign(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -124,7 +124,7 @@ class ReviewItem(TimeStampedModel):
         max_length=10, choices=OverdueAction.choices, default=OverdueAction.NONE, blank=True
     )
     overdue_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords()
+    history = GovernedHistory()
 
     class Meta:
         ordering = ["campaign", "identity__name", "id"]

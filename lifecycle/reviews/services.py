@@ -17,10 +17,11 @@ from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
 from core.roles import active_admin_ids, is_admin, is_auditor, is_read_only
-from identities.choices import EventKind, IdentityStatus, RiskTier
-from identities.models import Identity, LifecycleEvent
+from identities.choices import EventKind, RiskTier
+from identities.models import LifecycleEvent
 from identities.secrets import ensure_no_secret_values
-from identities.services import identity_update, lifecycle_event_record
+from identities.services import identity_update
+from identities.timeline import lifecycle_event_record
 
 from ..choices import CampaignStatus, OverdueRule, ReviewDecision, ReviewerRule
 from ..choices import ReviewNotificationKind as K
@@ -390,25 +391,6 @@ def item_reassign(*, actor, item_id: int, reviewer, reason: str) -> ReviewItem:
         campaign = item.campaign
         notify_many(_reviewer_drafts(campaign, {reviewer.pk: 1}, K.ASSIGNED, "assigned"))
     return item
-
-
-# --- overdue ----------------------------------------------------------------------------
-def suspend_for_review(identities: list[Identity], *, actor, now, reason: str) -> int:
-    """Suspend active identities whose review is overdue (set-based, with history and an
-    event each)."""
-    batch = [i for i in identities if i.status == IdentityStatus.ACTIVE]
-    for identity in batch:
-        identity.status = IdentityStatus.SUSPENDED
-    bulk_update_with_history(
-        batch, Identity, ["status"], default_user=actor, default_change_reason=reason
-    )
-    LifecycleEvent.objects.bulk_create([
-        LifecycleEvent(identity=i, kind=EventKind.SUSPENDED, actor=actor, occurred_at=now,
-                       summary=f"Active → Suspended: {reason}"[:300],
-                       details={"from": "active", "to": "suspended", "reason": reason})
-        for i in batch
-    ])  # fmt: skip
-    return len(batch)
 
 
 __all__ = [

@@ -15,8 +15,9 @@ from simple_history.utils import bulk_update_with_history
 from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey
-from identities.choices import EventKind
+from identities.choices import EventKind, IdentityStatus
 from identities.models import LifecycleEvent
+from identities.status import identities_set_status
 
 from ..choices import CampaignStatus, OverdueAction, OverdueRule
 from ..choices import ReviewNotificationKind as K
@@ -91,7 +92,6 @@ def _overdue(*, today: dt.date, now: dt.datetime, actor) -> tuple[int, int]:
             items = list(
                 ReviewItem.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(campaign=campaign, decision__isnull=True, overdue_at__isnull=True)
-                .select_related("identity")
                 .order_by("pk")
             )
             if not items:
@@ -112,23 +112,7 @@ def _overdue(*, today: dt.date, now: dt.datetime, actor) -> tuple[int, int]:
                 items, ReviewItem, ["overdue_action", "overdue_at", "is_gap", "updated_at"],
                 default_user=actor, default_change_reason=f"overdue: {action.label.lower()}",
             )  # fmt: skip
-            if rule == OverdueRule.SUSPEND:
-                services.suspend_for_review(
-                    [i.identity for i in items], actor=actor, now=now, reason=reason
-                )
-            elif rule == OverdueRule.GAP:
-                LifecycleEvent.objects.bulk_create([
-                    LifecycleEvent(
-                        identity_id=i.identity_id, kind=EventKind.REVIEWED, actor=actor,
-                        occurred_at=now, related_type=ReviewItem._meta.label_lower,
-                        related_id=i.pk,
-                        summary=f"Review overdue: ownership unattested, marked as a gap ({reason})"[
-                            :300
-                        ],
-                        details={"campaign": campaign.pk, "overdue_rule": rule},
-                    )
-                    for i in items
-                ])  # fmt: skip
+            _apply_rule(rule, items, campaign=campaign, actor=actor, now=now, reason=reason)
             by_reviewer = Counter(i.reviewer_id for i in items)
             drafts = [
                 Draft(
@@ -145,3 +129,26 @@ def _overdue(*, today: dt.date, now: dt.datetime, actor) -> tuple[int, int]:
             handled += len(items)
             notes += len(drafts)
     return handled, notes
+
+
+def _apply_rule(rule, items, *, campaign, actor, now, reason: str) -> None:
+    """Suspend the identities (identities' service, its transition rules), or mark each a
+    gap on its timeline; escalation needs nothing more than the notifications."""
+    if rule == OverdueRule.SUSPEND:
+        identities_set_status(
+            actor=actor, identity_ids=[i.identity_id for i in items],
+            status=IdentityStatus.SUSPENDED, reason=reason, now=now,
+        )  # fmt: skip
+    elif rule == OverdueRule.GAP:
+        LifecycleEvent.objects.bulk_create([
+            LifecycleEvent(
+                identity_id=i.identity_id, kind=EventKind.REVIEWED, actor=actor,
+                occurred_at=now, related_type=ReviewItem._meta.label_lower,
+                related_id=i.pk,
+                summary=f"Review overdue: ownership unattested, marked as a gap ({reason})"[
+                    :300
+                ],
+                details={"campaign": campaign.pk, "overdue_rule": rule},
+            )
+            for i in items
+        ])  # fmt: skip

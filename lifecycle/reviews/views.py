@@ -3,7 +3,6 @@ the report (CSV). Thin: selectors read, services decide (and enforce who may).""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -11,11 +10,13 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import tables
 from core.csv_export import SafeWriter
 from core.errors import Conflict
 from core.roles import RoleRequiredMixin, is_admin
 
 from ..choices import CampaignStatus, ReviewDecision
+from ..tables import ReviewItemTable
 from . import selectors, services
 from .assign import scope_label
 from .forms import BulkKeepForm, CampaignForm, DecideForm, ReassignForm, ScheduleForm
@@ -119,13 +120,13 @@ class CampaignView(TemplateView):
         items = selectors.item_list(user=user, campaign=campaign, open_only=show == "open")
         if show == "decided":
             items = items.filter(decision__isnull=False)
-        page = Paginator(items, PAGE).get_page(self.request.GET.get("page"))
+        table = tables.configure(ReviewItemTable(items, noun="items"), self.request, per_page=PAGE)
         return super().get_context_data(
             campaign=campaign,
             scope=scope_label(campaign.scope),
             progress=selectors.campaign_progress(user=user, campaign=campaign),
             decisions=ReviewDecision.choices,
-            page=page,
+            table=table,
             show=show,
             **kwargs,
         )

@@ -3,14 +3,14 @@
 (function () {
   "use strict";
 
-  // Small screens fold the navigation behind the "Menu" button (CSS hides it only when this
-  // script runs, so without JavaScript the links stay visible).
+  // Small screens fold the navigation behind the "Menu" button (Tabler's navbar collapse, shown
+  // with Bootstrap's `show` class; without JavaScript the CSS keeps the links visible).
   document.documentElement.classList.add("js");
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".nav-toggle");
     if (!toggle) return;
-    var bar = toggle.closest(".topbar");
-    var open = bar.classList.toggle("nav-open");
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = menu.classList.toggle("show");
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
@@ -32,4 +32,28 @@
       panel.remove();
     }
   });
+
+  // A box that scrolls sideways (a wide table on a phone, a long command) must be reachable by
+  // keyboard (WCAG 2.1.1): make it focusable while it scrolls, so arrow keys move it.
+  var SCROLLERS = ".table-wrap, .table-responsive, table.table, pre";
+  function markScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  var pending = null;
+  function markSoon() {
+    window.clearTimeout(pending);
+    pending = window.setTimeout(markScrollers, 100);
+  }
+  document.addEventListener("DOMContentLoaded", markScrollers);
+  document.addEventListener("htmx:afterSettle", markSoon);
+  window.addEventListener("resize", markSoon);
 })();

@@ -1,13 +1,8 @@
 import pytest
 
 from governance.models import Assignment
-from tests.factories import IdentityFactory, TeamFactory, UserFactory
+from tests.factories import IdentityFactory, UserFactory
 from tests.governance.factories import AssignmentFactory
-
-
-@pytest.fixture
-def team(engineer):
-    return TeamFactory(name="Payments", slug="payments", members=[engineer])
 
 
 @pytest.fixture

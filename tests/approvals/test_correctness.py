@@ -65,7 +65,8 @@ def test_status_refusal_takes_the_right_article(engineer, team, governed):
     with pytest.raises(PolicyRefused) as caught:
         submit_emergency(actor=engineer, identity=identity)
     assert caught.value.reasons[0] == (
-        "An emergency access request cannot be made for a pending identity."
+        "An emergency access request cannot be made for a pending identity: its onboarding "
+        "must be approved first."
     )
     with pytest.raises(PolicyRefused) as caught:
         submit_exception(actor=engineer, identity=identity)
@@ -86,7 +87,7 @@ def _onboarded(engineer, owner, team, now):
 
 
 def _record(engineer, identity, at):
-    from identities.services import credential_record
+    from identities.credentials import credential_record
 
     return credential_record(
         actor=engineer, identity=identity, kind="api_key", label="first key",

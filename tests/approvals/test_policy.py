@@ -127,7 +127,10 @@ def test_emergency_over_four_hours_is_refused(engineer, identity):
 def test_decommissioned_identity_is_refused(engineer, team, governed):
     identity = IdentityFactory(team=team, status="decommissioned")
     reasons = refused(lambda: submit_exception(actor=engineer, identity=identity))
-    assert reasons == ["A policy exception request cannot be made for a decommissioned identity."]
+    assert reasons == [
+        "A policy exception request cannot be made for a decommissioned identity: its access "
+        "has ended for good."
+    ]
     reasons = refused(lambda: submit_emergency(actor=engineer, identity=identity))
     assert "decommissioned identity" in reasons[0]
 
@@ -224,8 +227,13 @@ def test_requester_as_only_approver_is_refused(owner, team, identity):
 def test_critical_identity_needs_two_eligible_approvers(engineer, team, governed):
     critical = IdentityFactory(team=team, risk_tier="critical")
     reasons = refused(lambda: submit_exception(actor=engineer, identity=critical))
+    # ... and says who could be added where: the policy counts only the A, so an R is not
+    # enough until an admin lets responsibles approve
     assert reasons == [
-        "Needs 2 approvals for a critical-risk identity but only 1 eligible approver exists."
+        "Needs 2 approvals for a critical-risk identity but only 1 eligible approver exists. "
+        "To reach 2, only the A decides under this policy, so an admin lets a responsible (R) "
+        f"approve too (approval policy “{ApprovalPolicy.objects.get(kind='exception').name}”) "
+        f"and adds one for {governed['runtime_policy'].name} in the RACI matrix (/ownership/)."
     ]
 
 

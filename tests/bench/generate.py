@@ -30,6 +30,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
+from .runtime_bench import GATED_SCOPE, generate_runtime
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -183,6 +185,7 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
     )
     from core.roles import ADMINS, AUDITORS, ENGINEERS
     from core.system import system_user
+    from governance.materialise import refresh as refresh_effective_owners
     from governance.models import Assignment, ControlDomain
     from governance.services import permissions_sync
     from identities.models import Credential, Identity, LifecycleEvent, Platform, Team
@@ -633,6 +636,7 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
         "compensating_controls",
         "access_requested",
         "incident_reference",
+        "scopes",
         "requested_start",
         "requested_end",
         "approvals_required",
@@ -725,6 +729,8 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
             "compensating_controls": "IP allow-list" if kind == "exception" else "",
             "access_requested": "prod db read" if kind == "emergency" else "",
             "incident_reference": f"INC-{n}" if kind == "emergency" else "",
+            # every other exception covers the runtime scope figure 7 asks for under a grant
+            "scopes": _j([GATED_SCOPE] if kind == "exception" and n % 2 == 0 else []),
             "requested_start": start,
             "requested_end": end,
             "approvals_required": 1,
@@ -877,6 +883,9 @@ def generate(scale: Scale | str, *, seed: int = 20260101, log=print) -> dict:
     step("history", history.flush())
 
     step("object permissions", sum(sum(v.values()) for v in permissions_sync().values()))
+    step("effective owners", refresh_effective_owners())  # COPY fires no signal: set-based
+    for name, n in generate_runtime(rng=rng, now=now, tokens=scale.identities).items():
+        step(name, n)
     with connection.cursor() as c:
         c.execute("ANALYZE")
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "5")))
     parser.add_argument("--reuse", action="store_true", help="measure an existing bench database")
     parser.add_argument("--force", action="store_true", help="allow a database not named *bench*")
-    parser.add_argument("--only", default="", help="comma-separated figure keys (1,2,3,4,5,6)")
+    parser.add_argument("--only", default="", help="comma-separated figure keys (1-7)")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "results.json"))
     args = parser.parse_args(argv)
 

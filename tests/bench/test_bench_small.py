@@ -19,7 +19,7 @@ def _database_url() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)  # gunicorn (figure 6) must see the committed data
+@pytest.mark.django_db(transaction=True)  # gunicorn (figures 6, 7) must see committed data
 def test_small_scale_pipeline_produces_every_figure(tmp_path, settings):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     counts = generate("small", log=lambda *_: None)
@@ -40,7 +40,7 @@ def test_small_scale_pipeline_produces_every_figure(tmp_path, settings):
 
     written = json.loads(out.read_text())
     keys = {f["key"] for f in written["figures"]}
-    assert keys == {"1", "2", "3", "4", "5", "6"}
+    assert keys == {"1", "2", "3", "4", "5", "6", "7"}
     names = [f["name"] for f in written["figures"]]
     assert sum(1 for n in names if n.endswith("sweep")) == 4
     for f in written["figures"]:
@@ -48,5 +48,8 @@ def test_small_scale_pipeline_produces_every_figure(tmp_path, settings):
         assert f["ratio"] is not None, f
     export = next(f for f in written["figures"] if f["key"] == "4")
     assert export["rows"] == SCALES["small"].requests
-    http = [f for f in written["figures"] if f["key"] == "6"]
+    http = [f for f in written["figures"] if f["key"] in ("6", "7")]
     assert all(f["non_2xx"] == 0 for f in http), http
+    runtime = [f["name"] for f in written["figures"] if f["key"] == "7"]
+    assert [n.split(" (")[0] for n in runtime] == ["HTTP token exchange", "HTTP introspection"]
+    assert counts["issued tokens"] == SCALES["small"].identities and counts["federated identities"]

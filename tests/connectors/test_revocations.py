@@ -19,8 +19,9 @@ from connectors.sync import connector_sync
 from core.models import Notification
 from evidence import ledger
 from identities.choices import EventKind
+from identities.credentials import credential_revoke
 from identities.models import Identity, LifecycleEvent
-from identities.services import credential_revoke, identity_set_status
+from identities.status import identity_set_status
 from lifecycle.services import identity_decommission
 from tests.approvals_helpers import approved_exception
 from tests.connectors.test_aws import make_user

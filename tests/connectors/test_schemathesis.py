@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from connectors.choices import JobStatus
 from connectors.models import PlatformConnector, RevocationJob
 from core.services import api_token_create
-from identities.services import credential_revoke
+from identities.credentials import credential_revoke
 from tests.conformance import conform
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, UserFactory
 

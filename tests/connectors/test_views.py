@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from connectors.choices import JobStatus
 from connectors.models import PlatformConnector, RevocationJob
-from identities.services import credential_revoke
+from identities.credentials import credential_revoke
 from tests.conftest import PERSONAS
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, TeamFactory
 

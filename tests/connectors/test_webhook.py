@@ -20,8 +20,8 @@ from core.notifications import deliver_webhooks
 from core.services import api_token_create
 from core.webhooks import webhook_key, webhook_verify
 from evidence.exports import access_rows
+from identities.credentials import credential_revoke
 from identities.models import LifecycleEvent
-from identities.services import credential_revoke
 from tests.approvals_helpers import approved_exception
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, UserFactory
 

@@ -18,6 +18,19 @@ def test_every_navigation_link_opens_for_who_sees_it(client, persona):
         assert client.get(item["url"]).status_code == 200, (persona.username, item["label"])
 
 
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+def test_every_admin_page_link_opens_for_who_sees_it(client, persona):
+    """The in-app admin's index lists each page only to the roles that can open it."""
+    from core.admin_pages import admin_pages
+
+    client.force_login(persona)
+    pages = admin_pages(persona)
+    for page in pages:
+        assert client.get(page["url"]).status_code == 200, (persona.username, page["label"])
+    home = client.get(reverse("core:admin-home")).status_code
+    assert home == (200 if pages else 403)
+
+
 def test_evidence_and_admin_links_are_for_those_they_open_for(client, engineer, auditor):
     from core.navigation import nav_items
 
@@ -26,4 +39,12 @@ def test_evidence_and_admin_links_are_for_those_they_open_for(client, engineer, 
     assert "Evidence" not in labels and "Admin" not in labels
     client.force_login(auditor)
     labels = [i["label"] for i in nav_items(client.get("/").wsgi_request)]
-    assert "Evidence" in labels and "Admin" not in labels
+    assert "Evidence" in labels and "Admin" in labels  # the in-app admin, read-only
+
+
+def test_django_admin_is_listed_for_staff_only(client, admin_user):
+    from core.admin_pages import admin_pages
+
+    assert "Django admin" not in [p["label"] for p in admin_pages(admin_user)]
+    admin_user.is_staff = True
+    assert "Django admin" in [p["label"] for p in admin_pages(admin_user)]

@@ -1,5 +1,6 @@
 """E2E (runtime): an owner opens an identity with live runtime tokens, revokes them all from
-the runtime panel with a reason, and the panel shows them revoked."""
+the runtime panel with a reason; the panel shows them revoked and the identity's timeline
+shows who revoked them and why, without reloading the page."""
 
 import pytest
 
@@ -43,3 +44,8 @@ def test_owner_revokes_all_tokens_from_the_identity_page(page, screenshot, owner
     assert page.get_by_test_id("runtime-panel").get_by_text("Revoked by olu-owner").count() == 3
     screenshot("runtime-panel-revoked")
     assert IssuedToken.objects.filter(revoked_at__isnull=False).count() == 3
+    event = page.locator("#timeline-events li[data-kind='tokens_revoked']")
+    event.wait_for()
+    assert "3 runtime token(s) revoked by olu-owner: pod compromised" in event.inner_text()
+    event.scroll_into_view_if_needed()
+    screenshot("runtime-revoked-timeline")

@@ -65,7 +65,7 @@ def provider(tmp_path, live_server, settings):
         settings.OIDC_OP_USER_ENDPOINT = f"{issuer}/me"
         settings.OIDC_OP_JWKS_ENDPOINT = f"{issuer}/jwks"
         settings.OIDC_OP_END_SESSION_ENDPOINT = f"{issuer}/session/end"
-        # as config/settings.py does when SSO is on: sign-out's form may redirect to the IdP
+        # as config/settings/security.py does with SSO on: sign-out's form may redirect to the IdP
         settings.CONTENT_SECURITY_POLICY = {
             "DIRECTIVES": {
                 **settings.CONTENT_SECURITY_POLICY["DIRECTIVES"],

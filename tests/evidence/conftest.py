@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from evidence import ledger
 from tests.factories import PlatformFactory, TeamFactory
 
 
@@ -28,7 +29,7 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
     from approvals import grants as approval_grants
     from approvals import services as approvals
     from approvals.models import Grant
-    from identities.services import credential_record
+    from identities.credentials import credential_record
 
     team = TeamFactory(name="Payments", slug="payments", members=[engineer])
     platform = PlatformFactory(name="prod-k8s", slug="prod-k8s", owning_team=team)
@@ -92,6 +93,7 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
     approval_grants.grant_revoke(actor=owner, grant=emergency_grant, reason="incident closed")
     for obj in (exception_grant, emergency_grant, credential):
         obj.refresh_from_db()
+    ledger.chain()  # as the beat task would: the scenario's rows are in the ledger
     return Scenario(
         identity,
         onboarding,

@@ -1,6 +1,7 @@
 """On PostgreSQL a CSV export streams from COPY with its cells formatted in SQL; it must be the
-same bytes as the Python path writes (columns, ISO timestamps incl. those nested in approvers
-and credentials, lists, formula quoting, quoting of delimiters, quotes and line breaks)."""
+same bytes as the Python path writes (columns, the approvers' column groups, ISO timestamps
+incl. those nested in credentials, lists, formula quoting, quoting of delimiters, quotes and
+line breaks)."""
 
 import csv
 import datetime as dt
@@ -44,7 +45,7 @@ def nasty(scenario, engineer, owner):
     from approvals import grants as approval_grants
     from approvals import services as approvals
     from approvals.models import Grant
-    from identities.services import credential_record
+    from identities.credentials import credential_record
 
     now = timezone.now()
     for k, text in enumerate(NASTY):
@@ -83,7 +84,7 @@ def _one_line(text: str) -> str:
 
 
 def _python_csv(export, filters) -> bytes:
-    return b"".join(line.encode() for line in csv_lines(export.columns, export.rows(filters, None)))
+    return b"".join(line.encode() for line in csv_lines(*export.table(filters, None)))
 
 
 def _copy_csv(export, filters) -> bytes:
@@ -128,6 +129,58 @@ def test_copy_csv_applies_the_same_filters(nasty, filters):
     for key in COPY_EXPORTS:
         export = EXPORTS[key]
         assert _copy_csv(export, filters) == _python_csv(export, filters), key
+
+
+@pytest.fixture
+def deciders(nasty):
+    """The first request gets two more decisions (a rejection decided before its approval, a
+    late approval at a whole second) with nasty comments: three approver groups, approvals
+    first; the other requests leave their later groups empty."""
+    from approvals.models import Decision, Request
+    from tests.factories import UserFactory
+
+    request = Request.objects.order_by("created_at", "pk").first()
+    approved = request.decisions.get()
+    for k, (outcome, at) in enumerate(
+        [
+            ("reject", approved.decided_at - dt.timedelta(minutes=5)),
+            ("approve", (approved.decided_at + dt.timedelta(minutes=5)).replace(microsecond=0)),
+        ]
+    ):
+        Decision.objects.create(
+            request=request,
+            decider=UserFactory(username=f"+decider{k}"),
+            outcome=outcome,
+            comment=NASTY[k - 4],
+            entitled_as="@R of payments",
+            decided_at=at,
+        )
+    return request
+
+
+def test_copy_csv_spreads_approvers_into_groups_as_the_python_csv(deciders):
+    export = EXPORTS["access"]
+    body = _copy_csv(export, {})
+    assert body == _python_csv(export, {})
+    rows = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
+    assert "approvers" not in rows[0] and "approver_4_name" not in rows[0]
+    first = next(r for r in rows if r["request_id"] == str(deciders.pk))
+    assert [first[f"approver_{n}_outcome"] for n in (1, 2, 3)] == ["approve", "approve", "reject"]
+    assert first["approver_3_name"] == "'+decider0" and first["approver_3_as"] == "'@R of payments"
+    late = deciders.decisions.get(decider__username="+decider1").decided_at
+    assert first["approver_2_at"] == late.astimezone(dt.UTC).isoformat()
+    assert "." not in first["approver_2_at"]
+    other = next(r for r in rows if r["request_id"] != str(deciders.pk))
+    assert other["approver_1_name"] and other["approver_2_name"] == other["approver_3_at"] == ""
+
+
+def test_copy_csv_counts_approver_groups_under_the_filters(deciders):
+    """Filtered to a period with no request, one (empty) group is enough."""
+    export = EXPORTS["access"]
+    later = {"date_from": dt.date.today() + dt.timedelta(days=1)}
+    header = _copy_csv(export, later).split(b"\r\n")[0].decode().split(",")
+    assert [c for c in header if c.startswith("approver_")][-1] == "approver_1_comment"
+    assert _copy_csv(export, later) == _python_csv(export, later)
 
 
 def test_identity_filter_narrows_copy_rows(nasty):

@@ -2,6 +2,7 @@
 version) evaluated it, which secret or token was issued, when it expired or was revoked."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -119,25 +120,89 @@ def test_every_export_downloads_in_every_format(scenario, client, auditor, fmt):
         response = client.get(f"/evidence/exports/{key}.{fmt}")
         assert response.status_code == 200, key
         body = b"".join(response.streaming_content) if response.streaming else response.content
+        # CSV and XLSX spread the approvers into column groups; JSON Lines keep the list
+        table_header = EXPORTS[key].table({}, auditor)[0]
         if fmt == "csv":
             header = next(csv.reader(io.StringIO(body.decode())))
-            assert header == EXPORTS[key].columns
+            assert header == table_header
         elif fmt == "jsonl":
             lines = [json.loads(line) for line in body.decode().splitlines()]
             assert all(set(line) == set(EXPORTS[key].columns) for line in lines)
         else:
             sheet = load_workbook(io.BytesIO(body), read_only=True).active
-            assert [c.value for c in next(sheet.iter_rows())] == EXPORTS[key].columns
+            assert [c.value for c in next(sheet.iter_rows())] == table_header
+        if key != "access":
+            assert table_header == EXPORTS[key].columns
 
 
-def test_access_csv_flattens_approvers_and_credentials(scenario, client, auditor):
+def test_access_csv_has_one_column_group_per_approver(scenario, client, auditor):
     client.force_login(auditor)
     response = client.get("/evidence/exports/access.csv?kind=exception")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 1
-    assert "decider=olu-owner" in rows[0]["approvers"]
-    assert "fingerprint=SHA256:abc123" in rows[0]["credentials"]
-    assert rows[0]["ended_how"] == "expired"
+    row = rows[0]
+    assert "approvers" not in row
+    assert (row["approver_1_name"], row["approver_1_outcome"], row["approver_1_as"]) == (
+        "olu-owner",
+        "approve",
+        "A of Runtime policy (platform security)",
+    )
+    scenario.exception.refresh_from_db()
+    assert row["approver_1_at"] == scenario.exception.decided_at.astimezone(dt.UTC).isoformat()
+    assert "fingerprint=SHA256:abc123" in row["credentials"]
+    assert row["ended_how"] == "expired"
+
+
+def test_access_export_has_as_many_approver_groups_as_the_most_decided_request(
+    governed, engineer, owner, admin_user, auditor, client
+):
+    """A critical identity's exception needs two approvals: both approvers get their own
+    group, in the order they decided, in CSV and XLSX alike."""
+    from approvals.models import ApprovalPolicy
+    from approvals.services import policy_update, request_decide
+    from tests.approvals.factories import submit_exception
+    from tests.factories import IdentityFactory, TeamFactory
+    from tests.governance.factories import AssignmentFactory
+
+    team = TeamFactory(members=[engineer])
+    policy = ApprovalPolicy.objects.get(kind="exception")
+    policy_update(actor=admin_user, policy=policy, reason="A or R", approver_roles="AR")
+    AssignmentFactory(domain=governed["runtime_policy"], scope_kind="team", team=team,
+                      role="R", assignee_user=admin_user)  # fmt: skip
+    request = submit_exception(actor=engineer, identity=IdentityFactory(team=team,
+                               risk_tier="critical"))  # fmt: skip
+    for approver in (owner, admin_user):
+        request_decide(request_id=request.pk, actor=approver, outcome="approve")
+    client.force_login(auditor)
+    body = b"".join(client.get("/evidence/exports/access.csv").streaming_content).decode()
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert [row["approver_1_name"], row["approver_2_name"]] == [owner.username, "alice-admin"]
+    assert "approver_3_name" not in row
+    sheet = load_workbook(io.BytesIO(client.get("/evidence/exports/access.xlsx").getvalue())).active
+    header = [c.value for c in sheet[1]]
+    assert header.index("approver_2_name") == header.index("approver_1_name") + 5
+    assert sheet.cell(2, header.index("approver_2_name") + 1).value == "alice-admin"
+
+
+def test_xlsx_is_a_table_people_open(scenario, client, auditor):
+    """Frozen header, filters on every column, widths that fit, times as date cells."""
+    client.force_login(auditor)
+    body = client.get("/evidence/exports/access.xlsx").getvalue()
+    sheet = load_workbook(io.BytesIO(body)).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}{sheet.max_row}"
+    assert all(c.font.b for c in sheet[1])
+    widths = {
+        name: sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width
+        for i, name in enumerate(header)
+    }
+    assert widths["justification"] > widths["request_id"] >= len("request_id")
+    requested_at = sheet.cell(2, header.index("requested_at") + 1)
+    assert isinstance(requested_at.value, dt.datetime) and requested_at.is_date
+    first = scenario.onboarding.created_at.astimezone(dt.UTC).replace(tzinfo=None)
+    assert abs(requested_at.value - first) < dt.timedelta(seconds=1)
+    assert sheet.cell(2, header.index("identity") + 1).data_type == "s"
 
 
 def test_credential_inventory_has_ages_and_grant(scenario):

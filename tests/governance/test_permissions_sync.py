@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from governance.services import assignment_remove, assignment_set, permissions_sync
+from identities.directory import team_add_member
 from identities.models import IdentityGroupObjectPermission, IdentityUserObjectPermission
-from identities.services import identity_register, identity_update, team_add_member
+from identities.services import identity_register, identity_update
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_team_grants_follow_membership_without_rewrite(domains, admin_user):
     assert IdentityGroupObjectPermission.objects.filter(group=team.group).count() == 2
     newcomer = UserFactory()
     assert perms(newcomer, identity) == set()
-    team_add_member(actor=admin_user, team=team, user=newcomer)
+    team_add_member(actor=admin_user, team=team, user=newcomer, reason="joined")
     assert perms(newcomer, identity) == {"view_identity", "change_identity"}
 
 

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team(engineer):
-    return TeamFactory(slug="payments", name="Payments", members=[engineer])
-
-
-@pytest.fixture
 def platform(team):
     return PlatformFactory(slug="prod-k8s", name="Prod cluster", owning_team=team)
 

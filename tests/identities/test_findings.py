@@ -11,22 +11,12 @@ from identities.findings import finding_resolve
 from identities.importers.apply import apply_import
 from identities.importers.services import import_preview
 from identities.models import Identity, IdentityFinding
-from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
+from tests.factories import IdentityFactory
 from tests.identities.test_api_permissions import grant
 
 SAMPLES = Path(__file__).parent / "samples"
 LEGACY_ARN = "arn:aws:iam::123456789012:user/legacy-backup"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(engineer):
-    return TeamFactory(slug="payments", name="Payments", members=[engineer])
-
-
-@pytest.fixture
-def aws(team):
-    return PlatformFactory(slug="aws-prod", name="AWS prod", kind="aws", owning_team=team)
 
 
 def import_report(actor, team, aws, content=None):
@@ -78,14 +68,14 @@ def test_a_resolved_finding_is_not_raised_again(admin_user, team, aws, flagged):
 def test_registry_filters_identities_with_open_findings(client, api_client, admin_user, flagged):
     client.force_login(admin_user)
     page = client.get("/identities/?open_findings=true")
-    assert [i.name for i in page.context["page"].object_list] == ["legacy-backup"]
-    others = client.get("/identities/?open_findings=false").context["page"].object_list
-    assert {i.name for i in others} == {"ci-deployer", "billing-export"}
+    assert [r.record.name for r in page.context["table"].page.object_list] == ["legacy-backup"]
+    others = client.get("/identities/?open_findings=false").context["table"].page.object_list
+    assert {r.record.name for r in others} == {"ci-deployer", "billing-export"}
     api_client.force_authenticate(admin_user)
     body = api_client.get("/api/v1/identities/?open_findings=true").json()
     assert [i["name"] for i in body["results"]] == ["legacy-backup"]
     finding_resolve(actor=admin_user, finding=flagged, reason="Password removed in IAM.")
-    assert not client.get("/identities/?open_findings=true").context["page"].object_list
+    assert not client.get("/identities/?open_findings=true").context["table"].page.object_list
 
 
 def test_identity_page_shows_the_finding_and_who_may_resolve_it(

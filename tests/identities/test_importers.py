@@ -24,16 +24,6 @@ def written() -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def team(engineer):
-    return TeamFactory(slug="payments", name="Payments", members=[engineer])
-
-
-@pytest.fixture
-def aws(team):
-    return PlatformFactory(slug="aws-prod", name="AWS prod", kind="aws", owning_team=team)
-
-
-@pytest.fixture
 def cluster(team):
     return PlatformFactory(slug="eks-prod", name="EKS prod", kind="kubernetes", owning_team=team)
 

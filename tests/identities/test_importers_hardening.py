@@ -20,7 +20,7 @@ from identities.importers.services import (
     import_job_start_apply,
 )
 from identities.models import Credential, Identity, ImportJob
-from tests.factories import PlatformFactory, TeamFactory
+from tests.factories import PlatformFactory
 
 SAMPLES = Path(__file__).parent / "samples"
 UPLOAD = reverse("identities:import:upload")
@@ -31,16 +31,6 @@ pytestmark = pytest.mark.django_db
 
 def sample(name: str) -> str:
     return (SAMPLES / name).read_text()
-
-
-@pytest.fixture
-def team(engineer):
-    return TeamFactory(slug="payments", name="Payments", members=[engineer])
-
-
-@pytest.fixture
-def aws(team):
-    return PlatformFactory(slug="aws-prod", name="AWS prod", kind="aws", owning_team=team)
 
 
 @pytest.fixture

@@ -15,16 +15,6 @@ pytestmark = pytest.mark.django_db
 UPLOAD = reverse("identities:import:upload")
 
 
-@pytest.fixture
-def team(engineer):
-    return TeamFactory(slug="payments", name="Payments", members=[engineer])
-
-
-@pytest.fixture
-def aws(team):
-    return PlatformFactory(slug="aws-prod", name="AWS prod", kind="aws", owning_team=team)
-
-
 def upload_data(team, platform, name="aws_credential_report.csv", fmt="aws", content=None):
     content = content if content is not None else (SAMPLES / name).read_bytes()
     return {

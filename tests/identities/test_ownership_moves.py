@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance.services import assignment_set, permissions_sync
+from identities.credentials import credential_record
 from identities.models import Identity
-from identities.services import credential_record, identity_update
+from identities.services import identity_update
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,15 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from identities.choices import CredentialStatus, EventKind, IdentityStatus
+from identities.credentials import credential_record, credential_revoke, credential_rotate
 from identities.models import Credential, Identity, LifecycleEvent
-from identities.services import (
-    credential_record,
-    credential_revoke,
-    credential_rotate,
-    identity_register,
-    identity_set_status,
-    identity_update,
-)
+from identities.services import identity_register, identity_update
+from identities.status import identity_set_status
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db

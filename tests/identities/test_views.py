@@ -94,7 +94,7 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(12):
         response = client.get("/identities/?ordering=-name&status=active")
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == 50
+    assert len(response.context["table"].page.object_list) == 50
 
 
 def test_list_filters_search_and_htmx_partial(client, admin_user, world):

@@ -9,7 +9,7 @@ import pytest
 from joserfc import jwk, jwt
 
 from runtime.models import TrustedIssuer
-from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
+from tests.factories import IdentityFactory, PlatformFactory
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -119,11 +119,6 @@ def issuer_for(platform, *, name, iss, kind, mapping, algorithms=("RS256", "ES25
         subject_mapping=mapping,
         max_proof_lifetime_seconds=3600,
     )
-
-
-@pytest.fixture
-def team(engineer):
-    return TeamFactory(name="Payments", slug="payments", members=[engineer])
 
 
 @pytest.fixture

@@ -30,9 +30,9 @@ def exchange(client, **extra):
 @pytest.fixture
 def granted(workload, admin_user):
     runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
-    grant = approved_exception(workload, timezone.now() - dt.timedelta(minutes=5), days=1)
-    grant.request.scope = "ledger:write"
-    grant.request.save()
+    grant = approved_exception(
+        workload, timezone.now() - dt.timedelta(minutes=5), days=1, scopes=["ledger:write"]
+    )
     return grant
 
 
@@ -43,6 +43,7 @@ def test_exchanges_and_tokens_are_chained_and_verify(client, granted, owner):
     workload.save()
     assert exchange(client).status_code == 400
     tokens_revoke_all(actor=owner, grant=granted, reason="incident")
+    ledger.chain()
     sources = ledger.sources()
     assert "runtime.tokenexchange" in sources and "runtime.historicalissuedtoken" in sources
     for name in ("runtime.tokenexchange", "runtime.historicalissuedtoken"):
@@ -97,7 +98,7 @@ def test_access_export_names_the_tokens_issued_under_a_grant(client, granted, ow
     tokens_revoke_all(actor=owner, grant=granted, reason="incident")
     row = next(r for r in EXPORTS["access"].rows({}, owner) if r["grant_id"] == granted.pk)
     tokens = IssuedToken.objects.filter(grant=granted).order_by("issued_at")
-    assert row["tokens_issued"] == 2
+    assert row["tokens_issued"] == 2 and row["runtime_scopes"] == "ledger:write"
     assert row["tokens_first_issued"] == tokens.first().issued_at.astimezone(dt.UTC).isoformat()
     assert row["tokens_latest_expiry"] is not None and row["tokens_revoked_at"] is not None
 

@@ -1,14 +1,18 @@
 """The token endpoint: real proofs in, RFC 9068 tokens out, verified against the published
 JWKS with a JOSE library; every refusal an RFC 6749 §5.2 error with only its evaluation row."""
 
+import datetime as dt
 import time
 from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from joserfc import jwk, jwt
 
 from runtime.models import IssuedToken, TokenExchange
+from runtime.services import runtime_policy_update
+from tests.approvals_helpers import approved_exception
 from tests.factories import IdentityFactory
 
 from .conftest import (
@@ -128,6 +132,12 @@ REFUSALS = [
     ("wrong aud", lambda: sign("rsa", k8s_claims(aud=["https://other"])), "audience"),
     ("expired", lambda: sign("rsa", k8s_claims(now=time.time() - 4000)), "expired"),
     ("nbf future", lambda: sign("rsa", k8s_claims(nbf=int(time.time()) + 600)), "not valid yet"),
+    (
+        "iat future",
+        lambda: sign("rsa", k8s_claims(iat=int(time.time()) + 600, nbf=None)),
+        "issued in the future",
+    ),
+    ("exp not a number", lambda: sign("rsa", {**k8s_claims(), "exp": "soon"}), "NumericDate"),
     ("unknown kid", lambda: sign("rsa", k8s_claims(), kid="rotated-away"), "Unknown signing key"),
     ("too long", lambda: sign("rsa", k8s_claims(lifetime=86400)), "at most 3600"),
     ("bad signature", _foreign_key, "signature"),
@@ -199,8 +209,8 @@ def test_gated_scope_needs_an_active_grant_with_a_link(client, workload, admin_u
     body = post_token(client, exchange_form(sign("rsa", k8s_claims()), scope="ledger:write")).json()
     assert body["error"] == "invalid_scope"
     assert (
-        "ledger:write needs an active grant; request one at /approvals/"
-        in body["error_description"]
+        "ledger:write needs an active grant listing it among its runtime scopes; "
+        "request one at /approvals/" in body["error_description"]
     )
     assert TokenExchange.objects.get().policy_version == 2
 
@@ -211,12 +221,11 @@ def test_gated_scope_issued_under_a_grant_and_bounded_by_it(client, workload, ad
     from django.utils import timezone
 
     from runtime.services import runtime_policy_update
-    from tests.approvals_helpers import approved_exception
 
     runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:*"])
-    grant = approved_exception(workload, timezone.now() - dt.timedelta(days=1), days=1.002)
-    grant.request.scope = "ledger:write"
-    grant.request.save()
+    grant = approved_exception(
+        workload, timezone.now() - dt.timedelta(days=1), days=1.002, scopes=["ledger:write"]
+    )
     response = post_token(client, exchange_form(sign("rsa", k8s_claims()), scope="ledger:write"))
     assert response.status_code == 200, response.content
     token = IssuedToken.objects.get()
@@ -286,3 +295,21 @@ def test_discovery_metadata(client, db):
 def test_audience_in_proof_may_be_a_string(client, workload):
     response = post_token(client, exchange_form(sign("rsa", k8s_claims(aud=AUDIENCE))))
     assert response.status_code == 200
+
+
+def test_a_grant_covers_only_its_structured_scopes_not_its_text(client, workload, admin_user):
+    """The grant's free text naming a scope does not cover it; its runtime scopes do."""
+
+    runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
+    grant = approved_exception(workload, timezone.now() - dt.timedelta(minutes=5), days=1)
+    grant.request.access_requested = "ledger:write"
+    grant.request.scope = "ledger:write"
+    grant.request.save()
+    refused = post_token(client, exchange_form(sign("rsa", k8s_claims()), scope="ledger:write"))
+    assert refused.json()["error"] == "invalid_scope"
+    assert "listing it among its runtime scopes" in refused.json()["error_description"]
+    approved_exception(
+        workload, timezone.now() - dt.timedelta(minutes=5), days=1, scopes=["ledger:write"]
+    )
+    issued = post_token(client, exchange_form(sign("rsa", k8s_claims()), scope="ledger:write"))
+    assert issued.status_code == 200, issued.content

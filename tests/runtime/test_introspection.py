@@ -15,7 +15,7 @@ from joserfc import jwk, jwt
 
 from approvals.choices import GrantStatus
 from approvals.grants import grant_revoke, grants_end
-from identities.services import identity_set_status
+from identities.status import identity_set_status
 from runtime import keys
 from runtime.models import IssuedToken
 from runtime.services import resource_server_create, runtime_policy_update, tokens_revoke_all
@@ -146,9 +146,9 @@ def test_identity_revocation_paths_make_tokens_inactive(client, workload, owner,
 @pytest.fixture
 def granted(workload, admin_user):
     runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
-    grant = approved_exception(workload, timezone.now() - dt.timedelta(minutes=5), days=1)
-    grant.request.scope = "ledger:write"
-    grant.request.save()
+    grant = approved_exception(
+        workload, timezone.now() - dt.timedelta(minutes=5), days=1, scopes=["ledger:write"]
+    )
     return grant
 
 

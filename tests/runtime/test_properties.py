@@ -146,7 +146,7 @@ def test_exp_never_exceeds_any_bound(
 @pytest.fixture
 def granted_scope(workload, admin_user):
     policy = runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
-    grant = approved_exception(workload, NOW - dt.timedelta(minutes=5), days=1)
-    grant.request.scope = "ledger:write"
-    grant.request.save()
+    grant = approved_exception(
+        workload, NOW - dt.timedelta(minutes=5), days=1, scopes=["ledger:write"]
+    )
     return policy, grant

@@ -133,6 +133,60 @@ def test_owner_revokes_all_from_the_panel(client, world, owner):
     assert token.revoked_by == owner and token.revoke_reason == "pod compromised"
 
 
+def test_revoke_all_writes_a_timeline_event_with_the_reason(client, world, owner):
+    client.force_login(owner)
+    identity = world["mine"]
+    response = client.post(
+        reverse("runtime:identity-panel", args=[identity.pk]), {"reason": "pod compromised"}
+    )
+    assert response["HX-Trigger"] == "timeline-changed"  # the page reloads its timeline
+    event = identity.events.get(kind="tokens_revoked")
+    assert event.actor == owner and event.details == {
+        "count": 1,
+        "reason": "pod compromised",
+        "grant_id": None,
+    }
+    timeline = client.get(reverse("identities:timeline", args=[identity.pk])).content.decode()
+    assert "Runtime tokens revoked" in timeline
+    assert "1 runtime token(s) revoked by olu-owner: pod compromised" in timeline
+
+
+def test_owner_revokes_only_one_grants_tokens(client, world, owner, admin_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from runtime.services import runtime_policy_update
+    from tests.approvals_helpers import approved_exception
+
+    identity = world["mine"]
+    runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
+    grant = approved_exception(
+        identity, timezone.now() - dt.timedelta(minutes=5), days=1, scopes=["ledger:write"]
+    )
+    data = exchange_form(sign("rsa", k8s_claims()), scope="ledger:write")
+    client.post(reverse("runtime:token"), urlencode(data), content_type=FORM)
+    client.force_login(owner)
+    url = reverse("runtime:identity-panel", args=[identity.pk])
+    assert f"Only grant #{grant.pk} (1 live)" in client.get(url).content.decode()
+    response = client.post(url, {"reason": "grant misused", "grant": grant.pk})
+    assert response.status_code == 200
+    states = {(t.grant_id, t.revoked_at is not None) for t in IssuedToken.objects.all()}
+    assert states == {(grant.pk, True), (None, False)}
+    event = identity.events.get(kind="tokens_revoked")
+    assert event.related_id == grant.pk and event.details["grant_id"] == grant.pk
+    assert f"of grant #{grant.pk}" in event.summary
+
+
+def test_revoke_all_refuses_a_grant_that_is_not_the_identitys(client, world, owner):
+    client.force_login(owner)
+    url = reverse("runtime:identity-panel", args=[world["mine"].pk])
+    response = client.post(url, {"reason": "x", "grant": 999999})
+    assert response.status_code == 422 and "valid choice" in response.content.decode()
+    assert IssuedToken.objects.get().revoked_at is None
+    assert not world["mine"].events.filter(kind="tokens_revoked").exists()
+
+
 def test_revoke_all_without_reason_shows_the_error_in_place(client, world, owner):
     client.force_login(owner)
     url = reverse("runtime:identity-panel", args=[world["mine"].pk])

@@ -22,9 +22,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def test_expiry_sweep_on_a_worker_ends_the_grant_and_its_tokens(workload, admin_user):
     runtime_policy_update(actor=admin_user, reason="gated", grant_scopes=["ledger:write"])
     start = timezone.now() - dt.timedelta(minutes=1)
-    grant = approved_exception(workload, start, days=75 / 86400)  # ends ~15 s from now
-    grant.request.scope = "ledger:write"
-    grant.request.save()
+    # ends ~15 s from now
+    grant = approved_exception(workload, start, days=75 / 86400, scopes=["ledger:write"])
     proof = sign("rsa", k8s_claims())
     body = token_exchange(
         data={"grant_type": JWT_BEARER, "assertion": proof, "scope": "ledger:write"}

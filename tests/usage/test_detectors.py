@@ -128,7 +128,7 @@ def test_new_identity_with_big_first_days_raises_no_spike(usage_world, today, un
 def test_usage_by_an_inactive_identity_after_it_became_so(
     usage_world, owner, finance, today, status, unchanged
 ):
-    from identities.services import identity_set_status
+    from identities.status import identity_set_status
 
     identity = usage_world["identity"]
     if status == "decommissioned":

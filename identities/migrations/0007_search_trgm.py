@@ -19,7 +19,7 @@ CREATE INDEX identity_search_trgm ON identities_identity USING gin (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("identities", "0005_identity_own_permission")]
+    dependencies = [("identities", "0006_tokens_revoked_event")]
 
     operations = [
         TrigramExtension(),  # CREATE EXTENSION IF NOT EXISTS; skipped on other databases

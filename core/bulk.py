@@ -1,0 +1,102 @@
+"""Set-based writes at the SQL floor, for services that change many rows at once.
+
+`update_returning` is one `UPDATE … RETURNING` (PostgreSQL: rows locked in pk order in the
+same statement, optionally SKIP LOCKED, so two workers never change one row twice); the
+rows come back as model instances, as stored after the update, ready for
+`history.bulk_history_create` — which writes the history rows (and the ledger chains them),
+so this is not the history-less `QuerySet.update()` STYLE forbids on its own.
+
+`insert_ignore` is one `INSERT … SELECT … ON CONFLICT DO NOTHING` of many rows sent as
+column arrays (PostgreSQL `unnest`, bound server-side; SQLite ≥ 3.24 takes the same conflict
+clause over a VALUES list). Values are always parameters, never spliced into the SQL."""
+
+from collections.abc import Sequence
+
+import psycopg
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+
+
+def update_returning(queryset, *, previous: str = "", skip_locked: bool = False, **values):
+    """UPDATE the rows of `queryset` SET `values`; returns them as instances. With `previous`
+    (a column name), each instance also carries that column's value before the update as
+    `previous`."""
+    model = queryset.model
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in values.items():
+        field = meta.get_field(name)
+        if field.is_relation and isinstance(value, models.Model):
+            value = value.pk
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    columns = [quote(f.column) for f in meta.concrete_fields]
+    picked = queryset.order_by("pk").values_list("pk", *([previous] if previous else []))
+    if connection.vendor == "postgresql":
+        picked = picked.select_for_update(skip_locked=skip_locked, of=("self",))
+    try:
+        inner, inner_params = picked.query.sql_with_params()
+    except EmptyResultSet:  # e.g. pk__in=[]: nothing to update
+        return []
+    old = ", prev.old AS previous" if previous else ""
+    if connection.vendor == "postgresql":
+        sql = (
+            f"UPDATE {quote(table)} AS t SET {', '.join(assignments)} "  # noqa: S608
+            f"FROM ({inner}) AS prev(id{', old' if previous else ''}) "
+            f"WHERE t.{quote(pk)} = prev.id RETURNING {', '.join('t.' + c for c in columns)}{old}"
+        )
+        return list(model.objects.raw(sql, [*params, *inner_params]))
+    # SQLite: RETURNING may not name the FROM table; writers are serialised anyway.
+    with connection.cursor() as cursor:
+        cursor.execute(inner, inner_params)
+        before = dict(row if previous else (row[0], None) for row in cursor.fetchall())
+    if not before:
+        return []
+    marks = ", ".join(["%s"] * len(before))
+    sql = (
+        f"UPDATE {quote(table)} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {quote(pk)} IN ({marks}) RETURNING {', '.join(columns)}"
+    )
+    rows = sorted(model.objects.raw(sql, [*params, *before]), key=lambda r: r.pk)
+    for row in rows:
+        row.previous = before[row.pk]
+    return rows
+
+
+def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
+    """Insert `rows` (tuples in `fields` order) into `model`'s table, leaving rows that hit a
+    unique constraint alone; returns how many were inserted."""
+    if not rows:
+        return 0
+    meta = model._meta
+    quote = connection.ops.quote_name
+    cols = [meta.get_field(f) for f in fields]
+    names = ", ".join(quote(c.column) for c in cols)
+    head = f"INSERT INTO {quote(meta.db_table)} ({names}) "
+    if connection.vendor == "postgresql":
+        types = ", ".join(f"%b::{c.db_type(connection)}[]" for c in cols)
+        sql = f"{head}SELECT * FROM unnest({types}) ON CONFLICT DO NOTHING"  # noqa: S608
+        connection.ensure_connection()
+        # A server-binding cursor sends the column arrays in binary (%b), not quoted into
+        # the SQL text in Python as Django's client-side cursor does; still logged by Django.
+        raw = psycopg.Cursor(connection.connection)
+        with connection._prepare_cursor(raw) as cursor:
+            cursor.execute(sql, [list(col) for col in zip(*rows, strict=True)])
+            return cursor.rowcount
+    with connection.cursor() as cursor:
+        rows = [
+            [c.get_db_prep_save(v, connection) for c, v in zip(cols, row, strict=True)]
+            for row in rows
+        ]
+        inserted = 0
+        width = len(cols)
+        per = max(1, 900 // width)  # SQLite's bound-parameter limit
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            sql = f"{head}VALUES {marks} ON CONFLICT DO NOTHING"
+            cursor.execute(sql, [v for row in chunk for v in row])
+            inserted += cursor.rowcount
+        return inserted

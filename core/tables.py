@@ -1,0 +1,125 @@
+"""The table layer every list shares (django-tables2): one Table class per list, written once
+here for sorting in the domain's order, column choice, paging that keeps the filters, htmx
+swaps and export links. Templates render `{% render_table table %}` (core/partials/_table.html).
+"""
+
+from collections.abc import Sequence
+
+import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+
+PER_PAGE = 50
+WHEN = "Y-m-d H:i"
+COLUMNS_PARAM = "cols"  # the column chooser's checkboxes
+COLUMNS_SET_PARAM = "cols_set"  # present when the chooser was submitted (all boxes may be off)
+
+
+def choice_rank(field: str, order: Sequence[str]) -> Case:
+    """A sort key for a choice field in the domain's order (Low < Medium < High < Critical,
+    statuses in lifecycle order) instead of the alphabetical order of their stored values."""
+    whens = [When(**{field: value}, then=Value(rank)) for rank, value in enumerate(order)]
+    return Case(*whens, default=Value(len(order)), output_field=IntegerField())
+
+
+class RankedChoiceColumn(tables.Column):
+    """A choice field shown by its label (as a coloured pill when `pills` names a tone for its
+    value) and sorted by its rank in `order`, then by primary key so paging is stable."""
+
+    def __init__(self, *, field: str, order: Sequence[str], pills: dict | None = None, **kwargs):
+        self.rank = choice_rank(field, [str(v) for v in order])
+        self.pills = pills
+        kwargs.setdefault("accessor", field)
+        super().__init__(**kwargs)
+
+    def order(self, queryset, is_descending):
+        rank = self.rank.desc() if is_descending else self.rank.asc()
+        return queryset.order_by(rank, "-pk" if is_descending else "pk"), True
+
+    def render(self, value, record, bound_column):
+        *path, field = str(bound_column.accessor).split("__")
+        owner = record
+        for step in path:  # a choice on a related row: identity__risk_tier
+            owner = getattr(owner, step)
+        label = getattr(owner, f"get_{field}_display", lambda: value)()
+        if self.pills is None:
+            return label
+        tone = self.pills.get(str(value), "")
+        return format_html('<span class="pill {}">{}</span>', tone, label)
+
+
+def when(value) -> str:
+    """A moment in the viewer's time zone, as every list shows it."""
+    return date_format(localtime(value), WHEN) if value else ""
+
+
+class PersonColumn(tables.Column):
+    """A person by full name, the username on hover (one way of naming people everywhere);
+    `nobody` says who stands in when no one is set."""
+
+    def __init__(self, *, nobody: str = "—", **kwargs):
+        self.nobody = nobody
+        super().__init__(empty_values=(), **kwargs)
+
+    def render(self, value):
+        if value is None:
+            return format_html('<span class="muted">{}</span>', self.nobody)
+        full = value.get_full_name() or value.username
+        return format_html('<span title="{}">{}</span>', value.username, full)
+
+
+class StewardTable(tables.Table):
+    """Base of every list's table. Every column but `locked_columns` can be switched off by
+    the user (the choice is kept in the session per table); `htmx_target` is the id of the
+    element a sort or page link swaps (the list view answers htmx with the table partial)."""
+
+    htmx_target: str = ""
+    locked_columns: tuple[str, ...] = ()  # always shown (the row's name/link)
+    default_hidden: tuple[str, ...] = ()  # shown once the user asks for them
+
+    class Meta:
+        template_name = "core/partials/_table.html"
+        attrs = {"class": "table table-vcenter card-table table-hover"}
+        empty_text = "Nothing matches."
+
+    def __init__(
+        self, *args, export_links: Sequence[tuple[str, str]] = (), noun: str = "", **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.export_links = list(export_links)
+        self.noun = noun
+
+    def choosable_columns(self):
+        return [c for c in self.columns.iterall() if c.name not in self.locked_columns and c.header]
+
+
+def apply_column_choice(table: StewardTable, request) -> None:
+    """Show the columns the user chose (query string first, then the session)."""
+    key = f"table-columns:{type(table).__name__}"
+    names = {c.name for c in table.choosable_columns()}
+    if COLUMNS_SET_PARAM in request.GET:
+        chosen = [n for n in request.GET.getlist(COLUMNS_PARAM) if n in names]
+        if request.session.get(key) != chosen:
+            request.session[key] = chosen
+    else:
+        chosen = request.session.get(key)
+    if chosen is None:
+        chosen = names - set(table.default_hidden)
+    for name in names - set(chosen):
+        table.columns.hide(name)
+
+
+def configure(
+    table: StewardTable, request, *, per_page: int | None = None, paginator_class=Paginator
+):
+    """Sort, choose columns and paginate from the request. The paginator is pluggable (an
+    estimated-count paginator for the largest lists); sort and page links keep every other
+    query parameter, so the filters survive paging."""
+    apply_column_choice(table, request)
+    tables.RequestConfig(
+        request, paginate={"per_page": per_page or PER_PAGE, "paginator_class": paginator_class}
+    ).configure(table)
+    return table

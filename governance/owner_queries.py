@@ -1,0 +1,135 @@
+"""SQL reads of the effective owners (`EffectiveOwner`): the precedence is already in the
+rows, so "who owns", "who decides", "who is waiting" and "where is the gap" are joins.
+
+Liveness is joined, never stored: the effective A is the chain's first row; the acting A is
+the first row whose user is active (a leaver's next active A up); a gap is an identity and
+domain whose first row is missing or names a deactivated user (`EffectiveRaci.is_gap`)."""
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .choices import GOVERNED_STATUSES, Role
+from .models import EffectiveOwner
+
+__all__ = [
+    "accountable_owners",
+    "acting_accountable",
+    "decides",
+    "gap_pairs",
+    "gap_rows",
+    "owner_rows",
+]
+
+
+def accountable_owners(*, domain_key: str) -> QuerySet[EffectiveOwner]:
+    """The effective A of each identity in a domain (by the precedence identity > team >
+    platform > global), active or not: one row per identity that has one."""
+    return EffectiveOwner.objects.filter(
+        domain__key=domain_key, role=Role.ACCOUNTABLE, precedence=0
+    )
+
+
+def acting_accountable(*, user=None) -> QuerySet[EffectiveOwner]:
+    """Per (identity, domain), the A who decides now: the first active one in the chain —
+    of everyone, or only `user`'s rows."""
+    earlier_active = EffectiveOwner.objects.filter(
+        identity_id=OuterRef("identity_id"),
+        domain_id=OuterRef("domain_id"),
+        role=Role.ACCOUNTABLE,
+        precedence__lt=OuterRef("precedence"),
+        user__is_active=True,
+    )
+    rows = EffectiveOwner.objects.filter(role=Role.ACCOUNTABLE).exclude(Exists(earlier_active))
+    if user is None:
+        return rows.filter(user__is_active=True)
+    return rows.filter(user=user) if user.is_active else rows.none()
+
+
+def decides(*, user, domain_id: int, with_responsible: bool, identity_ref: str) -> Q:
+    """A condition on rows whose `identity_ref` names an identity: `user` is its acting A in
+    the domain — or, `with_responsible`, one of its effective R (in person or through a team
+    they belong to). Uncorrelated subqueries: each is computed once and hashed."""
+    mine = acting_accountable(user=user).filter(domain_id=domain_id)
+    condition = Q(**{f"{identity_ref}__in": mine.values("identity_id")})
+    if with_responsible:
+        responsible = EffectiveOwner.objects.filter(
+            Q(user=user) | Q(team__group__in=user.groups.values("pk")),
+            role=Role.RESPONSIBLE,
+            domain_id=domain_id,
+        )
+        condition |= Q(**{f"{identity_ref}__in": responsible.values("identity_id")})
+    return condition
+
+
+def owner_rows(*, identity_ids, domain_ids) -> QuerySet:
+    """(identity id, domain id, role, precedence, user id, user active, team's group id,
+    assignment id) of every A in the chains and every effective R, by identity, domain, role
+    and precedence: what deciders and reviewers are made of. `identity_ids`: ids or a
+    subquery."""
+    return (
+        EffectiveOwner.objects.filter(identity_id__in=identity_ids, domain_id__in=domain_ids)
+        .order_by("identity_id", "domain_id", "role", "precedence")
+        .values_list(
+            "identity_id",
+            "domain_id",
+            "role",
+            "precedence",
+            "user_id",
+            "user__is_active",
+            "team__group_id",
+            "assignment_id",
+        )
+    )
+
+
+# --- gaps ---------------------------------------------------------------------------------
+_GAP_FROM = """
+  FROM identities_identity i {join}
+ CROSS JOIN governance_controldomain d
+  LEFT JOIN governance_effectiveowner e
+         ON e.identity_id = i.id AND e.domain_id = d.id AND e.role = %s AND e.precedence = 0
+  LEFT JOIN auth_user u ON u.id = e.user_id
+ WHERE i.status IN ({statuses}) AND (e.id IS NULL OR NOT u.is_active)"""
+# The next active A up a gap's chain: whom a gap escalates to.
+_NEXT_UP = """(
+    SELECT e2.user_id FROM governance_effectiveowner e2 JOIN auth_user u2 ON u2.id = e2.user_id
+     WHERE e2.identity_id = i.id AND e2.domain_id = d.id AND e2.role = %s
+       AND e2.precedence > 0 AND u2.is_active
+     ORDER BY e2.precedence LIMIT 1)"""
+
+
+def gap_pairs(
+    *,
+    select: str,
+    identities: QuerySet | None = None,
+    domain_ids=None,
+    order: str = "",
+    next_up: bool = False,
+    join: str = "",
+) -> tuple[str, list]:
+    """(sql, params) of `SELECT {select}` over the governed identities (among `identities`,
+    a queryset kept as a subquery) crossed with the domains (of `domain_ids`), where the pair
+    is a gap. Columns: i (identity), d (domain), e (its effective A row, NULL for none), u
+    (its user); `next_up` prepends the next active A's id; `join` adds fixed joins on i.
+    Fixed SQL and parameters only."""
+    sql = f"SELECT {_NEXT_UP + ', ' if next_up else ''}{select}" + _GAP_FROM.format(
+        statuses=", ".join(["%s"] * len(GOVERNED_STATUSES)), join=join
+    )
+    params = [Role.ACCOUNTABLE] if next_up else []
+    params += [Role.ACCOUNTABLE, *GOVERNED_STATUSES]
+    if domain_ids is not None:
+        domain_ids = list(domain_ids)
+        sql += f" AND d.id IN ({', '.join(['%s'] * len(domain_ids)) or 'NULL'})"
+        params += domain_ids
+    if identities is not None:
+        ids_sql, ids_params = identities.order_by().values("pk").query.sql_with_params()
+        sql += f" AND i.id IN ({ids_sql})"
+        params += ids_params
+    return sql + (f" ORDER BY {order}" if order else ""), params
+
+
+def gap_rows(**kwargs) -> list[tuple]:
+    sql, params = gap_pairs(**kwargs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

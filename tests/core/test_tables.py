@@ -1,0 +1,60 @@
+"""The table layer (core/tables.py) as the lists use it: sorting in the domain's order, column
+choice remembered per user session, and pager links that keep the filters."""
+
+import pytest
+from django.urls import reverse
+
+from tests.approvals.factories import submit_exception
+from tests.factories import IdentityFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [row.record.name for row in response.context["table"].page.object_list]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("risk_tier", ["low", "medium", "high", "critical"]),
+        ("-risk_tier", ["critical", "high", "medium", "low"]),
+        ("status", ["pending", "active", "suspended", "decommissioned"]),
+    ],
+)
+def test_choices_sort_in_the_domains_order_not_alphabetically(client, admin_user, sort, expected):
+    field = sort.lstrip("-")
+    for value in ["critical", "low", "high", "medium"] if field == "risk_tier" else expected[::-1]:
+        IdentityFactory(name=f"id-{value}", **{field: value})
+    client.force_login(admin_user)
+    response = client.get(reverse("identities:list"), {"sort": sort})
+    assert names(response) == [f"id-{value}" for value in expected]
+
+
+def test_column_choice_is_remembered_and_the_name_column_stays(client, admin_user):
+    IdentityFactory(name="ledger-sync", external_id="arn:aws:iam::1:role/ledger")
+    client.force_login(admin_user)
+    url = reverse("identities:list")
+    chosen = client.get(url, {"cols_set": "1", "cols": ["kind", "status"]})
+    header = [c.name for c in chosen.context["table"].columns]
+    assert header == ["name", "kind", "status"]
+    later = client.get(url).content.decode()  # no choice in the query: the session's
+    assert "arn:aws:iam::1:role/ledger" not in later and "ledger-sync" in later
+    reset = client.get(url, {"cols_set": "1", "cols": ["external_id"]})
+    assert [c.name for c in reset.context["table"].columns] == ["name", "external_id"]
+
+
+def test_approvals_pager_keeps_the_box_and_filters(
+    client, monkeypatch, admin_user, engineer, governed
+):
+    team = TeamFactory(members=[engineer])
+    identity = IdentityFactory(team=team, status="active")
+    for _ in range(3):
+        submit_exception(actor=engineer, identity=identity)
+    monkeypatch.setattr("core.tables.PER_PAGE", 2)
+    client.force_login(admin_user)
+    response = client.get(reverse("approvals:inbox"), {"box": "all", "status": "pending"})
+    body = response.content.decode()
+    assert 'rel="next"' in body
+    next_link = body.split('rel="next" href="', 1)[1].split('"', 1)[0]
+    assert "box=all" in next_link and "status=pending" in next_link and "page=2" in next_link
