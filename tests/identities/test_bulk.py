@@ -77,3 +77,27 @@ def test_a_duplicate_external_id_writes_nothing(admin_user):
         )
     after = (Identity.objects.count(), Identity.history.count(), LifecycleEvent.objects.count())
     assert after == before
+
+
+def test_set_based_registration_materialises_the_effective_owners(admin_user, capsys):
+    """COPY sends no post_save: the owners table is refreshed from `identity_scope_changed`
+    (governance), so the check finds it equal to the resolver."""
+    from django.core.management import call_command
+
+    from governance.models import EffectiveOwner
+    from tests.governance.factories import AssignmentFactory, default_domains
+
+    team, platform = TeamFactory(), PlatformFactory()
+    identity_domain = default_domains()["identity"]
+    AssignmentFactory(
+        domain=identity_domain, scope_kind="team", team=team, assignee_user=admin_user
+    )
+    created = identities_register_many(
+        actor=admin_user,
+        identities=_built(admin_user, team, platform, ["d", "e"]),
+        source="import:test",
+    )
+    owners = EffectiveOwner.objects.filter(identity__in=created, domain=identity_domain, role="A")
+    assert sorted(owners.values_list("identity_id", flat=True)) == sorted(i.pk for i in created)
+    call_command("check_effective_owners")
+    assert "effective owners match the resolver" in capsys.readouterr().out
