@@ -97,13 +97,8 @@ def waiting_for_once(user):
 
 
 def waiting_count(user) -> int:
-    """The navigation badge: one COUNT over the effective owners, once per web request."""
-    if not user.is_authenticated:
-        return 0
-    return request_memo(
-        ("approvals.waiting_count", user.pk),
-        lambda: _decidable_by(user, _pending_for(user)).count(),
-    )
+    """The navigation badge: the inbox's own resolution, once per web request."""
+    return len(waiting_for_once(user)) if user.is_authenticated else 0
 
 
 def request_scope(user) -> QuerySet[Request]:

@@ -30,7 +30,7 @@ def test_exception_is_asked_approved_by_the_a_and_seen_approved(
     page.goto(f"/identities/{identity.pk}/")
     page.get_by_role("link", name="Ask for an exception").click()
     page.get_by_label("Policy excepted").fill("credentials rotate every 90 days")
-    page.get_by_label("Scope").fill("the ledger signing key")
+    page.locator("#id_scope").fill("the ledger signing key")  # not "Runtime scopes"
     page.get_by_label("Justification").fill("Vendor freeze until the migration lands.")
     page.get_by_label("Compensating controls").fill("IP allow-list, daily usage review.")
     page.get_by_label("Until").fill(until.strftime("%Y-%m-%dT%H:%M"))
