@@ -20,7 +20,7 @@ from identities.credentials import credentials_end
 from identities.models import Credential, Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
-from identities.timeline import lifecycle_event_record
+from identities.timeline import lifecycle_event_record, lifecycle_events_record
 
 from .choices import GRANT_ENDED_KIND, GrantStatus, RequestKind
 from .models import Grant, GrantCredential, Request
@@ -69,7 +69,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         )
         for g in grants:
             g.identity = identities[g.identity_id]
-        LifecycleEvent.objects.bulk_create(
+        lifecycle_events_record(
             [
                 LifecycleEvent(
                     identity=g.identity,
@@ -130,9 +130,7 @@ def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list
             grant_id__in=list(by_pk)
         ).values_list("grant_id", "credential_id")
     }
-    ended = credentials_end(
-        actor=actor, credential_ids=list(each), reason=why, now=now, each=each
-    )
+    ended = credentials_end(actor=actor, credential_ids=list(each), reason=why, now=now, each=each)
     out: dict[int, list[str]] = {}
     for c in ended:
         out.setdefault(each[c.pk][1].pk, []).append(f"'{c.label}'")

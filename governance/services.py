@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from core.bulk import insert_ignore
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from identities.choices import EventKind
@@ -302,13 +303,10 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
         if stale:
             model.objects.filter(pk__in=stale).delete()
         if missing:
-            model.objects.bulk_create(
-                [
-                    model(content_object_id=i, permission=perms[c], **{who: holder})
-                    for i, holder, c in missing
-                ],
-                ignore_conflicts=True,
-                batch_size=1000,
+            insert_ignore(
+                model,
+                ("content_object_id", who, "permission_id"),
+                [(i, holder, perms[c].pk) for i, holder, c in missing],
             )
         stats[model.__name__] = {"added": len(missing), "removed": len(stale)}
     return stats

@@ -14,6 +14,7 @@ from ..credentials import credential_record, credential_rotate
 from ..findings import findings_raise_many
 from ..models import Credential, Identity, LifecycleEvent, Platform, Team
 from ..services import identities_register_many, identity_build, identity_update
+from ..timeline import lifecycle_events_record
 from .base import (
     CREATE,
     ERROR,
@@ -97,7 +98,7 @@ def apply_import(
             written[row.action] += 1
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
-        LifecycleEvent.objects.bulk_create(imported, batch_size=1000)
+        lifecycle_events_record(imported)
         raised = findings_raise_many(actor=actor, findings=findings, source=source)
         written["findings"] = len(raised)
     return written
