@@ -17,8 +17,19 @@ from collections.abc import Sequence
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 from .signals import rows_inserted
+
+
+def id_list(ids):
+    """`ids` for an `__in` filter: on PostgreSQL one array parameter (`IN (SELECT unnest(…))`)
+    instead of a placeholder per id — psycopg's client-side conversion of a query with
+    thousands of placeholders costs more than running it."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
 
 
 def update_returning(queryset, *, previous: str = "", skip_locked: bool = False, **values):

@@ -46,7 +46,7 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.bulk import insert_ignore
+from core.bulk import id_list, insert_ignore
 
 GENESIS = "0" * 64
 LOCK_KEY = 0x5374_6577  # "Stew": pg_advisory_xact_lock key of the ledger
@@ -128,7 +128,7 @@ def row_digests(model, pks: Iterable[int]) -> dict[int, str]:
     at = fields.index(pk_name)
     out = {}
     for start in range(0, len(pks), CHUNK):
-        chunk = model._default_manager.filter(pk__in=pks[start : start + CHUNK])
+        chunk = model._default_manager.filter(pk__in=id_list(pks[start : start + CHUNK]))
         for row in chunk.values_list(*fields):
             out[row[at]] = sha256(canonical(dict(zip(fields, row, strict=True))))
     return out

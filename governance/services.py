@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from core.bulk import insert_ignore
+from core.bulk import id_list, insert_ignore
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from identities.choices import EventKind
@@ -291,7 +291,8 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
     ):
         existing_qs = model.objects.filter(permission__in=perms.values())
         if identity_ids is not None:
-            existing_qs = existing_qs.filter(content_object_id__in=identity_ids)
+            ids = identity_ids if isinstance(identity_ids, QuerySet) else id_list(identity_ids)
+            existing_qs = existing_qs.filter(content_object_id__in=ids)
         existing = {
             (obj_id, holder, by_id[perm_id]): pk
             for pk, obj_id, holder, perm_id in existing_qs.values_list(
