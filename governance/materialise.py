@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import QuerySet
 
+from core.bulk import id_list
 from identities.models import Identity
 
 from .choices import Role, Scope
@@ -58,7 +59,7 @@ def _identities(identity_ids) -> QuerySet[Identity]:
     qs = Identity.objects.all()
     if identity_ids is not None:
         if not isinstance(identity_ids, QuerySet):
-            identity_ids = list(identity_ids)
+            identity_ids = id_list(identity_ids)
         qs = qs.filter(pk__in=identity_ids)
     return qs.order_by()
 

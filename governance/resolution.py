@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet, prefetch_related_objects
 
+from core.bulk import id_list
 from identities.models import Identity
 
 from .choices import SCOPE_PRECEDENCE, GapReason, Role, Scope
@@ -226,7 +227,7 @@ def resolve(
 def identity_rows(identity_ids) -> list[tuple[int, int, int]]:
     """Ids may be a list or a queryset of ids (kept as one subquery)."""
     if not isinstance(identity_ids, QuerySet):
-        identity_ids = list(identity_ids)
+        identity_ids = id_list(identity_ids)
     return list(
         Identity.objects.filter(pk__in=identity_ids).values_list("id", "team_id", "platform_id")
     )

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from core.bulk import id_list, insert_ignore
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from identities.choices import EventKind
@@ -290,7 +291,8 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
     ):
         existing_qs = model.objects.filter(permission__in=perms.values())
         if identity_ids is not None:
-            existing_qs = existing_qs.filter(content_object_id__in=identity_ids)
+            ids = identity_ids if isinstance(identity_ids, QuerySet) else id_list(identity_ids)
+            existing_qs = existing_qs.filter(content_object_id__in=ids)
         existing = {
             (obj_id, holder, by_id[perm_id]): pk
             for pk, obj_id, holder, perm_id in existing_qs.values_list(
@@ -302,13 +304,10 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
         if stale:
             model.objects.filter(pk__in=stale).delete()
         if missing:
-            model.objects.bulk_create(
-                [
-                    model(content_object_id=i, permission=perms[c], **{who: holder})
-                    for i, holder, c in missing
-                ],
-                ignore_conflicts=True,
-                batch_size=1000,
+            insert_ignore(
+                model,
+                ("content_object_id", who, "permission_id"),
+                [(i, holder, perms[c].pk) for i, holder, c in missing],
             )
         stats[model.__name__] = {"added": len(missing), "removed": len(stale)}
     return stats
