@@ -18,4 +18,6 @@ class RuntimeConfig(AppConfig):
         notification_kinds.register(NotificationKind)
         for model in (RuntimePolicy, TrustedIssuer):
             for signal in (post_save, post_delete):
-                signal.connect(forget_cached, sender=model, dispatch_uid=f"runtime-cache-{model}")
+                signal.connect(
+                    forget_cached, sender=model, dispatch_uid=f"runtime-cache-{model.__name__}"
+                )
