@@ -6,13 +6,13 @@ the services check again). A job is visible to whoever uploaded it and to admins
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from core.roles import RoleRequiredMixin, require
+from core.tables import configure
 from core.uploads import request_too_large
 
 from .base import ACTIONS
@@ -25,6 +25,7 @@ from .services import (
     import_job_list,
     import_job_start_apply,
 )
+from .tables import ImportRowTable
 
 ROWS_PER_PAGE = 100
 
@@ -73,11 +74,13 @@ class ImportJobView(RoleRequiredMixin, View):
         job = import_job_get(user=request.user, pk=pk)
         action = request.GET.get("action", "")
         rows = [r for r in job.rows if r["action"] == action] if action in ACTIONS else job.rows
-        page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        empty = f"No rows with action “{action}”." if action in ACTIONS else "No rows."
+        table = ImportRowTable(rows, noun="rows", empty_text=empty)
+        table = configure(table, request, per_page=ROWS_PER_PAGE)
         return render(
             request,
             "identities/import/job.html",
-            {"job": job, "page": page, "action": action, "actions": ACTIONS},
+            {"job": job, "table": table, "action": action, "actions": ACTIONS},
         )
 
 
