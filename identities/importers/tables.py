@@ -1,14 +1,46 @@
-"""An import job's planned rows (core/tables.py), in the file's order: the rows are the job's
-stored plan (dicts), filtered by action in the view."""
+"""The import pages' tables (core/tables.py): recent imports, and a job's planned rows in the
+file's order (the job's stored plan, dicts, filtered by action in the view)."""
 
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 
-from core.tables import StewardTable
+from core.tables import WHEN, RankedChoiceColumn, StewardTable
 
+from ..models import ImportFormat, ImportJob, ImportJobStatus
 from .base import CREATE, ERROR, UPDATE
 
 ACTION_PILLS = {CREATE: "ok", UPDATE: "info", ERROR: "bad"}
+S = ImportJobStatus
+JOB_PILLS = {S.PENDING: "warn", S.PLANNING: "warn", S.READY: "info", S.APPLYING: "warn",
+             S.DONE: "ok", S.FAILED: "bad"}  # fmt: skip
+
+
+class ImportJobTable(StewardTable):
+    """Imports the user may open (an admin: everyone's), newest first; statuses sort in the
+    order a job goes through them."""
+
+    locked_columns = ("number",)
+
+    number = tables.Column(
+        accessor="pk",
+        verbose_name="#",
+        linkify=("identities:import:job", {"pk": tables.A("pk")}),
+        order_by=("pk",),
+    )
+    filename = tables.Column(verbose_name="File", default="—")
+    format = RankedChoiceColumn(field="format", order=ImportFormat.values)
+    team = tables.Column(default="—", order_by=("team__name", "pk"))
+    platform = tables.Column(default="—", order_by=("platform__name", "pk"))
+    status = RankedChoiceColumn(field="status", order=ImportJobStatus.values, pills=JOB_PILLS)
+    created_at = tables.DateTimeColumn(format=WHEN, verbose_name="Uploaded")
+
+    class Meta(StewardTable.Meta):
+        model = ImportJob
+        fields = ()
+        empty_text = "No import yet."
+
+    def render_number(self, value):
+        return f"#{value}"
 
 
 class ImportRowTable(StewardTable):

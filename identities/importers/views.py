@@ -25,9 +25,10 @@ from .services import (
     import_job_list,
     import_job_start_apply,
 )
-from .tables import ImportRowTable
+from .tables import ImportJobTable, ImportRowTable
 
 ROWS_PER_PAGE = 100
+RECENT_JOBS = 10
 
 
 class ImportUploadView(RoleRequiredMixin, View):
@@ -63,7 +64,8 @@ class ImportUploadView(RoleRequiredMixin, View):
         return self._render(form, status=400)
 
     def _render(self, form, status=200):
-        jobs = import_job_list(user=self.request.user)[:10]
+        jobs = ImportJobTable(import_job_list(user=self.request.user), noun="imports")
+        jobs = configure(jobs, self.request, per_page=RECENT_JOBS)
         return render(self.request, self.template_name, {"form": form, "jobs": jobs}, status=status)
 
 

@@ -75,3 +75,17 @@ def test_people_pager_keeps_the_search(client, admin_user, monkeypatch):
     assert "Pat Number 0" in response.content.decode()  # the name, the username on hover
     link = next_link(response)
     assert "q=pat" in link and "sort=person" in link and "page=2" in link
+
+
+def test_recent_imports_sort_by_status_in_the_order_a_job_goes_through(client, admin_user):
+    from identities.models import ImportJob
+
+    for status in ("done", "pending", "ready", "applying"):
+        ImportJob.objects.create(
+            created_by=admin_user, format="aws", filename=f"{status}.csv", status=status
+        )
+    client.force_login(admin_user)
+    response = client.get(reverse("identities:import:upload"), {"sort": "status"})
+    jobs = response.context["jobs"].page.object_list
+    assert [row.record.status for row in jobs] == ["pending", "ready", "applying", "done"]
+    assert "Preview ready" in response.content.decode()  # the label, not the stored value
