@@ -1,11 +1,12 @@
 """The lists on the table layer at a phone's width (375x812) and a laptop's: each table
 scrolls inside its card (the page itself never scrolls sideways), and axe finds no serious or
-critical violation — the settings pages, the evidence pages and the identity page."""
+critical violation — the settings pages, the evidence pages, the identity page and imports."""
 
 import pytest
 from django.urls import reverse
 
 from core.models import Webhook
+from identities.models import ImportJob
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_accessibility import axe_page, blocking_violations, world  # noqa: F401
 from tests.e2e.test_screens import VIEWPORTS, no_sideways_overflow
@@ -14,7 +15,7 @@ from tests.factories import PASSWORD, PlatformFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def list_pages(identity) -> list[str]:
+def list_pages(identity, job) -> list[str]:
     return [
         reverse("approvals:policies"),
         reverse("identities:teams"),
@@ -25,6 +26,8 @@ def list_pages(identity) -> list[str]:
         reverse("evidence:index"),
         reverse("evidence:audit"),
         identity.get_absolute_url(),
+        reverse("identities:import:upload"),
+        reverse("identities:import:job", args=[job.pk]),
     ]
 
 
@@ -34,11 +37,26 @@ def test_list_pages_scroll_inside_their_cards_and_pass_axe(axe_page, admin_user,
     Webhook.objects.create(
         name="Chat alerts", url="https://hooks.example.com/steward/alerts", kinds=[]
     )
+    row = {
+        "ref": "row 2",
+        "action": "create",
+        "name": "ledger-reader",
+        "external_id": "arn:aws:iam::123456789012:user/ledger-reader",
+        "team": "Payments",
+    }
+    job = ImportJob.objects.create(
+        created_by=admin_user,
+        format="aws",
+        status="ready",
+        filename="credential-report.csv",
+        rows=[row],
+        total=1,
+    )
     width, height = VIEWPORTS[device]
     axe_page.set_viewport_size({"width": width, "height": height})
     sign_in(axe_page, admin_user.username, PASSWORD)
     overflow, found = [], {}
-    for path in list_pages(world["identity"]):
+    for path in list_pages(world["identity"], job):
         assert axe_page.goto(path).ok, path
         assert axe_page.locator(".steward-table table").count() >= 1, path
         if not no_sideways_overflow(axe_page):
