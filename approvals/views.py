@@ -28,7 +28,7 @@ from .filtersets import RequestFilterSet
 from .models import Decision
 from .policy import status_refusal
 from .preview import request_preview
-from .tables import RequestTable
+from .tables import IdentityRequestTable, RequestTable
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -362,7 +362,9 @@ class IdentityRequestsPanel(TemplateView):
         refusals = {kind: status_refusal(kind, identity) for kind in REQUEST_FORMS}
         return super().get_context_data(
             identity=identity,
-            requests=selectors.identity_requests(identity=identity),
+            table=tables.configure(
+                IdentityRequestTable(selectors.identity_requests(identity=identity)), self.request
+            ),
             can_request=can_request(self.request.user),
             offers=[kind for kind, refusal in refusals.items() if not refusal],
             not_offered=next((r for r in refusals.values() if r), ""),

@@ -19,7 +19,7 @@ from .conditions import ends_within
 from .filtersets import IdentityFilterSet
 from .forms import CredentialForm, CredentialRotateForm, IdentityEditForm, ReasonForm
 from .history import history_diffs
-from .tables import IdentityTable
+from .tables import CredentialTable, IdentityTable
 
 CSV_COLUMNS = [
     ("id", lambda i: i.pk),
@@ -90,10 +90,11 @@ class IdentityDetailView(TemplateView):
             open_findings=[f for f in identity_findings if f.is_open],
             can_resolve=any(f.is_open for f in identity_findings)
             and findings.can_resolve_finding(self.request.user, identity),
-            credentials=selectors.identity_credentials(identity=identity),
+            credentials=tables.configure(
+                CredentialTable(selectors.identity_credentials(identity=identity)), self.request
+            ),
             can_change=selectors.can_change_identity(self.request.user, identity),
             event_kinds=EventKind.choices,
-            now=timezone.now(),
             **kwargs,
         )
 
