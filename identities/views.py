@@ -124,18 +124,25 @@ class IdentityHistoryPartial(TemplateView):
 
 
 class _IdentityChangeView(ServiceFormView):
-    """A change to an identity, by those who may change it (else 403)."""
+    """A change to an identity (or to one of its credentials: `identity_of`) by those who may
+    change the identity, else 403; then back to the identity's page."""
 
     object_name = "identity"
 
+    def lookup(self):
+        return selectors.identity_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def identity_of(self, obj):
+        return obj
+
     def get_object(self):
-        identity = selectors.identity_get(user=self.request.user, pk=self.kwargs["pk"])
-        if not selectors.can_change_identity(self.request.user, identity):
+        obj = self.lookup()
+        if not selectors.can_change_identity(self.request.user, self.identity_of(obj)):
             raise PermissionDenied
-        return identity
+        return obj
 
     def success_url(self, result) -> str:
-        return reverse("identities:detail", args=[self.object.pk])
+        return reverse("identities:detail", args=[self.identity_of(self.object).pk])
 
 
 class CredentialRecordView(_IdentityChangeView):
@@ -151,16 +158,16 @@ class CredentialRecordView(_IdentityChangeView):
         return "Credential recorded."
 
 
-class CredentialRotateView(ServiceFormView):
+class CredentialRotateView(_IdentityChangeView):
     template_name = "identities/credential_rotate.html"
     form_class = CredentialRotateForm
     object_name = "credential"
 
-    def get_object(self):
-        credential = selectors.credential_get(user=self.request.user, pk=self.kwargs["pk"])
-        if not selectors.can_change_identity(self.request.user, credential.identity):
-            raise PermissionDenied
-        return credential
+    def lookup(self):
+        return selectors.credential_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def identity_of(self, obj):
+        return obj.identity
 
     def perform(self, form):
         credentials.credential_rotate(
@@ -169,9 +176,6 @@ class CredentialRotateView(ServiceFormView):
 
     def success_message(self, form, result) -> str:
         return f"'{self.object.label}' rotated."
-
-    def success_url(self, result) -> str:
-        return reverse("identities:detail", args=[self.object.identity_id])
 
 
 class CredentialRevokeView(CredentialRotateView):
