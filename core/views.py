@@ -139,7 +139,7 @@ class ProfileView(TemplateView):
                     days=form.cleaned_data["days"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                attach_errors(form, exc)
             else:
                 return self.render_to_response(self.get_context_data(new_token=raw))
         return self.render_to_response(self.get_context_data(form=form), status=400)
