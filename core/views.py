@@ -17,9 +17,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from .forms import ApiTokenForm, attach_errors
 from .health import health_report, heartbeat_status
 from .inbox import inbox_digests, inbox_kinds
+from .inbox_tables import InboxTable
 from .metrics import has_metrics_credential, scrape_registry
 from .notifications import inbox_mark_read
 from .services import api_token_create, api_token_revoke
+from .tables import configure_uncounted
 
 
 class ServiceFormView(View):
@@ -170,9 +172,15 @@ class InboxView(TemplateView):
         if kind not in {k for k, _label, _n in kinds}:
             kind = ""
         page = inbox_digests(user=user, show=show, kind=kind, page=params.get("page"))
+        table = configure_uncounted(
+            InboxTable(page.object_list),
+            self.request,
+            page=page.number,
+            has_next=page.has_next(),
+        )
         query = urlencode({"show": show, **({"kind": kind} if kind else {})})
         return super().get_context_data(
-            page=page, show=show, kind=kind, kinds=kinds, query=query, **kwargs
+            table=table, show=show, kind=kind, kinds=kinds, query=query, **kwargs
         )
 
 
