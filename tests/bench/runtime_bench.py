@@ -71,7 +71,7 @@ def generate_runtime(*, rng, now, tokens: int) -> dict:
     from runtime.models import IssuedToken, TokenExchange, TrustedIssuer
     from runtime.policy import current_policy
 
-    from .generate import copy_rows, next_id, reset_sequence
+    from .copying import copy_rows, next_id, reset_sequence
 
     federable = _federable(now)
     gated = set(_live_grants(now).values_list("identity_id", flat=True))
@@ -227,8 +227,9 @@ def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
 
     from runtime.services import resource_server_create
 
+    from .figures.common import figure
+    from .figures.load import gunicorn, load_tool
     from .generate import bench_user
-    from .measure import figure, gunicorn, load_tool
 
     bodies, n_gated = _bodies(timezone.now())
     tokens = _mint(bodies, 50)
