@@ -13,14 +13,15 @@ from core.history import stamp
 from core.notifications import Draft, notify_many
 from core.roles import is_admin
 from core.system import system_user
-from governance.choices import DomainKey
-from governance.selectors import deciders_for, effective_raci
+from governance.choices import DomainKey, Role
+from governance.owner_queries import owner_users
+from governance.selectors import deciders_for
 from identities.choices import EventKind
 from identities.credentials import credentials_end
 from identities.models import Credential, Identity, LifecycleEvent
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
-from identities.timeline import lifecycle_event_record
+from identities.timeline import lifecycle_event_record, lifecycle_events_record
 
 from .choices import GRANT_ENDED_KIND, GrantStatus, RequestKind
 from .models import Grant, GrantCredential, Request
@@ -69,7 +70,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         )
         for g in grants:
             g.identity = identities[g.identity_id]
-        LifecycleEvent.objects.bulk_create(
+        lifecycle_events_record(
             [
                 LifecycleEvent(
                     identity=g.identity,
@@ -92,9 +93,13 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
 
 def _ended_drafts(grants, status, why, ended_credentials, requesters, now) -> list[Draft]:
     """Tell the requester and the identity's A that each grant ended (and what ended with it)."""
-    owners = effective_raci(
-        identity_ids=list({g.identity_id for g in grants}), domain_keys=[DomainKey.IDENTITY]
-    )
+    accountable = {
+        identity_id: user_id
+        for identity_id, role, user_id in owner_users(
+            identity_ids={g.identity_id for g in grants}, domain_key=DomainKey.IDENTITY
+        )
+        if role == Role.ACCOUNTABLE
+    }  # the active effective A (none for a gap)
     drafts = []
     for g in grants:
         title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
@@ -104,10 +109,9 @@ def _ended_drafts(grants, status, why, ended_credentials, requesters, now) -> li
         )
         link = reverse("approvals:request", args=[g.request_id])
         who = {requesters[g.request_id]: "You requested this access."}
-        raci = owners.get(g.identity_id, {}).get(DomainKey.IDENTITY)
-        if raci is not None and raci.accountable is not None and not raci.is_gap:
+        if g.identity_id in accountable:
             who.setdefault(
-                raci.accountable.pk,
+                accountable[g.identity_id],
                 "You are the accountable owner (A) of the identity domain for it.",
             )
         drafts += [
@@ -130,9 +134,7 @@ def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list
             grant_id__in=list(by_pk)
         ).values_list("grant_id", "credential_id")
     }
-    ended = credentials_end(
-        actor=actor, credential_ids=list(each), reason=why, now=now, each=each
-    )
+    ended = credentials_end(actor=actor, credential_ids=list(each), reason=why, now=now, each=each)
     out: dict[int, list[str]] = {}
     for c in ended:
         out.setdefault(each[c.pk][1].pk, []).append(f"'{c.label}'")

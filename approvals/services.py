@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from core.bulk import update_returning
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
@@ -315,41 +316,38 @@ def request_cancel(*, actor, request: Request, now=None) -> Request:
 
 
 def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
-    """Set-based: pending requests past their expiry (of `ids`, when given) become expired;
-    requesters are told."""
+    """Set-based: pending requests past their expiry (of `ids`, when given; the `batch`
+    soonest) become expired in one `UPDATE … RETURNING` (rows another transaction holds are
+    skipped), with their history rows; requesters are told."""
     now = now or timezone.now()
+    due = Request.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
+    soonest = due.order_by("expires_at", "pk").values("pk")[:batch]
     with transaction.atomic():
-        due = Request.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-            status=RequestStatus.PENDING, expires_at__lte=now
-        )
-        if ids is not None:
-            due = due.filter(pk__in=list(ids))
-        due = list(due.select_related("identity").order_by("expires_at")[:batch])
-        for r in due:
-            r.status, r.decided_at = RequestStatus.EXPIRED, now
-            r._change_reason = "expired without a decision"
-        bulk_update_with_history(
-            due,
-            Request,
-            ["status", "decided_at"],
-            default_user=system_user(),
+        expired = update_returning(
+            Request.objects.filter(pk__in=soonest, status=RequestStatus.PENDING),
+            skip_locked=True, status=RequestStatus.EXPIRED, decided_at=now,
+        )  # fmt: skip
+        Request.history.bulk_history_create(
+            expired, update=True, default_user=system_user(),
             default_change_reason="expired without a decision",
+        )  # fmt: skip
+        names = dict(
+            Identity.objects.filter(pk__in={r.identity_id for r in expired}).values_list(
+                "pk", "name"
+            )
         )
-        notify_many(
-            [
-                Draft(
-                    NotificationKind.REQUEST_EXPIRED,
-                    r,
-                    r.requester_id,
-                    r.expires_at.date(),
-                    f"Your {r.get_kind_display().lower()} request for {r.identity} expired",
-                    "You made this request; nobody decided it in time.",
-                    link=r.get_absolute_url(),
-                )
-                for r in due
-            ]
-        )
-    return len(due)
+        notify_many([
+            Draft(
+                NotificationKind.REQUEST_EXPIRED, r, r.requester_id, r.expires_at.date(),
+                f"Your {r.get_kind_display().lower()} request for {names[r.identity_id]} expired",
+                "You made this request; nobody decided it in time.",
+                link=r.get_absolute_url(),
+            )
+            for r in expired
+        ])  # fmt: skip
+    return len(expired)
 
 
 def requests_route_to_deciders(*, now=None) -> int:

@@ -7,14 +7,29 @@ rows come back as model instances, as stored after the update, ready for
 so this is not the history-less `QuerySet.update()` STYLE forbids on its own.
 
 `insert_ignore` is one `INSERT … SELECT … ON CONFLICT DO NOTHING` of many rows sent as
-column arrays (PostgreSQL `unnest`, bound server-side; SQLite ≥ 3.24 takes the same conflict
-clause over a VALUES list). Values are always parameters, never spliced into the SQL."""
+column arrays (PostgreSQL `unnest`, bound server-side; SQLite ≥ 3.35 takes the same conflict
+and RETURNING clauses over a VALUES list); `insert_rows` the same without the conflict clause,
+for append-only and history rows, whose primary keys it announces to the evidence ledger.
+Values are always parameters, never spliced into the SQL."""
 
 from collections.abc import Sequence
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+from .signals import rows_inserted
+
+
+def id_list(ids):
+    """`ids` for an `__in` filter: on PostgreSQL one array parameter (`IN (SELECT unnest(…))`)
+    instead of a placeholder per id — psycopg's client-side conversion of a query with
+    thousands of placeholders costs more than running it."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
 
 
 def update_returning(queryset, *, previous: str = "", skip_locked: bool = False, **values):
@@ -67,36 +82,64 @@ def update_returning(queryset, *, previous: str = "", skip_locked: bool = False,
 
 def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
     """Insert `rows` (tuples in `fields` order) into `model`'s table, leaving rows that hit a
-    unique constraint alone; returns how many were inserted."""
+    unique constraint alone; returns how many were inserted. For tables the evidence ledger
+    does not chain (it announces no rows)."""
+    return len(_insert(model, fields, rows, conflict=" ON CONFLICT DO NOTHING"))
+
+
+def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> list:
+    """Insert `rows` (tuples in `fields` order); returns their primary keys in `rows` order
+    and announces them (`core.signals.rows_inserted`), in the caller's transaction."""
+    pks = _insert(model, fields, rows, conflict="")
+    if pks:
+        rows_inserted.send(sender=model, pks=pks)
+    return pks
+
+
+def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: str) -> list:
     if not rows:
-        return 0
+        return []
     meta = model._meta
     quote = connection.ops.quote_name
     cols = [meta.get_field(f) for f in fields]
     names = ", ".join(quote(c.column) for c in cols)
     head = f"INSERT INTO {quote(meta.db_table)} ({names}) "
+    returning = f" RETURNING {quote(meta.pk.column)}"
     if connection.vendor == "postgresql":
         types = ", ".join(f"%b::{c.db_type(connection)}[]" for c in cols)
-        sql = f"{head}SELECT * FROM unnest({types}) ON CONFLICT DO NOTHING"  # noqa: S608
+        # WITH ORDINALITY + ORDER BY: the ids are drawn (and returned) in `rows` order.
+        sql = (
+            f"{head}SELECT {', '.join(f'c{i}' for i in range(len(cols)))} "  # noqa: S608
+            f"FROM unnest({types}) WITH ORDINALITY "
+            f"AS u({', '.join(f'c{i}' for i in range(len(cols)))}, n) ORDER BY n"
+            f"{conflict}{returning}"
+        )
+        # Values go as they are (psycopg adapts them), but for JSON: the field's encoder.
+        columns = [
+            [c.get_db_prep_save(v, connection) for v in col]
+            if c.get_internal_type() == "JSONField"
+            else list(col)
+            for c, col in zip(cols, zip(*rows, strict=True), strict=True)
+        ]
         connection.ensure_connection()
         # A server-binding cursor sends the column arrays in binary (%b), not quoted into
         # the SQL text in Python as Django's client-side cursor does; still logged by Django.
         raw = psycopg.Cursor(connection.connection)
         with connection._prepare_cursor(raw) as cursor:
-            cursor.execute(sql, [list(col) for col in zip(*rows, strict=True)])
-            return cursor.rowcount
+            cursor.execute(sql, columns)
+            return [row[0] for row in cursor.fetchall()]
     with connection.cursor() as cursor:
         rows = [
             [c.get_db_prep_save(v, connection) for c, v in zip(cols, row, strict=True)]
             for row in rows
         ]
-        inserted = 0
+        pks = []
         width = len(cols)
         per = max(1, 900 // width)  # SQLite's bound-parameter limit
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
             marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            sql = f"{head}VALUES {marks} ON CONFLICT DO NOTHING"
+            sql = f"{head}VALUES {marks}{conflict}{returning}"
             cursor.execute(sql, [v for row in chunk for v in row])
-            inserted += cursor.rowcount
-        return inserted
+            pks += [row[0] for row in cursor.fetchall()]
+        return pks

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import django_filters
+from django.db.models import Q
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -15,3 +16,21 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
             except OverflowError:
                 value = dt.datetime.min.replace(tzinfo=dt.UTC)
         return super().filter(qs, value)
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free text: rows where any of `fields` contains it (case-insensitive); blank: all."""
+
+    def __init__(self, *, fields: tuple[str, ...], **kwargs):
+        kwargs.setdefault("label", "Search")
+        super().__init__(**kwargs)
+        self.search_fields = fields
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)

@@ -4,10 +4,15 @@ manager classes of governed models; show changes as people read them."""
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import models, transaction
-from django.dispatch import Signal
+from django.utils import timezone
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
+from simple_history.utils import get_change_reason_from_object
+
+from .bulk import insert_rows
+from .signals import rows_inserted
 
 
 @contextmanager
@@ -36,21 +41,44 @@ def stamp(instance, *, actor, reason: str) -> None:
 # Django sends no `post_save` from `bulk_create`, nor simple-history from `bulk_history_create`
 # (used by `bulk_update_with_history` / `bulk_create_with_history`). The evidence ledger must
 # see every such row, so governed models declare these instead of the library defaults, and
-# their bulk writes send `rows_bulk_created` (the rows, with primary keys) in the writer's
+# their bulk writes send `core.signals.rows_inserted` (the rows' primary keys) in the writer's
 # transaction. `evidence`'s system check names a governed model that declares neither.
-rows_bulk_created = Signal()  # sender: the model whose rows were created; rows: the objects
 
 
 class ChainedHistoryManager(HistoryManager):
-    def bulk_history_create(self, objs, *args, **kwargs):
-        created = super().bulk_history_create(objs, *args, **kwargs)
-        if created:
-            rows_bulk_created.send(sender=self.model, rows=created)
-        return created
+    """simple-history's `bulk_history_create` as one multi-row insert of tuples
+    (`core.bulk.insert_rows`, which announces the rows) instead of a historical instance per
+    row through `bulk_create`: the same rows, without the per-row model machinery."""
+
+    def bulk_history_create(
+        self, objs, batch_size=None, update=False, default_user=None, default_change_reason="",
+        default_date=None, custom_historical_attrs=None,
+    ):  # fmt: skip
+        if custom_historical_attrs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            created = super().bulk_history_create(
+                objs, batch_size, update, default_user, default_change_reason, default_date,
+                custom_historical_attrs,
+            )  # fmt: skip
+            if created:
+                rows_inserted.send(sender=self.model, pks=[row.pk for row in created])
+            return created
+        model, now = self.model, default_date or timezone.now()
+        tracked = [f.attname for f in model.tracked_fields]
+        kind = "~" if update else "+"
+        rows = []
+        for obj in objs:
+            user = getattr(obj, "_history_user", None) or default_user
+            user = user or model.get_default_history_user(obj)
+            reason = get_change_reason_from_object(obj) or default_change_reason
+            values = [getattr(obj, name) for name in tracked]
+            rows.append((*values, getattr(obj, "_history_date", now), getattr(user, "pk", user),
+                         reason, kind))  # fmt: skip
+        columns = (*tracked, "history_date", "history_user_id", "history_change_reason")
+        return insert_rows(model, (*columns, "history_type"), rows)
 
 
 class GovernedHistory(HistoricalRecords):
-    """`HistoricalRecords` whose bulk history rows are announced (`rows_bulk_created`)."""
+    """`HistoricalRecords` whose bulk history rows are announced (`rows_inserted`)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("history_manager", ChainedHistoryManager)
@@ -64,7 +92,7 @@ class AppendOnlyManager(models.Manager):
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
             if created:
-                rows_bulk_created.send(sender=self.model, rows=created)
+                rows_inserted.send(sender=self.model, pks=[row.pk for row in created])
         return created
 
 

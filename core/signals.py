@@ -2,6 +2,8 @@
 
 from django.dispatch import Signal
 
-# sender=model, pks=[...]: rows inserted by a set-based statement (COPY, INSERT ... SELECT)
-# that bypassed save() and bulk_create, so the evidence ledger still chains them.
+# sender=model, pks=[...]: rows written by a bulk path that sends no post_save — the
+# governed history managers' and append-only managers' bulk creates (`core.history`), and
+# set-based statements (COPY, INSERT ... SELECT, `core.bulk.insert_rows`) — sent in the
+# writer's transaction, so the evidence ledger still chains every row.
 rows_inserted = Signal()

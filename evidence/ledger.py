@@ -14,11 +14,11 @@ Two steps, so that no business write waits for another:
    concurrent writers never serialise on the ledger. Hooks: `post_save(created=True)` of every
    historical and append-only model (`APPEND_ONLY`), which also covers history rows created
    directly (`seed_policies` writes version-1 rows with `objects.create`); and
-   `core.history.rows_bulk_created`, which the governed models' history manager
-   (`GovernedHistory`, used by `bulk_update_with_history`/`bulk_create_with_history`) and the
-   append-only models' `AppendOnlyManager.bulk_create` send — Django and simple-history send no
-   signal from bulk paths; and `core.signals.rows_inserted`, which set-based statements (COPY,
-   INSERT ... SELECT, `identities.bulk`) send with the primary keys they wrote. `check_hooks`
+   `core.signals.rows_inserted` (the primary keys written), which the governed models' history
+   manager (`GovernedHistory`, used by `bulk_update_with_history`/`bulk_create_with_history`),
+   the append-only models' `AppendOnlyManager.bulk_create` and set-based statements (COPY,
+   INSERT ... SELECT: `core.bulk.insert_rows`, `identities.bulk`) send — Django and
+   simple-history send no signal from bulk paths. `check_hooks`
    (a system check) names a governed model declaring neither. A plain `QuerySet.update()`
    writes no history (STYLE forbids it): nothing to chain.
 2. *chained*: `chain()` — the beat task `evidence.tasks.ledger_chain`, and `verify()` and the
@@ -45,6 +45,8 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
+
+from core.bulk import id_list, insert_ignore
 
 GENESIS = "0" * 64
 LOCK_KEY = 0x5374_6577  # "Stew": pg_advisory_xact_lock key of the ledger
@@ -123,10 +125,12 @@ def row_digests(model, pks: Iterable[int]) -> dict[int, str]:
     pks = list(pks)
     fields = source_fields(model)
     pk_name = model._meta.pk.attname
+    at = fields.index(pk_name)
     out = {}
     for start in range(0, len(pks), CHUNK):
-        for row in model._default_manager.filter(pk__in=pks[start : start + CHUNK]).values(*fields):
-            out[row[pk_name]] = sha256(canonical(row))
+        chunk = model._default_manager.filter(pk__in=id_list(pks[start : start + CHUNK]))
+        for row in chunk.values_list(*fields):
+            out[row[at]] = sha256(canonical(dict(zip(fields, row, strict=True))))
     return out
 
 
@@ -138,9 +142,10 @@ def enqueue(model, pks: Iterable[int]) -> int:
 
     digests = row_digests(model, sorted({pk for pk in pks if pk is not None}))
     source = label(model)
-    PendingEntry.objects.bulk_create(
-        [PendingEntry(source=source, record_pk=pk, payload_digest=d) for pk, d in digests.items()],
-        batch_size=CHUNK,
+    insert_ignore(  # no unique constraint: a plain multi-row insert
+        PendingEntry,
+        ("source", "record_pk", "payload_digest"),
+        [(source, pk, digest) for pk, digest in digests.items()],
     )
     return len(digests)
 
@@ -355,13 +360,8 @@ def on_record_save(sender, instance, created, raw=False, **kwargs):
         enqueue(sender, [instance.pk])
 
 
-def on_rows_bulk_created(sender, rows, **kwargs):
-    enqueue(sender, [row.pk for row in rows])
-
-
 def on_rows_inserted(sender, pks, **kwargs):
-    """Rows a set-based statement wrote (core.signals.rows_inserted), chained as a bulk
-    create's are."""
+    """Rows a bulk path wrote (`core.signals.rows_inserted`), chained as saved rows are."""
     if label(sender) in sources():
         enqueue(sender, pks)
 
@@ -377,13 +377,10 @@ def install() -> None:
     """Connect the hooks (evidence.apps.ready): signals only, nothing patched."""
     from django.db.models.signals import post_save
 
-    from core.history import rows_bulk_created
     from core.signals import rows_inserted
 
     for name, model in sources().items():
-        uid = f"evidence-ledger-{name}"
-        post_save.connect(on_record_save, sender=model, dispatch_uid=uid)
-        rows_bulk_created.connect(on_rows_bulk_created, sender=model, dispatch_uid=uid)
+        post_save.connect(on_record_save, sender=model, dispatch_uid=f"evidence-ledger-{name}")
     rows_inserted.connect(on_rows_inserted, dispatch_uid="evidence-ledger-rows-inserted")
 
 

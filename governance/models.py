@@ -185,25 +185,36 @@ class EffectiveOwner(models.Model):
     # Derived rows carry no database foreign-key constraints: one refresh writes hundreds of
     # thousands of them, and deferred constraint checks would cost as much again. Their
     # integrity is the refresh's (it rewrites the rows of an assignment as it goes), and
-    # `check_effective_owners` names any orphan.
+    # `check_effective_owners` names any orphan. Nor single-column indexes the composite
+    # ones below already lead with: each index is paid on every row a refresh writes.
     identity = models.ForeignKey(
         "identities.Identity",
         on_delete=models.CASCADE,
         db_constraint=False,
+        db_index=False,
         related_name="effective_owners",
     )
     domain = models.ForeignKey(
-        ControlDomain, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        ControlDomain,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     role = models.CharField(max_length=1, choices=Role.choices)
     precedence = models.PositiveSmallIntegerField()
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Assignment,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         related_name="+",
     )

@@ -18,6 +18,7 @@ __all__ = [
     "gap_pairs",
     "gap_rows",
     "owner_rows",
+    "owner_users",
 ]
 
 
@@ -80,6 +81,33 @@ def owner_rows(*, identity_ids, domain_ids) -> QuerySet:
             "assignment_id",
         )
     )
+
+
+_OWNER_USERS = """
+SELECT e.identity_id, e.role, u.id
+  FROM governance_effectiveowner e
+  JOIN governance_controldomain d ON d.id = e.domain_id
+  LEFT JOIN identities_team t ON t.id = e.team_id
+  LEFT JOIN auth_user_groups m ON m.group_id = t.group_id
+  JOIN auth_user u ON u.id = COALESCE(e.user_id, m.user_id)
+ WHERE d.key = %s AND u.is_active AND e.identity_id IN ({ids})
+   AND (e.role = %s OR (e.role = %s AND e.precedence = 0))"""
+
+
+def owner_users(*, identity_ids, domain_key: str) -> list[tuple[int, str, int]]:
+    """(identity id, role, user id) of the active effective owners in a domain: the effective
+    A (the chain's first row, when its user is active — a gap has none) and every effective R,
+    a team expanded to its active members. `identity_ids`: ids or a subquery."""
+    if isinstance(identity_ids, QuerySet):
+        ids_sql, ids_params = identity_ids.query.sql_with_params()
+    else:
+        ids_sql, ids_params = "SELECT unnest(%s::bigint[])", [list(identity_ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OWNER_USERS.format(ids=ids_sql),
+            [domain_key, *ids_params, Role.RESPONSIBLE, Role.ACCOUNTABLE],
+        )
+        return cursor.fetchall()
 
 
 # --- gaps ---------------------------------------------------------------------------------

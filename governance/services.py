@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from core.bulk import id_list, insert_ignore
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from identities.choices import EventKind
@@ -21,6 +22,7 @@ from identities.secrets import ensure_no_secret_values
 from identities.timeline import lifecycle_event_record
 
 from .choices import PERMISSION_DOMAINS, TEAM_ASSIGNABLE_ROLES, DomainKey, Role, Scope
+from .materialise import affected_identity_ids
 from .models import Assignment, ControlDomain
 from .resolution import identity_rows, resolve
 
@@ -222,18 +224,6 @@ def _after_change(actor, assignment: Assignment, summary: str) -> None:
         )
 
 
-def affected_identity_ids(assignment: Assignment) -> QuerySet:
-    """The identities an assignment can apply to, as a subquery of ids."""
-    qs = Identity.objects.all()
-    if assignment.scope_kind == Scope.PLATFORM:
-        qs = qs.filter(platform_id=assignment.platform_id)
-    elif assignment.scope_kind == Scope.TEAM:
-        qs = qs.filter(team_id=assignment.team_id)
-    elif assignment.scope_kind == Scope.IDENTITY:
-        qs = qs.filter(pk=assignment.identity_id)
-    return qs.values("id")
-
-
 # --- permissions materialised from the RACI ---------------------------------------------
 def desired_permissions(identity_ids=None) -> tuple[set[tuple], set[tuple]]:
     """(user grants, group grants) as sets of (identity id, user/group id, codename).
@@ -290,7 +280,8 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
     ):
         existing_qs = model.objects.filter(permission__in=perms.values())
         if identity_ids is not None:
-            existing_qs = existing_qs.filter(content_object_id__in=identity_ids)
+            ids = identity_ids if isinstance(identity_ids, QuerySet) else id_list(identity_ids)
+            existing_qs = existing_qs.filter(content_object_id__in=ids)
         existing = {
             (obj_id, holder, by_id[perm_id]): pk
             for pk, obj_id, holder, perm_id in existing_qs.values_list(
@@ -302,13 +293,10 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
         if stale:
             model.objects.filter(pk__in=stale).delete()
         if missing:
-            model.objects.bulk_create(
-                [
-                    model(content_object_id=i, permission=perms[c], **{who: holder})
-                    for i, holder, c in missing
-                ],
-                ignore_conflicts=True,
-                batch_size=1000,
+            insert_ignore(
+                model,
+                ("content_object_id", who, "permission_id"),
+                [(i, holder, perms[c].pk) for i, holder, c in missing],
             )
         stats[model.__name__] = {"added": len(missing), "removed": len(stale)}
     return stats

@@ -1,7 +1,8 @@
 """Set-based registration of many identities (imports, connector syncs): on PostgreSQL the
-identities by COPY (ids drawn from their sequence first), their history rows and onboarded
-events by `INSERT ... SELECT` from them, each chained in the evidence ledger through
-`core.signals.rows_inserted`; elsewhere Django's bulk paths. The rows equal what
+identities by COPY (ids drawn from their sequence first), their history rows by
+`INSERT ... SELECT` from them, each chained in the evidence ledger through
+`core.signals.rows_inserted`, elsewhere by `bulk_create_with_history`; their onboarded events
+by `core.bulk.insert_rows` everywhere. The rows equal what
 `bulk_create_with_history` and `LifecycleEvent.objects.bulk_create` would write.
 
 Table and column names come from the models' metadata (code, never input); values are params
@@ -14,10 +15,12 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.bulk import insert_rows
 from core.signals import rows_inserted
 
 from .choices import EventKind
 from .models import Identity, LifecycleEvent
+from .timeline import EVENT_FIELDS
 
 
 def identities_insert(identities: list[Identity]) -> list[Identity]:
@@ -82,39 +85,13 @@ def _copy_value(field, identity):
 
 def onboarded_events_insert(identities: list[Identity], *, actor, source: str) -> None:
     """One `onboarded` timeline event per identity, as `services._onboarded_event` words it."""
-    if not identities:
-        return
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        LifecycleEvent.objects.bulk_create(
-            [LifecycleEvent(**onboarded_event(i, actor, source, now)) for i in identities],
-            batch_size=1000,
-        )
-        return
-    qn = connection.ops.quote_name
-    table = qn(LifecycleEvent._meta.db_table)
-    by_status = lambda i: i.status  # noqa: E731
-    ids = []
-    with connection.cursor() as cursor:
-        for _, group in groupby(sorted(identities, key=by_status), key=by_status):
-            group = list(group)
-            event = onboarded_event(group[0], actor, source, now)
-            cursor.execute(
-                f"INSERT INTO {table} (identity_id, kind, occurred_at, actor_id, summary, "  # noqa: S608
-                "related_type, details) "
-                "SELECT id, %s, %s, %s, %s, '', %s::jsonb FROM unnest(%s::bigint[]) AS id "
-                "ORDER BY id RETURNING id",
-                [
-                    event["kind"],
-                    now,
-                    actor.pk,
-                    event["summary"],
-                    json.dumps(event["details"]),
-                    [i.pk for i in group],
-                ],
-            )
-            ids += [row[0] for row in cursor.fetchall()]
-    rows_inserted.send(sender=LifecycleEvent, pks=ids)
+    events = [onboarded_event(i, actor, source, now) for i in identities]
+    insert_rows(LifecycleEvent, EVENT_FIELDS, [
+        (e["identity"].pk, e["kind"], now, actor.pk, e["summary"][:300], None, "", None,
+         e["details"])
+        for e in events
+    ])  # fmt: skip
 
 
 def onboarded_event(identity: Identity, actor, source: str, now) -> dict:

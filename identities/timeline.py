@@ -4,6 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from core.bulk import insert_rows
+
 from .models import Credential, Identity, LifecycleEvent
 
 
@@ -39,8 +41,19 @@ def lifecycle_event_record(
     )
 
 
+EVENT_FIELDS = (
+    "identity_id", "kind", "occurred_at", "actor_id", "summary", "credential_id",
+    "related_type", "related_id", "details",
+)  # fmt: skip
+
+
 def lifecycle_events_record(events: list[LifecycleEvent]) -> list[LifecycleEvent]:
-    """Append many events in one insert (the ledger chains them in the same transaction)."""
+    """Append many built events in one insert (`core.bulk.insert_rows`: the ledger chains
+    them in the same transaction); returns them with their ids."""
     for event in events:
         event.summary = event.summary[:300]
-    return LifecycleEvent.objects.bulk_create(events, batch_size=1000)
+    rows = [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in events]
+    for event, pk in zip(events, insert_rows(LifecycleEvent, EVENT_FIELDS, rows), strict=True):
+        event.pk = pk
+        event._state.adding = False
+    return events

@@ -1,15 +1,12 @@
 """Who to remind: the R (else the A) of a domain, and who to escalate to: the A — for many
-identities at once, from governance's set-based resolution."""
+identities at once, joined from governance's effective owners (`EffectiveOwner`)."""
 
 from dataclasses import dataclass
-
-from django.contrib.auth import get_user_model
 
 from core.roles import active_admin_ids
 from governance.choices import Role, Scope
 from governance.models import Assignment
-from governance.selectors import effective_raci
-from identities.models import Team
+from governance.owner_queries import owner_users
 
 
 @dataclass(frozen=True)
@@ -26,35 +23,17 @@ class Owners:
 
 
 def owners_for(identity_ids, domain_key: str) -> dict[int, Owners]:
-    """{identity id: Owners} in a constant number of queries."""
-    raci = effective_raci(identity_ids=list(identity_ids), domain_keys=[domain_key])
-    group_ids = {
-        who.group_id
-        for per in raci.values()
-        for _l, who, _e in per[domain_key].responsible
-        if isinstance(who, Team)
-    }
-    members: dict[int, set[int]] = {}
-    if group_ids:
-        rows = (
-            get_user_model()
-            .groups.through.objects.filter(group_id__in=group_ids, user__is_active=True)
-            .values_list("group_id", "user_id")
-        )
-        for group_id, user_id in rows:
-            members.setdefault(group_id, set()).add(user_id)
-    out = {}
-    for identity_id, per in raci.items():
-        entry = per[domain_key]
-        a = entry.accountable.pk if entry.accountable and not entry.is_gap else None
-        r: set[int] = set()
-        for _label, who, _explain in entry.responsible:
-            if isinstance(who, Team):
-                r |= members.get(who.group_id, set())
-            elif who.is_active:
-                r.add(who.pk)
-        out[identity_id] = Owners(a, frozenset(r))
-    return out
+    """{identity id: Owners} of every identity in `identity_ids`, in one query (a join on
+    the effective owners)."""
+    ids = list(identity_ids)
+    accountable: dict[int, int] = {}
+    responsible: dict[int, set[int]] = {}
+    for identity_id, role, user_id in owner_users(identity_ids=ids, domain_key=domain_key):
+        if role == Role.ACCOUNTABLE:
+            accountable[identity_id] = user_id
+        else:
+            responsible.setdefault(identity_id, set()).add(user_id)
+    return {pk: Owners(accountable.get(pk), frozenset(responsible.get(pk, ()))) for pk in ids}
 
 
 def escalation_targets(domain_keys) -> dict[str, frozenset[int]]:

@@ -14,6 +14,7 @@ from ..credentials import credential_record, credential_rotate
 from ..findings import findings_raise_many
 from ..models import Credential, Identity, LifecycleEvent, Platform, Team
 from ..services import identities_register_many, identity_build, identity_update
+from ..timeline import lifecycle_events_record
 from .base import (
     CREATE,
     ERROR,
@@ -39,36 +40,11 @@ def apply_import(
     todo = [r for r in plan.rows if r.action in (CREATE, UPDATE)]
     teams = {t.slug: t for t in Team.objects.filter(slug__in={r.team for r in todo})}
     platforms = {p.slug: p for p in Platform.objects.filter(slug__in={r.platform for r in todo})}
-    identities = Identity.objects.in_bulk([r.identity_id for r in todo if r.identity_id])
     written = {CREATE: 0, UPDATE: 0, "credentials": 0, "findings": 0}
     findings: list[tuple[Identity, str, str]] = []
-    suffix = f" ({reference})" if reference else ""
-
-    def refused(row, exc):
-        messages = getattr(exc, "messages", None) or [str(exc)]
-        return ValidationError(
-            f"{row.ref} ({row.external_id}): {' '.join(messages)} Nothing was written."
-        )
-
     with transaction.atomic():
-        # New identities: every row checked one by one, then written set-based (history,
-        # events and object permissions in a few queries, not a few per row).
-        checked_teams: dict[int, bool] = {}
-        built = []
-        for row in todo:
-            if row.action != CREATE:
-                continue
-            try:
-                built.append((row, _build(actor, row, teams, platforms, source, checked_teams)))
-            except (ValidationError, PermissionDenied) as exc:
-                raise refused(row, exc) from exc
-        try:
-            identities_register_many(
-                actor=actor, identities=[identity for _, identity in built], source=source
-            )
-        except ValidationError as exc:
-            raise ValidationError(f"{' '.join(exc.messages)} Nothing was written.") from exc
-        new = {id(row): identity for row, identity in built}
+        new = _register_new(actor, todo, teams, platforms, source)
+        identities = Identity.objects.in_bulk([r.identity_id for r in todo if r.identity_id])
         imported = []
         for index, row in enumerate(todo, start=1):
             try:
@@ -81,26 +57,55 @@ def apply_import(
                 written["credentials"] += _apply_credentials(actor, row, identity)
                 findings.extend((identity, kind, detail) for kind, detail in row.findings.items())
             except (ValidationError, PermissionDenied) as exc:
-                raise refused(row, exc) from exc
-            imported.append(
-                LifecycleEvent(
-                    identity=identity,
-                    kind=EventKind.IMPORTED,
-                    actor=actor,
-                    summary=(
-                        f"{'Created' if row.action == CREATE else 'Updated'} by {source}{suffix}"
-                    )[:300],
-                    details={"source": source, "row": row.ref, "reference": reference},
-                    occurred_at=timezone.now(),
-                )
-            )
+                raise _refused(row, exc) from exc
+            imported.append(_imported_event(actor, row, identity, source, reference))
             written[row.action] += 1
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
-        LifecycleEvent.objects.bulk_create(imported, batch_size=1000)
+        lifecycle_events_record(imported)
         raised = findings_raise_many(actor=actor, findings=findings, source=source)
         written["findings"] = len(raised)
     return written
+
+
+def _refused(row, exc) -> ValidationError:
+    messages = getattr(exc, "messages", None) or [str(exc)]
+    return ValidationError(
+        f"{row.ref} ({row.external_id}): {' '.join(messages)} Nothing was written."
+    )
+
+
+def _register_new(actor, todo, teams, platforms, source) -> dict[int, Identity]:
+    """New identities: every row checked one by one, then written set-based (history, events
+    and object permissions in a few queries, not a few per row). {id(row): identity}."""
+    checked_teams: dict[int, bool] = {}
+    built = []
+    for row in todo:
+        if row.action != CREATE:
+            continue
+        try:
+            built.append((row, _build(actor, row, teams, platforms, source, checked_teams)))
+        except (ValidationError, PermissionDenied) as exc:
+            raise _refused(row, exc) from exc
+    try:
+        identities_register_many(
+            actor=actor, identities=[identity for _, identity in built], source=source
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"{' '.join(exc.messages)} Nothing was written.") from exc
+    return {id(row): identity for row, identity in built}
+
+
+def _imported_event(actor, row, identity, source, reference) -> LifecycleEvent:
+    suffix = f" ({reference})" if reference else ""
+    return LifecycleEvent(
+        identity=identity,
+        kind=EventKind.IMPORTED,
+        actor=actor,
+        summary=(f"{'Created' if row.action == CREATE else 'Updated'} by {source}{suffix}")[:300],
+        details={"source": source, "row": row.ref, "reference": reference},
+        occurred_at=timezone.now(),
+    )
 
 
 def _build(actor, row, teams, platforms, source, checked_teams) -> Identity:

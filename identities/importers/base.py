@@ -301,20 +301,7 @@ def _plan_row(
         out.action = SKIPPED
         out.warnings.insert(0, row.skip)
         return out
-    if platform is None:
-        out.errors.append(
-            f"platform: no platform {row.platform_slug!r}."
-            if row.platform_slug
-            else "platform: choose a platform for this file or give one per row."
-        )
-    if team is None:
-        out.errors.append(
-            f"team: no team {row.team_slug!r}."
-            if row.team_slug
-            else "team: choose a team for this file or give one per row."
-        )
-    if not out.external_id:
-        out.errors.append("external_id: required.")
+    out.errors += _scope_errors(row, team, platform, out.external_id)
     if out.errors:
         return out
     key = (platform.pk, out.external_id)
@@ -337,13 +324,37 @@ def _plan_row(
         for kind, detail in row.findings.items()
         if current is None or (current.pk, kind) not in recorded
     }
+    _settle(out, current)
+    return out
+
+
+def _scope_errors(row, team, platform, external_id) -> list[str]:
+    """What a row lacks before it can be planned: its platform, team and external id."""
+    errors = []
+    if platform is None:
+        errors.append(
+            f"platform: no platform {row.platform_slug!r}."
+            if row.platform_slug
+            else "platform: choose a platform for this file or give one per row."
+        )
+    if team is None:
+        errors.append(
+            f"team: no team {row.team_slug!r}."
+            if row.team_slug
+            else "team: choose a team for this file or give one per row."
+        )
+    if not external_id:
+        errors.append("external_id: required.")
+    return errors
+
+
+def _settle(out, current) -> None:
+    """The row's action once planned: an error, a create, an update or unchanged (no new
+    credentials for a decommissioned or rejected identity)."""
+    closed = (IdentityStatus.DECOMMISSIONED, IdentityStatus.REJECTED)
     if (
         current is not None
-        and current.status
-        in (
-            IdentityStatus.DECOMMISSIONED,
-            IdentityStatus.REJECTED,
-        )
+        and current.status in closed
         and any(c["action"] != UNCHANGED for c in out.credentials)
     ):
         out.errors.append(
@@ -357,7 +368,6 @@ def _plan_row(
             out.changes or out.findings or any(c["action"] != UNCHANGED for c in out.credentials)
         )
         out.action = UPDATE if changed else UNCHANGED
-    return out
 
 
 def _plan_create(out, fields, team, allowed_team_ids, today):

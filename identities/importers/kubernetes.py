@@ -65,20 +65,7 @@ class KubernetesServiceAccountParser:
         if not isinstance(annotations, Mapping):
             annotations = {}
             row.errors.append("metadata.annotations: expected an object.")
-        checked = {k: v for k, v in raw.items() if k not in ("metadata", "apiVersion")}
-        checked["metadata"] = {
-            k: v for k, v in meta.items() if k not in ("managedFields", "annotations")
-        }
-        checked["metadata"]["annotations"] = {
-            k: v for k, v in annotations.items() if k not in SKIP_ANNOTATIONS
-        }
-        # Annotation keys contain dots: name them whole, not by their last dotted segment.
-        row.refuse_secrets(
-            e.replace("metadata.annotations.", "metadata.annotations['", 1).replace(":", "']:", 1)
-            if e.startswith("metadata.annotations.")
-            else e
-            for e in secret_errors(checked, identifier_fields=IDENTIFIER_FIELDS)
-        )
+        _refuse_secrets(row, raw, meta, annotations)
         if raw.get("kind") not in (None, "ServiceAccount"):
             row.errors.append(f"kind: {raw.get('kind')!r} is not a ServiceAccount.")
         name = str(meta.get("name") or "").strip()
@@ -110,26 +97,50 @@ class KubernetesServiceAccountParser:
             + (("entitlements",) if entitlements else ())
         )
         validate_fields(row.fields, row.errors)
-        try:
-            created = parse_datetime(str(meta.get("creationTimestamp") or ""))
-        except ValueError:
-            created = None
-            row.errors.append("metadata.creationTimestamp: not an ISO 8601 time.")
-        secrets = raw.get("secrets") or []
-        if not isinstance(secrets, list):
-            row.errors.append("secrets: expected a list of secret references.")
-            secrets = []
-        for ref_ in secrets:
-            secret_name = str(ref_.get("name") or "").strip() if isinstance(ref_, Mapping) else ""
-            if not secret_name:
-                continue
-            row.credentials.append(
-                CredentialRow(
-                    key_id=f"secret/{secret_name}",
-                    kind=CredentialKind.TOKEN.value,
-                    label=f"Service account token secret {secret_name}",
-                    issued_at=created,
-                    storage_location=f"Kubernetes secret {namespace}/{secret_name}",
-                )
-            )
+        _token_secrets(row, raw, meta, namespace)
         return row
+
+
+def _refuse_secrets(row: ImportRow, raw: Mapping, meta: Mapping, annotations: Mapping) -> None:
+    """Refuse a service account carrying a secret value anywhere but the fields Kubernetes
+    manages itself (managedFields, the last-applied annotation, apiVersion)."""
+    checked = {k: v for k, v in raw.items() if k not in ("metadata", "apiVersion")}
+    checked["metadata"] = {
+        k: v for k, v in meta.items() if k not in ("managedFields", "annotations")
+    }
+    checked["metadata"]["annotations"] = {
+        k: v for k, v in annotations.items() if k not in SKIP_ANNOTATIONS
+    }
+    # Annotation keys contain dots: name them whole, not by their last dotted segment.
+    row.refuse_secrets(
+        e.replace("metadata.annotations.", "metadata.annotations['", 1).replace(":", "']:", 1)
+        if e.startswith("metadata.annotations.")
+        else e
+        for e in secret_errors(checked, identifier_fields=IDENTIFIER_FIELDS)
+    )
+
+
+def _token_secrets(row: ImportRow, raw: Mapping, meta: Mapping, namespace: str) -> None:
+    """The service account's token secrets (references, never values) as credentials."""
+    try:
+        created = parse_datetime(str(meta.get("creationTimestamp") or ""))
+    except ValueError:
+        created = None
+        row.errors.append("metadata.creationTimestamp: not an ISO 8601 time.")
+    secrets = raw.get("secrets") or []
+    if not isinstance(secrets, list):
+        row.errors.append("secrets: expected a list of secret references.")
+        secrets = []
+    for ref_ in secrets:
+        secret_name = str(ref_.get("name") or "").strip() if isinstance(ref_, Mapping) else ""
+        if not secret_name:
+            continue
+        row.credentials.append(
+            CredentialRow(
+                key_id=f"secret/{secret_name}",
+                kind=CredentialKind.TOKEN.value,
+                label=f"Service account token secret {secret_name}",
+                issued_at=created,
+                storage_location=f"Kubernetes secret {namespace}/{secret_name}",
+            )
+        )

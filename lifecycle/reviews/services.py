@@ -21,7 +21,7 @@ from identities.choices import EventKind, RiskTier
 from identities.models import LifecycleEvent
 from identities.secrets import ensure_no_secret_values
 from identities.services import identity_update
-from identities.timeline import lifecycle_event_record
+from identities.timeline import lifecycle_event_record, lifecycle_events_record
 
 from ..choices import CampaignStatus, OverdueRule, ReviewDecision, ReviewerRule
 from ..choices import ReviewNotificationKind as K
@@ -348,7 +348,7 @@ def items_bulk_keep(*, actor, item_ids, comment: str = "", now=None) -> int:
             items, ReviewItem, ["decision", "comment", "decided_at", "decided_by", "updated_at"],
             default_user=actor, default_change_reason=f"kept (bulk, low risk) by {actor}",
         )  # fmt: skip
-        LifecycleEvent.objects.bulk_create(
+        lifecycle_events_record(
             [
                 LifecycleEvent(
                     identity_id=i.identity_id, kind=EventKind.REVIEWED, actor=actor,

@@ -18,6 +18,7 @@ from governance.choices import DomainKey
 from identities.choices import EventKind, IdentityStatus
 from identities.models import LifecycleEvent
 from identities.status import identities_set_status
+from identities.timeline import lifecycle_events_record
 
 from ..choices import CampaignStatus, OverdueAction, OverdueRule
 from ..choices import ReviewNotificationKind as K
@@ -140,7 +141,7 @@ def _apply_rule(rule, items, *, campaign, actor, now, reason: str) -> None:
             status=IdentityStatus.SUSPENDED, reason=reason, now=now,
         )  # fmt: skip
     elif rule == OverdueRule.GAP:
-        LifecycleEvent.objects.bulk_create([
+        lifecycle_events_record([
             LifecycleEvent(
                 identity_id=i.identity_id, kind=EventKind.REVIEWED, actor=actor,
                 occurred_at=now, related_type=ReviewItem._meta.label_lower,

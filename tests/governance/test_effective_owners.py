@@ -12,6 +12,7 @@ from governance.selectors import accountable_owners, effective_raci, gap_escalat
 from governance.services import assignment_remove, assignment_set
 from identities.models import Identity
 from identities.services import identities_register_many, identity_build, identity_update
+from lifecycle.owners import Owners, owners_for
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory, UserFactory
 from tests.governance.factories import AssignmentFactory
 
@@ -240,3 +241,26 @@ def test_sql_selectors_equal_the_resolver(org, domains):
     }
     leaver_team = org["ids"][0]
     assert gap_escalations()[leaver_team.pk]["identity"] == org["people"][0].pk
+
+
+def test_lifecycle_owners_join_equals_the_resolver(org, domains):
+    """`lifecycle.owners.owners_for` (a join on the table) names whom the resolver names:
+    the active effective A, none for a leaver's gap, and the effective R with a team's active
+    members (an inactive member left out)."""
+    t2 = org["t"][1]
+    member, gone = UserFactory(), UserFactory(is_active=False)
+    t2.group.user_set.add(member, gone)
+    ids = [i.pk for i in org["ids"]]
+    owners = owners_for(set(ids), "identity")
+    assert set(owners) == set(ids)
+    for identity_id, per in effective_raci(identity_ids=ids, domain_keys=["identity"]).items():
+        raci = per["identity"]
+        responsible = set()
+        for _label, who, _explain in raci.responsible:
+            members = who.group.user_set.filter(is_active=True) if hasattr(who, "group") else [who]
+            responsible |= {u.pk for u in members if u.is_active}
+        a = None if raci.is_gap else raci.accountable.pk
+        assert owners[identity_id] == Owners(a, frozenset(responsible)), identity_id
+    t1_identity, t2_identity = org["ids"][0], org["ids"][2]
+    assert owners[t1_identity.pk].accountable is None  # the team's A left
+    assert owners[t2_identity.pk].responsible == {member.pk}
