@@ -71,7 +71,7 @@ def generate_runtime(*, rng, now, tokens: int) -> dict:
     from runtime.models import IssuedToken, TokenExchange, TrustedIssuer
     from runtime.policy import current_policy
 
-    from .generate import copy_rows, next_id, reset_sequence
+    from .copying import copy_rows, next_id, reset_sequence
 
     federable = _federable(now)
     gated = set(_live_grants(now).values_list("identity_id", flat=True))
@@ -291,8 +291,9 @@ def _queries(path: str, body: str, headers: dict) -> int:
 def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
     from django.conf import settings
 
+    from .figures.common import figure
+    from .figures.load import gunicorn, load_tool
     from .generate import bench_user
-    from .measure import figure, gunicorn, load_tool
 
     cases = _cases(bench_user("bench-admin"))
     tool, load = load_tool()
