@@ -211,26 +211,6 @@ def _mint(bodies, n: int) -> list[str]:
     return out
 
 
-def _warm_up(url: str, bodies: list[str], headers: dict, workers: int) -> None:
-    """A few requests on `2 x workers` connections at once, so every worker has loaded the
-    URLconf and its caches (seconds on a loaded machine) before anything is timed."""
-    import http.client
-    from concurrent.futures import ThreadPoolExecutor
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    sent = {"Content-Type": "application/x-www-form-urlencoded", **headers}
-
-    def send(i):
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-        conn.request("POST", parts.path, body=bodies[i % len(bodies)], headers=sent)
-        conn.getresponse().read()
-        conn.close()
-
-    with ThreadPoolExecutor(2 * workers) as pool:
-        list(pool.map(send, range(6 * workers)))
-
-
 def _server_env(settings) -> dict:
     """gunicorn signs and verifies with this process's key file and issuer name."""
     return {
@@ -292,7 +272,7 @@ def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
     from django.conf import settings
 
     from .figures.common import figure
-    from .figures.load import gunicorn, load_tool
+    from .figures.load import gunicorn, load_tool, warm_up
     from .generate import bench_user
 
     cases = _cases(bench_user("bench-admin"))
@@ -302,7 +282,7 @@ def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
     with gunicorn(database_url, workers, env=_server_env(settings)) as base_url:
         for name, path, case_bodies, headers, loop, baseline_name in cases:
             url = base_url + path
-            _warm_up(url, case_bodies, headers, workers)
+            warm_up(url, workers, bodies=case_bodies, headers=headers)
             served, limit, bad = [], [], 0
             for _ in range(repeat):  # interleaved, so drift hits both alike
                 limit.append(_rate(loop, seconds))

@@ -59,6 +59,36 @@ def gunicorn(database_url: str, workers: int, env: dict | None = None):
         proc.wait(timeout=30)
 
 
+def warm_up(url: str, workers: int, *, cookie=None, bodies=None, headers=None) -> None:
+    """A few requests on `2 x workers` connections at once (GETs with the session cookie, or
+    POSTs of `bodies`), waiting as long as it takes, so every worker has loaded the URLconf,
+    its templates and caches before anything is timed: a fresh worker's first answer takes
+    seconds on a loaded machine, longer than a short timed run."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    sent = dict(headers or {})
+    if cookie:
+        sent["Cookie"] = f"sessionid={cookie}"
+    if bodies:
+        sent["Content-Type"] = "application/x-www-form-urlencoded"
+
+    def send(i):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        if bodies:
+            conn.request("POST", path, body=bodies[i % len(bodies)], headers=sent)
+        else:
+            conn.request("GET", path, headers=sent)
+        conn.getresponse().read()
+        conn.close()
+
+    with ThreadPoolExecutor(2 * workers) as pool:
+        list(pool.map(send, range(6 * workers)))
+
+
 def _wrk_script(bodies: list[str], headers: dict) -> str:
     """A wrk Lua script POSTing `bodies` in turn (form-encoded) with `headers`."""
     quoted = ", ".join(json.dumps(b) for b in bodies)
