@@ -50,6 +50,37 @@ def pytest_collection_modifyitems(config, items):
                     "CI must run PostgreSQL-only tests: DATABASE_URL is not PostgreSQL"
                 )
             item.add_marker(skip_pg)
+    _longest_first(items)
+
+
+# The longest kinds of test, longest first (see _longest_first).
+LONGEST = ("bench", "worker", "e2e")
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    flagged = marker is not None and any(
+        marker.kwargs.get(k) for k in ("transaction", "reset_sequences")
+    )
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return flagged or bool(fixtures & {"transactional_db", "live_server"})
+
+
+def _longest_first(items) -> None:
+    """pytest-django runs transactional tests after the others; among them, start with the
+    longest kinds (all transactional): a parallel run then ends on short tests, not with one
+    worker idle while another is still in the benchmark or a browser journey."""
+    transactional = [_transactional(it) for it in items]
+    if not any(transactional):
+        return
+    rank = {
+        item: next((i for i, m in enumerate(LONGEST) if m in item.keywords), None) if t else None
+        for item, t in zip(items, transactional, strict=True)
+    }
+    longest = sorted((it for it in items if rank[it] is not None), key=rank.__getitem__)
+    start = transactional.index(True)  # the tests before it stay where they are
+    rest = [it for it in items if rank[it] is None]
+    items[:] = rest[:start] + longest + rest[start:]
 
 
 # --- personas ---------------------------------------------------------------------------
