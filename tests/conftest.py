@@ -53,8 +53,9 @@ def pytest_collection_modifyitems(config, items):
     _longest_first(items)
 
 
-# The longest kinds of test, longest first (see _longest_first).
-LONGEST = ("bench", "worker", "e2e")
+# The order of the transactional tests: the longest kinds first ("": any other), the
+# browser tests, many and shorter, last (see _longest_first).
+TRANSACTIONAL_ORDER = ("bench", "worker", "", "e2e")
 
 
 def _transactional(item) -> bool:
@@ -66,21 +67,19 @@ def _transactional(item) -> bool:
     return flagged or bool(fixtures & {"transactional_db", "live_server"})
 
 
+def _kind(item) -> int:
+    kinds = TRANSACTIONAL_ORDER
+    return next((i for i, k in enumerate(kinds) if k and k in item.keywords), kinds.index(""))
+
+
 def _longest_first(items) -> None:
-    """pytest-django runs transactional tests after the others; among them, start with the
-    longest kinds (all transactional): a parallel run then ends on short tests, not with one
-    worker idle while another is still in the benchmark or a browser journey."""
-    transactional = [_transactional(it) for it in items]
-    if not any(transactional):
-        return
-    rank = {
-        item: next((i for i, m in enumerate(LONGEST) if m in item.keywords), None) if t else None
-        for item, t in zip(items, transactional, strict=True)
-    }
-    longest = sorted((it for it in items if rank[it] is not None), key=rank.__getitem__)
-    start = transactional.index(True)  # the tests before it stay where they are
-    rest = [it for it in items if rank[it] is None]
-    items[:] = rest[:start] + longest + rest[start:]
+    """pytest-django runs the transactional tests after the others; among them (in the same
+    places), the longest kinds first: a parallel run then ends on short tests, not with one
+    worker idle while another is still in the benchmark or the secrets sweep."""
+    slots = [i for i, item in enumerate(items) if _transactional(item)]
+    ordered = sorted((items[i] for i in slots), key=_kind)
+    for i, item in zip(slots, ordered, strict=True):
+        items[i] = item
 
 
 # --- personas ---------------------------------------------------------------------------
