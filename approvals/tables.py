@@ -2,7 +2,8 @@
 
 import django_tables2 as tables
 
-from core.tables import WHEN, PersonColumn, RankedChoiceColumn, StewardTable, when
+from core.people import PersonColumn
+from core.tables import WHEN, RankedChoiceColumn, StewardTable, when
 from identities.choices import RiskTier
 from identities.tables import RISK_PILLS
 

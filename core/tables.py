@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
+from .people import PersonColumn  # noqa: F401 - tables import it from here too
+
 PER_PAGE = 50
 WHEN = "Y-m-d H:i"
 COLUMNS_PARAM = "cols"  # the column chooser's checkboxes
@@ -54,21 +56,6 @@ class RankedChoiceColumn(tables.Column):
 def when(value) -> str:
     """A moment in the viewer's time zone, as every list shows it."""
     return date_format(localtime(value), WHEN) if value else ""
-
-
-class PersonColumn(tables.Column):
-    """A person by full name, the username on hover (one way of naming people everywhere);
-    `nobody` says who stands in when no one is set."""
-
-    def __init__(self, *, nobody: str = "—", **kwargs):
-        self.nobody = nobody
-        super().__init__(empty_values=(), **kwargs)
-
-    def render(self, value):
-        if value is None:
-            return format_html('<span class="muted">{}</span>', self.nobody)
-        full = value.get_full_name() or value.username
-        return format_html('<span title="{}">{}</span>', value.username, full)
 
 
 class StewardTable(tables.Table):

@@ -22,7 +22,7 @@ class Change:
     history_id: int
     date: object
     kind: str  # + ~ -
-    actor: str
+    actor: object  # the user, or None (a change no person made)
     reason: str
     diffs: list  # [(field label, old, new)]: values as people read them
 
@@ -82,7 +82,7 @@ def audit_changes(*, model=None, actor=None, object_id=None, filters=None, page=
                 history_id=row.history_id,
                 date=row.history_date,
                 kind=row.history_type,
-                actor=row.history_user.get_username() if row.history_user else "",
+                actor=row.history_user,
                 reason=row.history_change_reason or "",
                 diffs=_diff(history, prev.get((label, row.history_id)), row),
             )

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from approvals.choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from core.choices import choice_label
+from core.people import people_named
 from core.roles import RoleRequiredMixin, can_read_all
 from identities.selectors import identity_counts
 from lifecycle.selectors import overdue_credentials
@@ -70,9 +71,11 @@ class IndexView(ReaderRequired, TemplateView):
                 page * PAGE + 1,
             )
         )
+        rows = [_in_words(r) for r in rows[:PAGE]]
         return super().get_context_data(
             form=form,
-            rows=[_in_words(r) for r in rows[:PAGE]],
+            rows=rows,
+            people=people_named(_usernames(rows)),
             page=page,
             has_next=len(rows) > PAGE,
             query=_query(self.request),
@@ -97,6 +100,13 @@ def _in_words(row: dict) -> dict:
             for a in row["approvers"]
         ],
     }
+
+
+def _usernames(rows: list[dict]):
+    """The people an access row names (the exports keep usernames)."""
+    for r in rows:
+        yield from (r["requester"], r["ended_by"], r["accountable_owner"])
+        yield from (a.get("decider") for a in r["approvers"])
 
 
 class AuditView(ReaderRequired, TemplateView):
