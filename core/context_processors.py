@@ -8,8 +8,7 @@ from .notifications import inbox_unread_count
 
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
-        role_label = import_string(settings.STEWARD_ROLE_LABEL)  # governance: owners from the RACI
-    return {}
+        return {}
     # Lazy: computed only when a template shows them (full pages), so htmx partials, which
     # never render the navigation, do not pay for its badges and counts.
     role_label = import_string(settings.STEWARD_ROLE_LABEL)  # governance: owners from the RACI
