@@ -6,6 +6,7 @@ member, creates a platform and grants a role, each change seen on screen with wh
 import pytest
 
 from approvals.models import ApprovalPolicy
+from identities.models import Platform
 from tests.e2e.journeys import screen  # noqa: F401 - the viewport fixture
 from tests.factories import IdentityFactory, PlatformFactory, TeamFactory, UserFactory
 from tests.governance.factories import AssignmentFactory, default_domains
@@ -62,6 +63,13 @@ def test_admin_closes_a_gap_in_the_raci_matrix(screen, admin_user, world):  # no
     screen.shot("admin", "dashboard-no-gaps")
 
 
+def send(form, choice: tuple[str, str], reason: str, button: str) -> None:
+    """Pick `choice` (label, option) in a form that asks for a reason, and send it."""
+    form.get_by_label(choice[0]).select_option(label=choice[1])
+    form.get_by_label("Reason").fill(reason)
+    form.get_by_role("button", name=button).click()
+
+
 def test_admin_runs_policies_teams_platforms_and_roles(screen, admin_user, governed):  # noqa: F811
     page = screen.page
     UserFactory(username="nia-new", first_name="Nia", last_name="New")
@@ -76,6 +84,9 @@ def test_admin_runs_policies_teams_platforms_and_roles(screen, admin_user, gover
     page.get_by_role("link", name="Policy exception").click()
     page.get_by_role("link", name="Edit (new version)").click()
     page.get_by_label("Longest duration (hours)").fill("1440")
+    page.get_by_role("button", name="Save as a new version").click()  # no reason: not sent
+    assert page.get_by_label("Reason for the change").evaluate("el => el.validity.valueMissing")
+    assert page.get_by_label("Longest duration (hours)").input_value() == "1440"
     page.get_by_label("Reason for the change").fill("Audit finding 12: shorter exceptions")
     page.get_by_role("button", name="Save as a new version").click()
     page.get_by_text("Saved as version 2.").wait_for()
@@ -87,10 +98,8 @@ def test_admin_runs_policies_teams_platforms_and_roles(screen, admin_user, gover
 
     admin_page("Teams")
     page.get_by_role("link", name="Payments").click()
-    form = page.get_by_test_id("add-member")
-    form.get_by_label("Person").select_option(label="Nia New (nia-new)")
-    form.get_by_label("Reason").fill("New hire in payments")
-    form.get_by_role("button", name="Add to Payments").click()
+    send(page.get_by_test_id("add-member"), ("Person", "Nia New (nia-new)"),
+         "New hire in payments", "Add to Payments")  # fmt: skip
     page.get_by_test_id("team-members").get_by_role("link", name="Nia New").wait_for()
     assert "New hire in payments" in page.get_by_test_id("account-changes").inner_text()
     screen.shot("admin", "team-member-added")
@@ -103,14 +112,13 @@ def test_admin_runs_policies_teams_platforms_and_roles(screen, admin_user, gover
     page.get_by_role("button", name="Save").click()
     page.get_by_role("heading", name="Production GKE").wait_for()
     assert "Payments" in screen.text()
+    assert Platform.objects.get(name="Production GKE").owning_team.name == "Payments"
     screen.shot("admin", "platform-created")
 
     admin_page("People and roles")
     page.get_by_role("link", name="Nia New").click()
-    grant = page.get_by_test_id("person-grant")
-    grant.get_by_label("Role").select_option(label="Auditor")
-    grant.get_by_label("Reason").fill("SOX audit this quarter")
-    grant.get_by_role("button", name="Grant").click()
+    send(page.get_by_test_id("person-grant"), ("Role", "Auditor"), "SOX audit this quarter",
+         "Grant")  # fmt: skip
     page.get_by_text("Auditor role granted.").wait_for()
     assert "Auditor" in page.get_by_test_id("person-roles").inner_text()
     changes = page.get_by_test_id("account-changes").inner_text()
