@@ -4,7 +4,8 @@ kinds, risk and statuses sort in the domain's order."""
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from core.tables import WHEN, PersonColumn, RankedChoiceColumn, StewardTable, when
+from core.people import PersonColumn
+from core.tables import WHEN, RankedChoiceColumn, StewardTable, when
 from core.templatetags.steward import hours_human
 from identities.choices import RiskTier
 from identities.tables import RISK_PILLS

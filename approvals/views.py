@@ -17,6 +17,7 @@ from core import tables
 from core.choices import choice_label
 from core.errors import Conflict
 from core.forms import OwnFieldsOnlyWizardMixin, attach_errors
+from core.people import people_named
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
 from identities.choices import Environment, IdentityKind, IdentityStatus, RiskTier
 from identities.models import Identity
@@ -165,7 +166,9 @@ class RequestDetailView(TemplateView):
         grant = getattr(req, "grant", None)
         decisions = req.decisions.all()
         approvals = [d for d in decisions if d.outcome == "approve"]
+        owners = req.evaluation.inputs.get("effective_owners") or {}
         return super().get_context_data(
+            people=people_named([owners.get("accountable")]),  # the snapshot keeps usernames
             req=req,
             evaluation=req.evaluation,
             decisions=decisions,

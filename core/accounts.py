@@ -21,6 +21,7 @@ from django.utils import timezone
 from .history import stamp
 from .models import AccountChange, ApiToken
 from .roles import ADMINS, ROLE_GROUPS, ROLE_LABELS, active_admin_ids, can_read_all, is_admin
+from .system import system_user
 
 ESCALATION_TASK = "lifecycle.tasks.escalation_sweep"  # the leaver handling (lifecycle)
 
@@ -100,6 +101,26 @@ def role_grant(*, actor, user, role: str, reason: str) -> AccountChange:
 
 def role_revoke(*, actor, user, role: str, reason: str) -> AccountChange:
     return membership_remove(actor=actor, user=user, group=_role_group(role), reason=reason)
+
+
+def memberships_sync(*, user, wanted, managed, reason: str, labels=None) -> list[AccountChange]:
+    """Make `user`'s memberships among the `managed` groups exactly `wanted` (groups), as the
+    system actor: the identity provider's groups claim at sign-in is the authority here, not
+    an admin, so neither the admin check nor the last-admin guard applies. One AccountChange
+    per group joined or left; `labels` names team groups ({group id: team name})."""
+    labels, actor = labels or {}, system_user()
+    with transaction.atomic():
+        user = _locked(user)
+        current = set(user.groups.filter(pk__in=managed))
+        left, joined = current - set(wanted), set(wanted) - current
+        user.groups.remove(*left)
+        user.groups.add(*joined)
+        changes = [(AccountChange.Kind.LEFT, g) for g in left]
+        changes += [(AccountChange.Kind.JOINED, g) for g in joined]
+        return [
+            _record(user, kind, actor, reason, group, labels.get(group.pk) or _name(group))
+            for kind, group in sorted(changes, key=lambda c: (c[0], c[1].name))
+        ]
 
 
 def account_deactivate(*, actor, user, reason: str, now=None) -> AccountChange:

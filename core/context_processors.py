@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+from django.utils.module_loading import import_string
 
 from .navigation import nav_items
 from .notifications import inbox_unread_count
-from .roles import role_label
 
 
 def navigation(request):
@@ -10,6 +11,7 @@ def navigation(request):
         return {}
     # Lazy: computed only when a template shows them (full pages), so htmx partials, which
     # never render the navigation, do not pay for its badges and counts.
+    role_label = import_string(settings.STEWARD_ROLE_LABEL)  # governance: owners from the RACI
     return {
         "nav_items": SimpleLazyObject(lambda: nav_items(request)),
         "user_role": SimpleLazyObject(lambda: role_label(request.user)),

@@ -11,7 +11,7 @@ MAIN_NAV = [
     ("Identities", "identities:list", None),
     ("Approvals", "approvals:inbox", None),
     ("Ownership", "governance:matrix", has_role),
-    ("Platforms", "connectors:platforms", can_read_all),
+    ("Platform connectors", "connectors:platforms", can_read_all),
     ("Usage", "usage:signals", None),
     ("Evidence", "evidence:index", can_read_all),
     # The in-app admin (read-only for auditors); Django admin is linked from there, for staff.

@@ -56,21 +56,6 @@ def when(value) -> str:
     return date_format(localtime(value), WHEN) if value else ""
 
 
-class PersonColumn(tables.Column):
-    """A person by full name, the username on hover (one way of naming people everywhere);
-    `nobody` says who stands in when no one is set."""
-
-    def __init__(self, *, nobody: str = "—", **kwargs):
-        self.nobody = nobody
-        super().__init__(empty_values=(), **kwargs)
-
-    def render(self, value):
-        if value is None:
-            return format_html('<span class="muted">{}</span>', self.nobody)
-        full = value.get_full_name() or value.username
-        return format_html('<span title="{}">{}</span>', value.username, full)
-
-
 class StewardTable(tables.Table):
     """Base of every list's table. Every column but `locked_columns` can be switched off by
     the user (the choice is kept in the session per table); `htmx_target` is the id of the

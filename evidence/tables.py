@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from core.tables import PersonColumn, StewardTable
+from core.people import PersonColumn, person_html
+from core.tables import StewardTable
 
 NONE = mark_safe('<span class="muted">—</span>')
 
@@ -25,7 +26,7 @@ class ChangeTable(StewardTable):
 
     date = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="When")
     what = tables.Column(empty_values=(), verbose_name="What")
-    actor = PersonColumn(accessor="actor_user", verbose_name="Who")
+    actor = PersonColumn(verbose_name="Who")
     reason = tables.Column(verbose_name="Why", default="—", attrs={"td": {"class": "cell-wrap"}})
     changes = tables.Column(
         empty_values=(), verbose_name="Changes", attrs={"td": {"class": "cell-wrap"}}
@@ -64,8 +65,8 @@ def _diff(kind: str, old, new) -> str:
 
 
 class AccessTable(StewardTable):
-    """Access evidence rows: the access export's rows in words (views._in_words). People are
-    named by username here, as the export names them."""
+    """Access evidence rows: the access export's rows in words (views._in_words). The export
+    keeps usernames; `people` ({username: user}, core.people.people_named) gives their names."""
 
     locked_columns = ("request",)
 
@@ -77,12 +78,19 @@ class AccessTable(StewardTable):
     granted = tables.Column(empty_values=(), verbose_name="Granted")
     credentials = tables.Column(empty_values=(), verbose_name="Credentials")
     ended = tables.Column(empty_values=(), verbose_name="Ended")
-    accountable_owner = tables.Column(verbose_name="Owner then", default="—")
+    accountable_owner = tables.Column(empty_values=(), verbose_name="Owner then")
 
     class Meta(StewardTable.Meta):
         orderable = False
         attrs = {**StewardTable.Meta.attrs, "id": "access-evidence"}
         empty_text = "No requests for these filters."
+
+    def __init__(self, *args, people: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = people
+
+    def _person(self, username: str):
+        return person_html(self.people.get(username, username))
 
     def render_request(self, record):
         url = reverse("approvals:request", args=[record["request_id"]])
@@ -107,7 +115,7 @@ class AccessTable(StewardTable):
     def render_requester(self, record):
         return format_html(
             '{}<br><span class="muted small">{}</span>',
-            record["requester"],
+            self._person(record["requester"]),
             truncatechars(record["justification"], 60),
         )
 
@@ -122,7 +130,8 @@ class AccessTable(StewardTable):
     def render_approvers(self, record):
         return _lines([
             format_html('{} ({}, {}) <span class="muted small">{}</span>',
-                        a["decider"], a["outcome"], a["entitled_as"], _minute(a["at"]))
+                        self._person(a["decider"]), a["outcome"], a["entitled_as"],
+                        _minute(a["at"]))
             for a in record["approvers"]
         ])  # fmt: skip
 
@@ -148,13 +157,17 @@ class AccessTable(StewardTable):
     def render_ended(self, record):
         if not record["ended_how"]:
             return NONE
-        by = f" by {record['ended_by']}" if record["ended_by"] else ""
+        by = format_html(" by {}", self._person(record["ended_by"])) if record["ended_by"] else ""
         return format_html(
             '<span class="pill">{}</span> {}{}',
             record["ended_how"],
             _minute(record["ended_at"]),
             by,
         )
+
+
+    def render_accountable_owner(self, record):
+        return self._person(record["accountable_owner"])
 
 
 def _minute(value) -> str:

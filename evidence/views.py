@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from approvals.choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from core.choices import choice_label
+from core.people import people_named
 from core.roles import RoleRequiredMixin, can_read_all
 from core.tables import configure_uncounted
 from identities.selectors import identity_counts
@@ -72,7 +73,8 @@ class IndexView(ReaderRequired, TemplateView):
                 page * PAGE + 1,
             )
         )
-        table = AccessTable([_in_words(r) for r in rows[:PAGE]], noun="requests")
+        shown = [_in_words(r) for r in rows[:PAGE]]
+        table = AccessTable(shown, people=people_named(_usernames(shown)), noun="requests")
         return super().get_context_data(
             form=form,
             table=configure_uncounted(table, self.request, page=page, has_next=len(rows) > PAGE),
@@ -99,6 +101,13 @@ def _in_words(row: dict) -> dict:
             for a in row["approvers"]
         ],
     }
+
+
+def _usernames(rows: list[dict]):
+    """The people an access row names (the exports keep usernames)."""
+    for r in rows:
+        yield from (r["requester"], r["ended_by"], r["accountable_owner"])
+        yield from (a.get("decider") for a in r["approvers"])
 
 
 class AuditView(ReaderRequired, TemplateView):

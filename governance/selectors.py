@@ -12,11 +12,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from core.roles import can_read_all, has_role
+from core.roles import can_read_all, has_role, is_admin, is_auditor
+from core.roles import role_label as group_role_label
 from identities.models import Identity, Platform, Team
 from identities.selectors import identity_scope
 
-from .choices import GOVERNED_STATUSES, Role, Scope
+from .choices import GOVERNED_STATUSES, DomainKey, Role, Scope
 from .filtersets import AssignmentFilterSet, GapFilterSet
 from .models import Assignment, ControlDomain
 from .owner_queries import accountable_owners, decides, gap_pairs, gap_rows, owner_rows
@@ -40,6 +41,7 @@ __all__ = [
     "identity_owners",
     "owner_rows",
     "ownership_gaps",
+    "role_label",
 ]
 
 
@@ -55,6 +57,24 @@ def explains_of(assignment_ids) -> dict[int, Explain]:
 def can_read_ownership(user) -> bool:
     """Admins and auditors read everything; engineers read the matrix and their gaps."""
     return has_role(user)
+
+
+def role_label(user) -> str:
+    """The role badge a person reads in the top bar: Admin; Owner when they are the A or an R
+    of a domain anywhere; Auditor; Finance when the domain they own is consumption oversight;
+    else their group's label (Engineer). One query, for non-admins only."""
+    if not user.is_authenticated or is_admin(user):
+        return group_role_label(user)
+    owned = set(
+        Assignment.objects.filter(
+            assignee_user=user, role__in=(Role.ACCOUNTABLE, Role.RESPONSIBLE)
+        ).values_list("domain__key", flat=True)
+    )
+    if owned - {DomainKey.CONSUMPTION}:
+        return "Owner"
+    if is_auditor(user):
+        return group_role_label(user)
+    return "Finance" if owned else group_role_label(user)
 
 
 # --- resolution -------------------------------------------------------------------------

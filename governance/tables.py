@@ -4,6 +4,7 @@ columns sort the page's list in memory."""
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from core.people import person_html
 from core.tables import StewardTable
 
 
@@ -38,9 +39,9 @@ class GapTable(StewardTable):
     def render_accountable(self, record):
         raci = record.raci
         if not raci.accountable:
-            return format_html('<span class="muted">none</span>')
+            return person_html(None, nobody="none")
         return format_html(
             '{} <span class="muted small">({})</span>',
-            raci.accountable,
+            person_html(raci.accountable),
             raci.accountable_source.inherited_label,
         )

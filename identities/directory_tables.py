@@ -9,7 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from core.accounts import role_labels
-from core.tables import WHEN, PersonColumn, RankedChoiceColumn, StewardTable
+from core.people import PersonColumn
+from core.tables import WHEN, RankedChoiceColumn, StewardTable
 
 from .choices import PlatformKind
 from .models import Platform, Team

@@ -23,34 +23,40 @@ from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCLogoutView
 
+from core.accounts import memberships_sync
 from core.observability import log_write
 from core.roles import ROLE_GROUPS
 
 from .models import Team
 
 log = logging.getLogger(__name__)
+SSO_REASON = "single sign-on: the identity provider's groups claim at sign-in"
 
 
 # --- the service: roles and teams from the groups claim ----------------------------------
 @transaction.atomic
 def user_sync_from_claims(*, user, claims: dict):
     """Make the user's role groups and team memberships exactly what the IdP's groups claim
-    says: groups the claim maps to are added, managed groups it no longer names are removed.
-    Groups Steward does not manage (none today) are left alone."""
+    says: groups the claim maps to are added, managed groups it no longer names are removed,
+    each change recorded as an AccountChange like an admin's (core.accounts). Groups Steward
+    does not manage (none today) are left alone."""
     raw = claims.get(settings.OIDC_GROUPS_CLAIM) or []
     names = {str(g) for g in (raw if isinstance(raw, list) else [raw])}
     roles = {settings.OIDC_ROLE_GROUPS[n] for n in names if n in settings.OIDC_ROLE_GROUPS}
     roles &= set(ROLE_GROUPS)
     prefix = settings.OIDC_TEAM_PREFIX
     slugs = {n[len(prefix) :] for n in names if n.startswith(prefix)}
-    wanted = {Group.objects.get_or_create(name=role)[0].pk for role in roles}
-    wanted |= set(Team.objects.filter(slug__in=slugs).values_list("group_id", flat=True))
+    wanted = [Group.objects.get_or_create(name=role)[0] for role in roles]
+    wanted += [t.group for t in Team.objects.filter(slug__in=slugs).select_related("group")]
     managed = Group.objects.filter(Q(name__in=ROLE_GROUPS) | Q(team__isnull=False))
-    current = set(user.groups.filter(pk__in=managed).values_list("pk", flat=True))
-    if current - wanted:
-        user.groups.remove(*(current - wanted))
-    if wanted - current:
-        user.groups.add(*(wanted - current))
+    teams = Team.objects.filter(Q(slug__in=slugs) | Q(group__user=user))
+    memberships_sync(
+        user=user,
+        wanted=wanted,
+        managed=managed,
+        reason=SSO_REASON,
+        labels=dict(teams.values_list("group_id", "name")),
+    )
     user.email = claims.get("email", user.email) or ""
     full = (claims.get("name") or "").strip()
     first, _, last = full.partition(" ")

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.people import person_html
 from core.tables import RankedChoiceColumn, StewardTable, when
 from identities.choices import RiskTier
 
@@ -82,7 +83,7 @@ class ReviewItemTable(StewardTable):
         return format_html('<a href="{}">{}</a>{}', url, record.identity.name, gap)
 
     def render_reviewer(self, record):
-        who = record.reviewer.username if record.reviewer else "admins"
+        who = person_html(record.reviewer, nobody="admins")
         return format_html('{}<div class="muted small">{}</div>', who, record.assigned_reason)
 
     def render_decision(self, record):
@@ -96,7 +97,7 @@ class ReviewItemTable(StewardTable):
     def render_decided_at(self, record):
         if not record.decided_at:
             return ""
-        return f"{when(record.decided_at)} by {record.decided_by.username}"
+        return format_html("{} by {}", when(record.decided_at), person_html(record.decided_by))
 
     def render_comment(self, value):
         return value if len(value) <= 120 else value[:119] + "…"

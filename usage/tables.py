@@ -4,7 +4,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.tables import PersonColumn, RankedChoiceColumn, StewardTable
+from core.people import PersonColumn
+from core.tables import RankedChoiceColumn, StewardTable
 
 from .choices import Severity, SignalKind, SignalStatus
 from .models import Signal, UsageRecord

@@ -36,6 +36,8 @@ CONNECTORS_AWS_TIMEOUT = env_float("CONNECTORS_AWS_TIMEOUT", 10.0)
 STEWARD_NAV_BADGES = {"approvals:inbox": "approvals.selectors.waiting_count"}
 # Navigation links a higher app guards itself, by URL name → a predicate of the user.
 STEWARD_NAV_VISIBLE = {"usage:signals": "usage.views.can_see_usage"}
+# The role badge (a function of the user): ownership comes from governance's RACI matrix.
+STEWARD_ROLE_LABEL = "governance.selectors.role_label"
 # Absolute links in e-mails and webhooks. Unset, it follows bin/run-portal's HOST and PORT
 # (a wildcard bind address is reached on the loopback).
 _RUN_HOST = env_str("HOST", "127.0.0.1")

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from core.people import person_html
+
 register = template.Library()
 
 
@@ -11,6 +13,15 @@ def url_if_exists(name: str, *args) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+@register.simple_tag
+def person(who, people=None, nobody="—"):
+    """`{% person user %}`: the full name, the username on hover (core/people.py). A username
+    a snapshot kept is looked up in `people` (core.people.people_named)."""
+    if isinstance(who, str) and people:
+        who = people.get(who, who)
+    return person_html(who, nobody=nobody)
 
 
 @register.filter

@@ -59,7 +59,8 @@ def test_request_page_answers_what_am_i_approving(client, world, owner):
     assert f"of at most {hours_human(cap)}" in html  # ... against the policy's cap
     assert f"{hours} h" not in html
     assert "0 of 1 approval — 1 more needed" in html
-    assert "Who may approve: <strong>olu-owner</strong>" in html
+    who = f'<span class="person" title="olu-owner">{owner.get_full_name()}</span>'
+    assert f"Who may approve: <strong>{who}</strong>" in html  # the snapshot's username, named
     # Both decisions ask for confirmation; the reason is asked for a rejection.
     assert html.count("data-confirm=") == 2
     assert "(required to reject)" in html

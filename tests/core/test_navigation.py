@@ -48,3 +48,21 @@ def test_django_admin_is_listed_for_staff_only(client, admin_user):
     assert "Django admin" not in [p["label"] for p in admin_pages(admin_user)]
     admin_user.is_staff = True
     assert "Django admin" in [p["label"] for p in admin_pages(admin_user)]
+
+
+def test_the_two_platform_pages_have_distinct_names(client, admin_user):
+    """The connectors page and the admin's platforms page: each says what it is, in its
+    navigation label and its heading."""
+    from core.admin_pages import admin_pages
+    from core.navigation import nav_items
+
+    client.force_login(admin_user)
+    nav = {i["label"]: i["url"] for i in nav_items(client.get("/").wsgi_request)}
+    admin = {p["label"]: p["url"] for p in admin_pages(admin_user)}
+    assert nav["Platform connectors"] == reverse("connectors:platforms")
+    assert admin["Platforms"] == reverse("identities:platforms") != nav["Platform connectors"]
+    assert "Platforms" not in nav
+    connectors = client.get(reverse("connectors:platforms")).content.decode()
+    assert "<h1>Platform connectors</h1>" in connectors
+    assert "<title>Platform connectors · Steward</title>" in connectors
+    assert "<title>Platforms · Steward</title>" in client.get(admin["Platforms"]).content.decode()

@@ -79,9 +79,7 @@ def test_no_page_shows_a_raw_choice_value_or_a_bare_id(client, admin_user, chang
     assert found == {}, found
 
 
-def test_the_audit_browser_names_what_a_changed_foreign_key_points_to(
-    client, auditor, changed
-):
+def test_the_audit_browser_names_what_a_changed_foreign_key_points_to(client, auditor, changed):
     client.force_login(auditor)
     text = visible_text(client.get("/evidence/audit/?model=governance.assignment").content)
     assert "Bob Reyes" in text or "bob-r" in text
@@ -95,3 +93,33 @@ def test_the_check_catches_a_raw_value():
     assert not [v for v in RAW if re.search(rf"\b{v}\b", text)]
     assert BARE_IDS.findall(text) == ["assignee_user"]
     assert re.search(r"\bservice_account\b", visible_text(b"<td>service_account</td>"))
+
+
+def named(user) -> str:
+    """How every page names a person: the full name, the username on hover."""
+    return f'<span class="person" title="{user.username}">{user.get_full_name()}</span>'
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["request", "request_owners", "audit_requests", "audit_grants", "access_evidence"],
+)
+def test_pages_name_people_by_full_name_with_the_username_on_hover(
+    client, auditor, engineer, owner, scenario, page
+):
+    url = {
+        "request": f"/approvals/requests/{scenario.exception.pk}/",  # requester, decider, history
+        "request_owners": f"/ownership/identities/{scenario.identity.pk}/owners/",
+        "audit_requests": "/evidence/audit/?model=approvals.request",
+        "audit_grants": "/evidence/audit/?model=approvals.grant",
+        "access_evidence": "/evidence/",  # requester, approvers, owner then
+    }[page]
+    client.force_login(auditor)
+    html = client.get(url).content.decode()
+    people = {"request": [engineer, owner], "request_owners": [owner],
+              "audit_requests": [engineer, owner], "audit_grants": [owner],
+              "access_evidence": [engineer, owner]}[page]  # fmt: skip
+    for person in people:
+        assert person.get_full_name() and named(person) in html, (page, person.username)
+    # the persona's username appears in the page only in a title (and reasons people wrote)
+    assert f">{engineer.username}<" not in html and f">{owner.username}<" not in html

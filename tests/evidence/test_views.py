@@ -87,7 +87,7 @@ def test_audit_browser_filters_and_diffs(scenario, client, auditor, owner):
         {"model": "approvals.grant", "object": grant.pk, "actor": owner.username},
     )
     changes = response.context["changes"]
-    assert changes and all(c.object_id == grant.pk and c.actor == owner.username for c in changes)
+    assert changes and all(c.object_id == grant.pk and c.actor == owner for c in changes)
     revoked = next(c for c in changes if c.kind == "~")
     assert ("status", "Active", "Revoked") in revoked.diffs
     assert revoked.reason.startswith("grant revoked")

@@ -183,7 +183,8 @@ def test_gaps_page_lists_and_filters(client, auditor, domains, django_assert_max
     IdentityFactory.create_batch(5, team=team)
     IdentityFactory.create_batch(5)
     client.force_login(auditor)
-    with django_assert_max_num_queries(16):  # constant: session, roles, filters, 4 for gaps
+    # constant: session, roles, the role badge, filters, 4 for gaps
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("governance:gaps") + "?domain=exceptions&team=growth")
     html = response.content.decode()
     assert "Accountable owner is deactivated" in html

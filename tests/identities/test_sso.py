@@ -4,8 +4,10 @@ against a real provider is tests/e2e/test_sso.py."""
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from core.models import AccountChange
 from core.roles import ADMINS, AUDITORS, ENGINEERS
-from identities.sso import StewardOIDCBackend, user_sync_from_claims
+from core.system import system_user
+from identities.sso import SSO_REASON, StewardOIDCBackend, user_sync_from_claims
 from tests.factories import PASSWORD, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,25 @@ def test_a_group_removed_in_the_idp_is_gone_at_the_next_sign_in(sso_user):
     user_sync_from_claims(user=sso_user, claims={})
     assert names(sso_user) == set()
     assert payments.group.user_set.count() == 0
+
+
+def test_every_role_and_team_change_from_the_idp_is_an_account_change(sso_user):
+    """Like an admin's changes (core.accounts), the sign-in's changes are recorded: who (the
+    system actor), what, when and why, one row per group joined or left."""
+    TeamFactory(slug="payments", name="Payments")
+    user_sync_from_claims(user=sso_user, claims={"groups": ["steward-admins", "team:payments"]})
+    user_sync_from_claims(user=sso_user, claims={"groups": ["steward-admins", "team:payments"]})
+    user_sync_from_claims(user=sso_user, claims={"groups": ["steward-auditors"]})
+    rows = AccountChange.objects.filter(user=sso_user).order_by("occurred_at", "kind", "id")
+    assert [(c.kind, c.group_name) for c in rows] == [
+        ("joined", "the Admin role"),
+        ("joined", "Payments"),  # the second sign-in changed nothing: no rows
+        ("joined", "the Auditor role"),
+        ("left", "the Admin role"),
+        ("left", "Payments"),
+    ]
+    assert {c.actor for c in rows} == {system_user()}
+    assert all(c.reason == SSO_REASON for c in rows)
 
 
 def test_role_map_is_configurable(sso_user, settings):

@@ -124,7 +124,8 @@ def test_owner_revokes_all_from_the_panel(client, world, owner):
     url = reverse("runtime:identity-panel", args=[world["mine"].pk])
     assert "Revoke all 1 live token" in client.get(url).content.decode()
     html = client.post(url, {"reason": "pod compromised"}).content.decode()
-    assert "Revoked by olu-owner" in html and 'data-testid="live-count">0<' in html
+    revoked_by = f'Revoked by <span class="person" title="olu-owner">{owner.get_full_name()}'
+    assert revoked_by in html and 'data-testid="live-count">0<' in html
     token = IssuedToken.objects.get()
     assert token.revoked_by == owner and token.revoke_reason == "pod compromised"
 
