@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from core.filtersets import UtcIsoDateTimeFilter
+from core.filtersets import ModelMultipleChoiceFilter, UtcIsoDateTimeFilter
 
 from .choices import (
     CredentialKind,
@@ -26,14 +26,14 @@ class IdentityFilterSet(django_filters.FilterSet):
     # makes PostgreSQL sort and count the whole scoped set).
     kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices, distinct=False)
     status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices, distinct=False)
-    team = django_filters.ModelMultipleChoiceFilter(
+    team = ModelMultipleChoiceFilter(
         field_name="team__slug",
         to_field_name="slug",
         queryset=Team.objects.all(),
         distinct=False,
         label="Team",
     )
-    platform = django_filters.ModelMultipleChoiceFilter(
+    platform = ModelMultipleChoiceFilter(
         field_name="platform__slug",
         to_field_name="slug",
         queryset=Platform.objects.all(),

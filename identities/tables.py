@@ -3,7 +3,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from core.tables import RankedChoiceColumn, StewardTable
+from core.tables import DayColumn, RankedChoiceColumn, StewardTable
 
 from .choices import Environment, IdentityKind, IdentityStatus, RiskTier
 from .models import Identity
@@ -37,7 +37,7 @@ class IdentityTable(StewardTable):
         field="risk_tier", order=RiskTier.values, pills=RISK_PILLS, verbose_name="Risk"
     )
     status = RankedChoiceColumn(field="status", order=IdentityStatus.values, pills=STATUS_PILLS)
-    ends_on = tables.DateColumn(format="Y-m-d", verbose_name="Ends", order_by=("ends_on", "pk"))
+    ends_on = DayColumn(verbose_name="Ends", order_by=("ends_on", "pk"))
 
     class Meta(StewardTable.Meta):
         model = Identity
