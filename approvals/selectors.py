@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from core.request_memo import request_memo
+from core.request_memo import request_memo, request_memo_peek
 from core.roles import can_read_all
 from governance.choices import Role
 from governance.selectors import decides, owner_rows
@@ -97,8 +97,17 @@ def waiting_for_once(user):
 
 
 def waiting_count(user) -> int:
-    """The navigation badge: the inbox's own resolution, once per web request."""
-    return len(waiting_for_once(user)) if user.is_authenticated else 0
+    """The navigation badge and the dashboard's figure. On a page that resolved the ids
+    already (the inbox), their number; elsewhere a COUNT, once per web request."""
+    if not user.is_authenticated:
+        return 0
+    ids = request_memo_peek(("approvals.waiting_for", user.pk))
+    if ids is not None:
+        return len(ids)
+    return request_memo(
+        ("approvals.waiting_count", user.pk),
+        lambda: _decidable_by(user, _pending_for(user)).count(),
+    )
 
 
 def request_scope(user) -> QuerySet[Request]:

@@ -16,7 +16,7 @@ from formtools.wizard.views import SessionWizardView
 from core import tables
 from core.choices import choice_label
 from core.errors import Conflict
-from core.forms import OwnFieldsOnlyWizardMixin
+from core.forms import OwnFieldsOnlyWizardMixin, attach_errors
 from core.roles import RoleRequiredMixin, can_read_all, is_admin, is_engineer
 from identities.choices import Environment, IdentityKind, IdentityStatus, RiskTier
 from identities.models import Identity
@@ -28,7 +28,7 @@ from .filtersets import RequestFilterSet
 from .models import Decision
 from .policy import status_refusal
 from .preview import request_preview
-from .tables import RequestTable
+from .tables import IdentityRequestTable, RequestTable
 
 ONBOARDING_STEPS = [
     ("identity", forms.OnboardIdentityForm),
@@ -50,18 +50,6 @@ REQUEST_FORMS = {
 
 def can_request(user) -> bool:
     return is_engineer(user) or is_admin(user)
-
-
-def _attach(form, exc: ValidationError) -> None:
-    reasons = getattr(exc, "reasons", None)
-    if reasons:
-        for reason in reasons:
-            form.add_error(None, reason)
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class OnboardingWizard(OwnFieldsOnlyWizardMixin, RoleRequiredMixin, SessionWizardView):
@@ -116,7 +104,7 @@ class OnboardingWizard(OwnFieldsOnlyWizardMixin, RoleRequiredMixin, SessionWizar
             request = services.onboarding_submit(actor=self.request.user, data=data)
         except ValidationError as exc:
             review = forms.OnboardReviewForm()
-            _attach(review, exc)
+            attach_errors(review, exc)
             self.storage.current_step = "review"
             return self.render(review)
         messages.success(
@@ -205,13 +193,13 @@ class DecideView(View):
             try:
                 services.request_decide(request_id=req.pk, actor=request.user, **form.cleaned_data)
             except Conflict as exc:
-                form.add_error(None, exc.messages)
+                attach_errors(form, exc)
                 status = 409
             except PermissionDenied as exc:
                 form.add_error(None, str(exc) or "You may not decide this request.")
                 status = 403
             except ValidationError as exc:
-                _attach(form, exc)
+                attach_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, "Decision recorded.")
@@ -265,7 +253,7 @@ class NewRequestView(RoleRequiredMixin, View):
                 if isinstance(exc, PermissionDenied):
                     form.add_error(None, str(exc))
                 else:
-                    _attach(form, exc)
+                    attach_errors(form, exc)
             else:
                 if kind == RequestKind.EMERGENCY:
                     messages.warning(request, "Emergency access is active now; the A was told.")
@@ -308,10 +296,10 @@ class GrantActionView(View):
                 form.add_error(None, str(exc) or "Not allowed.")
                 status = 403
             except Conflict as exc:
-                form.add_error(None, exc.messages)
+                attach_errors(form, exc)
                 status = 409
             except ValidationError as exc:
-                _attach(form, exc)
+                attach_errors(form, exc)
             else:
                 return redirect("approvals:request", pk=target)
         return self._render(form, status=status)
@@ -362,7 +350,9 @@ class IdentityRequestsPanel(TemplateView):
         refusals = {kind: status_refusal(kind, identity) for kind in REQUEST_FORMS}
         return super().get_context_data(
             identity=identity,
-            requests=selectors.identity_requests(identity=identity),
+            table=tables.configure(
+                IdentityRequestTable(selectors.identity_requests(identity=identity)), self.request
+            ),
             can_request=can_request(self.request.user),
             offers=[kind for kind, refusal in refusals.items() if not refusal],
             not_offered=next((r for r in refusals.values() if r), ""),

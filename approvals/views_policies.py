@@ -9,10 +9,12 @@ from django.views.generic import TemplateView
 
 from core.forms import attach_errors
 from core.roles import RoleRequiredMixin, can_read_all, is_admin
+from core.tables import configure
 
 from . import services
 from .forms import PolicyForm
 from .policy_versions import approvals_by_risk_text, policy_get, policy_list, policy_versions
+from .tables import PolicyTable
 
 
 class PolicyListView(RoleRequiredMixin, TemplateView):
@@ -20,11 +22,9 @@ class PolicyListView(RoleRequiredMixin, TemplateView):
     template_name = "approvals/policy_list.html"
 
     def get_context_data(self, **kwargs):
-        policies = list(policy_list(user=self.request.user))
-        for policy in policies:
-            policy.approvals_text = approvals_by_risk_text(policy.approvals_by_risk)
+        table = PolicyTable(policy_list(user=self.request.user), noun="policies")
         return super().get_context_data(
-            policies=policies, can_edit=is_admin(self.request.user), **kwargs
+            table=configure(table, self.request), can_edit=is_admin(self.request.user), **kwargs
         )
 
 

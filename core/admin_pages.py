@@ -14,9 +14,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from . import services
+from .admin_tables import WebhookTable
 from .forms import WebhookForm, attach_errors
 from .models import Webhook, WebhookDelivery
 from .roles import RoleRequiredMixin, can_read_all, has_role, is_admin
+from .tables import configure
 from .webhooks import webhook_key
 
 ADMIN_PAGES = [
@@ -77,7 +79,8 @@ class WebhookListView(RoleRequiredMixin, TemplateView):
             failed=Count("deliveries", filter=_status(WebhookDelivery.Status.FAILED)),
             pending=Count("deliveries", filter=_status(WebhookDelivery.Status.PENDING)),
         )
-        return super().get_context_data(hooks=hooks, can_edit=is_admin(self.request.user), **kwargs)
+        table = configure(WebhookTable(hooks, noun="webhooks"), self.request)
+        return super().get_context_data(table=table, can_edit=is_admin(self.request.user), **kwargs)
 
 
 def _status(status) -> Q:

@@ -5,6 +5,7 @@ import datetime as dt
 import django_filters
 import django_filters.fields
 from django import forms
+from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
@@ -65,3 +66,21 @@ class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """django-filter's filter, its options read with one plain query (see above)."""
 
     field_class = _ListedModelMultipleChoiceField
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free text: rows where any of `fields` contains it (case-insensitive); blank: all."""
+
+    def __init__(self, *, fields: tuple[str, ...], **kwargs):
+        kwargs.setdefault("label", "Search")
+        super().__init__(**kwargs)
+        self.search_fields = fields
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)

@@ -1,6 +1,6 @@
 """The inbox as digests: one row per (kind, object) with a count, filterable by kind."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
@@ -18,7 +18,8 @@ class Digest:
     unread: int
     last_at: object
     due_on: object
-    latest: Notification  # the newest notification: its title, link and reason
+    # the newest notification: its title, link and reason (its repr would load the recipient)
+    latest: Notification = field(repr=False)
 
     @property
     def kind_label(self) -> str:

@@ -120,6 +120,7 @@ class StewardTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.export_links = list(export_links)
         self.noun = noun
+        self.uncounted_page: dict | None = None  # see configure_uncounted
 
     def page_cells(self):
         """The page's rows as (row, [(td attributes, cell), …]). A column's td attributes are
@@ -159,4 +160,13 @@ def configure(
     tables.RequestConfig(
         request, paginate={"per_page": per_page or PER_PAGE, "paginator_class": paginator_class}
     ).configure(table)
+    return table
+
+
+def configure_uncounted(table: StewardTable, request, *, page: int, has_next: bool):
+    """Choose columns for a list that does not count its rows (the audit browser merges
+    several history tables; access evidence streams): the view fetched page `page` itself,
+    and the pager offers the next one when `has_next`, keeping the filters."""
+    apply_column_choice(table, request)
+    table.uncounted_page = {"number": page, "has_next": has_next}
     return table

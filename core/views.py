@@ -5,20 +5,77 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from .forms import ApiTokenForm
+from .forms import ApiTokenForm, attach_errors
 from .health import health_report, heartbeat_status
 from .inbox import inbox_digests, inbox_kinds
+from .inbox_tables import InboxTable
 from .metrics import has_metrics_credential, scrape_registry
 from .notifications import inbox_mark_read
 from .services import api_token_create, api_token_revoke
+from .tables import configure_uncounted
+
+
+class ServiceFormView(View):
+    """A page with one form whose POST calls one service.
+
+    GET shows the form about `get_object()` (where a 404 or a PermissionDenied belongs); a
+    valid POST calls `perform(form)`, then shows `success_message(form, result)` and
+    redirects to `success_url(result)`. A form error, or a ValidationError from the service
+    (attached to the form), shows the form again with `error_status`."""
+
+    template_name = ""
+    form_class = None
+    object_name = "object"  # the object's name in the template context
+    error_status = 400
+
+    def get_object(self):
+        return None
+
+    def get_form(self, data=None):
+        return self.form_class(data)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {self.object_name: self.object, **kwargs}
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def success_message(self, form, result) -> str:
+        raise NotImplementedError
+
+    def success_url(self, result) -> str:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.render(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                result = self.perform(form)
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, self.success_message(form, result))
+                return redirect(self.success_url(result))
+        return self.render(form, status=self.error_status)
+
+    def render(self, form, status=200):
+        return render(
+            self.request, self.template_name, self.get_context_data(form=form), status=status
+        )
 
 
 class DashboardView(TemplateView):
@@ -84,7 +141,7 @@ class ProfileView(TemplateView):
                     days=form.cleaned_data["days"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                attach_errors(form, exc)
             else:
                 return self.render_to_response(self.get_context_data(new_token=raw))
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -115,9 +172,15 @@ class InboxView(TemplateView):
         if kind not in {k for k, _label, _n in kinds}:
             kind = ""
         page = inbox_digests(user=user, show=show, kind=kind, page=params.get("page"))
+        table = configure_uncounted(
+            InboxTable(page.object_list),
+            self.request,
+            page=page.number,
+            has_next=page.has_next(),
+        )
         query = urlencode({"show": show, **({"kind": kind} if kind else {})})
         return super().get_context_data(
-            page=page, show=show, kind=kind, kinds=kinds, query=query, **kwargs
+            table=table, show=show, kind=kind, kinds=kinds, query=query, **kwargs
         )
 
 

@@ -22,9 +22,10 @@ class Change:
     history_id: int
     date: object
     kind: str  # + ~ -
-    actor: str
+    actor: str  # username (the filter's key)
     reason: str
     diffs: list  # [(field label, old, new)]: values as people read them
+    actor_user: object = None  # the User, for the name people read
 
     @property
     def kind_label(self) -> str:
@@ -83,6 +84,7 @@ def audit_changes(*, model=None, actor=None, object_id=None, filters=None, page=
                 date=row.history_date,
                 kind=row.history_type,
                 actor=row.history_user.get_username() if row.history_user else "",
+                actor_user=row.history_user,
                 reason=row.history_change_reason or "",
                 diffs=_diff(history, prev.get((label, row.history_id)), row),
             )

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from approvals.choices import DecisionOutcome, GrantStatus, Outcome, RequestKind, RequestStatus
 from core.choices import choice_label
 from core.roles import RoleRequiredMixin, can_read_all
+from core.tables import configure_uncounted
 from identities.selectors import identity_counts
 from lifecycle.selectors import overdue_credentials
 
@@ -25,6 +26,7 @@ from .checks import chain_status, posture
 from .exports import EXPORTS, export_csv
 from .formats import FORMATS, jsonl_lines, xlsx_file
 from .forms import EXPORT_CHOICES, EvidenceFilterForm
+from .tables import AccessTable, ChangeTable
 
 PAGE = 50
 
@@ -70,11 +72,11 @@ class IndexView(ReaderRequired, TemplateView):
                 page * PAGE + 1,
             )
         )
+        table = AccessTable([_in_words(r) for r in rows[:PAGE]], noun="requests")
         return super().get_context_data(
             form=form,
-            rows=[_in_words(r) for r in rows[:PAGE]],
+            table=configure_uncounted(table, self.request, page=page, has_next=len(rows) > PAGE),
             page=page,
-            has_next=len(rows) > PAGE,
             query=_query(self.request),
             exports=EXPORT_CHOICES,
             chain=chain_status(),
@@ -116,11 +118,12 @@ class AuditView(ReaderRequired, TemplateView):
             page=page,
             per_page=PAGE,
         )
+        table = ChangeTable(changes, noun="changes")
         return super().get_context_data(
             form=form,
             changes=changes,
+            table=configure_uncounted(table, self.request, page=page, has_next=has_next),
             page=page,
-            has_next=has_next,
             models=selectors.audit_models(),
             selected_model=params.get("model", ""),
             actor=params.get("actor", ""),

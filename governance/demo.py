@@ -15,10 +15,27 @@ FORMER_LEAD = "pat-former"  # a deactivated account that still holds an A: a gap
 
 def seed(ctx: dict) -> None:
     users = ctx["users"]
-    admin = users["admin"]
-    domains = {d.key: d for d in ControlDomain.objects.all()}
+    put = _putter(users["admin"])
     teams = {t.slug: t for t in Team.objects.all()}
     platforms = {p.slug: p for p in Platform.objects.all()}
+    _seed_global(put, users, teams)
+    _seed_scoped(put, users, teams, platforms)
+    _seed_former_lead_gap(put, teams)
+
+    # One identity-level override.
+    identity = Identity.objects.filter(team__slug="payments").order_by("id").first()
+    put(DomainKey.IDENTITY, Role.ACCOUNTABLE, Scope.IDENTITY, identity, user=users["engineer"])
+
+    permissions_sync()
+    stdout = ctx.get("stdout")
+    if stdout is not None:
+        stdout.write(f"RACI matrix: {Assignment.objects.count()} assignments.")
+
+
+def _putter(admin):
+    """`put(domain key, role, scope kind, scope object, user=, team=)`: add an assignment
+    unless the domain or scope is missing, the cell already has an A, or it is already there."""
+    domains = {d.key: d for d in ControlDomain.objects.all()}
 
     def put(domain_key, role, scope_kind=Scope.GLOBAL, scope_obj=None, user=None, team=None):
         domain = domains.get(domain_key)
@@ -43,7 +60,11 @@ def seed(ctx: dict) -> None:
             reason=REASON,
         )
 
-    # Global accountable owners: mostly `owner`, consumption is finance's.
+    return put
+
+
+def _seed_global(put, users, teams) -> None:
+    """Global accountable owners: mostly `owner`, consumption is finance's."""
     for key in (DomainKey.IDENTITY, DomainKey.RUNTIME_POLICY, DomainKey.ENGINEERING):
         put(key, Role.ACCOUNTABLE, user=users["owner"])
     put(DomainKey.CONSUMPTION, Role.ACCOUNTABLE, user=users["finance"])
@@ -54,44 +75,21 @@ def seed(ctx: dict) -> None:
     put(DomainKey.EXCEPTIONS, Role.INFORMED, user=users["auditor"])
     put(DomainKey.CONSUMPTION, Role.INFORMED, team=teams.get("finance-ops"))
 
-    # Team and platform level.
-    put(
-        DomainKey.ENGINEERING,
-        Role.ACCOUNTABLE,
-        Scope.TEAM,
-        teams.get("payments"),
-        user=users["engineer"],
-    )
-    put(
-        DomainKey.ENGINEERING,
-        Role.RESPONSIBLE,
-        Scope.TEAM,
-        teams.get("payments"),
-        team=teams.get("payments"),
-    )
-    put(
-        DomainKey.ENGINEERING,
-        Role.RESPONSIBLE,
-        Scope.TEAM,
-        teams.get("data-science"),
-        team=teams.get("data-science"),
-    )
-    put(
-        DomainKey.RUNTIME_POLICY,
-        Role.ACCOUNTABLE,
-        Scope.PLATFORM,
-        platforms.get("openai"),
-        user=users["owner"],
-    )
-    put(
-        DomainKey.CONSUMPTION,
-        Role.RESPONSIBLE,
-        Scope.PLATFORM,
-        platforms.get("openai"),
-        user=users["finance"],
-    )
 
-    # Deliberate gaps: growth's exceptions A left the company (deactivated account).
+def _seed_scoped(put, users, teams, platforms) -> None:
+    """Team and platform level."""
+    payments, data_science = teams.get("payments"), teams.get("data-science")
+    openai = platforms.get("openai")
+    put(DomainKey.ENGINEERING, Role.ACCOUNTABLE, Scope.TEAM, payments, user=users["engineer"])
+    put(DomainKey.ENGINEERING, Role.RESPONSIBLE, Scope.TEAM, payments, team=payments)
+    put(DomainKey.ENGINEERING, Role.RESPONSIBLE, Scope.TEAM, data_science, team=data_science)
+    put(DomainKey.RUNTIME_POLICY, Role.ACCOUNTABLE, Scope.PLATFORM, openai, user=users["owner"])
+    put(DomainKey.CONSUMPTION, Role.RESPONSIBLE, Scope.PLATFORM, openai, user=users["finance"])
+
+
+def _seed_former_lead_gap(put, teams) -> None:
+    """Deliberate gap: growth's exceptions A left the company (deactivated account). The
+    account is reactivated for the assignment (the service refuses inactive assignees)."""
     former = _former_lead()
     if teams.get("growth") is not None:
         if (
@@ -104,15 +102,6 @@ def seed(ctx: dict) -> None:
     if former.is_active:
         former.is_active = False
         former.save(update_fields=["is_active"])
-
-    # One identity-level override.
-    identity = Identity.objects.filter(team__slug="payments").order_by("id").first()
-    put(DomainKey.IDENTITY, Role.ACCOUNTABLE, Scope.IDENTITY, identity, user=users["engineer"])
-
-    permissions_sync()
-    stdout = ctx.get("stdout")
-    if stdout is not None:
-        stdout.write(f"RACI matrix: {Assignment.objects.count()} assignments.")
 
 
 def _former_lead():

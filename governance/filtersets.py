@@ -1,8 +1,8 @@
 """FilterSets shared by the ownership pages and the API."""
 
 import django_filters
-from django.db.models import Q
 
+from core.filtersets import SearchFilter
 from identities.models import Identity, Platform, Team
 
 from .choices import Role, Scope
@@ -25,7 +25,7 @@ class GapFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label="Platform",
     )
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = SearchFilter(fields=("name", "external_id"))
 
     class Meta:
         model = Identity
@@ -33,12 +33,6 @@ class GapFilterSet(django_filters.FilterSet):
 
     def keep(self, queryset, name, value):
         return queryset
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
 
 
 class AssignmentFilterSet(django_filters.FilterSet):

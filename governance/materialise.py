@@ -104,7 +104,7 @@ def refresh_for_assignment(assignment: Assignment, *, created: bool) -> None:
     if assignment.role not in (Role.ACCOUNTABLE, Role.RESPONSIBLE) and created:
         return
     naming_it = EffectiveOwner.objects.filter(assignment_id=assignment.pk).values("identity_id")
-    affected = _applies_to(assignment)
+    affected = affected_identity_ids(assignment)
     if created:
         refresh(identity_ids=affected, domain_id=assignment.domain_id)
         return
@@ -116,7 +116,8 @@ def refresh_for_assignment(assignment: Assignment, *, created: bool) -> None:
         refresh(identity_ids=sorted(ids))
 
 
-def _applies_to(assignment: Assignment) -> QuerySet:
+def affected_identity_ids(assignment: Assignment) -> QuerySet:
+    """The identities an assignment can apply to, as a subquery of ids."""
     qs = Identity.objects.all()
     if assignment.scope_kind == Scope.PLATFORM:
         qs = qs.filter(platform_id=assignment.platform_id)

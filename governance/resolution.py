@@ -121,107 +121,118 @@ def resolve(
     rows = list(rows)
     if not rows or not domains:
         return {row[0]: {} for row in rows}
-    identity_ids = {r[0] for r in rows}
-    team_ids = {r[1] for r in rows}
-    platform_ids = {r[2] for r in rows}
+    resolver = _Resolver(_applicable(rows, domains, as_of=as_of), domains)
+    # An identity with no assignment of its own resolves exactly like every other identity of
+    # the same (team, platform): resolve each such pair once and share the (immutable)
+    # EffectiveRaci values; each identity still gets its own dict.
+    own_scope = {key[2] for key in resolver.index if key[1] == Scope.IDENTITY}
+    shared: dict[tuple[int, int], dict[str, EffectiveRaci]] = {}
+    result: dict[int, dict[str, EffectiveRaci]] = {}
+    for identity_id, team_id, platform_id in rows:
+        if identity_id in own_scope:
+            result[identity_id] = resolver.per_domain(identity_id, team_id, platform_id)
+            continue
+        per_domain = shared.get((team_id, platform_id))
+        if per_domain is None:
+            per_domain = shared[(team_id, platform_id)] = resolver.per_domain(
+                None, team_id, platform_id
+            )
+        result[identity_id] = dict(per_domain)
+    return result
+
+
+def _applicable(rows: list[tuple[int, int, int]], domains, *, as_of) -> list[Assignment]:
+    """The assignments that can apply to `rows` (now, or as they stood at `as_of`), by id."""
     applicable = (
         Q(scope_kind=Scope.GLOBAL)
-        | Q(scope_kind=Scope.PLATFORM, platform_id__in=platform_ids)
-        | Q(scope_kind=Scope.TEAM, team_id__in=team_ids)
-        | Q(scope_kind=Scope.IDENTITY, identity_id__in=identity_ids)
+        | Q(scope_kind=Scope.PLATFORM, platform_id__in={r[2] for r in rows})
+        | Q(scope_kind=Scope.TEAM, team_id__in={r[1] for r in rows})
+        | Q(scope_kind=Scope.IDENTITY, identity_id__in={r[0] for r in rows})
     )
     related = ("assignee_user", "assignee_team", "platform", "team", "identity")
     if as_of is None:
-        assignments = (
+        return list(
             Assignment.objects.filter(applicable, domain__in=domains)
             .select_related(*related)
             .order_by("id")
         )
-    else:
-        assignments = sorted(
-            (
-                record.instance
-                for record in Assignment.history.filter(history_date__lte=as_of)
-                .latest_of_each()
-                .exclude(history_type="-")
-                .filter(applicable, domain__in=domains)
-            ),
-            key=lambda a: a.pk,
+    assignments = sorted(
+        (
+            record.instance
+            for record in Assignment.history.filter(history_date__lte=as_of)
+            .latest_of_each()
+            .exclude(history_type="-")
+            .filter(applicable, domain__in=domains)
+        ),
+        key=lambda a: a.pk,
+    )
+    prefetch_related_objects(assignments, *related)
+    return assignments
+
+
+class _Resolver:
+    """Precedence over a batch's assignments, indexed by (domain id, scope kind, scope id)."""
+
+    def __init__(self, assignments: list[Assignment], domains: list[ControlDomain]):
+        self.domains = domains
+        # index[(domain id, scope kind, scope id)][role] -> [assignments]
+        self.index: dict[tuple, dict[str, list[Assignment]]] = defaultdict(
+            lambda: defaultdict(list)
         )
-        prefetch_related_objects(assignments, *related)
-    # index[(domain id, scope kind, scope id)][role] -> [assignments]
-    index: dict[tuple, dict[str, list[Assignment]]] = defaultdict(lambda: defaultdict(list))
-    for a in assignments:
-        scope_id = {
-            Scope.GLOBAL: None,
-            Scope.PLATFORM: a.platform_id,
-            Scope.TEAM: a.team_id,
-            Scope.IDENTITY: a.identity_id,
-        }[a.scope_kind]
-        index[(a.domain_id, a.scope_kind, scope_id)][a.role].append(a)
+        for a in assignments:
+            scope_id = {
+                Scope.GLOBAL: None,
+                Scope.PLATFORM: a.platform_id,
+                Scope.TEAM: a.team_id,
+                Scope.IDENTITY: a.identity_id,
+            }[a.scope_kind]
+            self.index[(a.domain_id, a.scope_kind, scope_id)][a.role].append(a)
+        # Explain and (label, assignee, Explain) of an assignment are the same wherever it
+        # applies: build them once per assignment, not once per identity.
+        self._explained: dict[int, tuple[Explain, tuple]] = {}
 
-    # Explain and (label, assignee, Explain) of an assignment are the same wherever it applies:
-    # build them once per assignment, not once per identity.
-    explained: dict[int, tuple[Explain, tuple]] = {}
-
-    def explain(a: Assignment) -> tuple[Explain, tuple]:
-        pair = explained.get(a.pk)
+    def explain(self, a: Assignment) -> tuple[Explain, tuple]:
+        pair = self._explained.get(a.pk)
         if pair is None:
             e = explain_of(a)
-            pair = explained[a.pk] = (e, _entry(a, e))
+            pair = self._explained[a.pk] = (e, _entry(a, e))
         return pair
 
-    def per_domain_for(identity_id, team_id, platform_id) -> dict[str, EffectiveRaci]:
+    def per_domain(self, identity_id, team_id, platform_id) -> dict[str, EffectiveRaci]:
         scope_ids = {
             Scope.IDENTITY: identity_id,
             Scope.TEAM: team_id,
             Scope.PLATFORM: platform_id,
             Scope.GLOBAL: None,
         }
-        per_domain = {}
-        for domain in domains:
-            chosen: dict[str, list[Assignment]] = {}
-            a_chain: list[Assignment] = []  # every A that applies, most specific first
-            for kind in SCOPE_PRECEDENCE:
-                cell = index.get((domain.pk, kind, scope_ids[kind]))
-                if not cell:
-                    continue
-                for role, items in cell.items():
-                    chosen.setdefault(role, items)  # most specific scope wins, per role
-                a_chain.extend(cell.get(Role.ACCOUNTABLE, ()))
-            a = a_chain[0] if a_chain else None
-            up = next((x for x in a_chain[1:] if x.assignee_user.is_active), None)
+        return {domain.key: self._effective(domain, scope_ids) for domain in self.domains}
 
-            def entries(role, chosen=chosen):
-                return tuple(explain(x)[1] for x in chosen.get(role, []))
+    def _effective(self, domain: ControlDomain, scope_ids: dict) -> EffectiveRaci:
+        chosen: dict[str, list[Assignment]] = {}
+        a_chain: list[Assignment] = []  # every A that applies, most specific first
+        for kind in SCOPE_PRECEDENCE:
+            cell = self.index.get((domain.pk, kind, scope_ids[kind]))
+            if not cell:
+                continue
+            for role, items in cell.items():
+                chosen.setdefault(role, items)  # most specific scope wins, per role
+            a_chain.extend(cell.get(Role.ACCOUNTABLE, ()))
+        a = a_chain[0] if a_chain else None
+        up = next((x for x in a_chain[1:] if x.assignee_user.is_active), None)
 
-            per_domain[domain.key] = EffectiveRaci(
-                domain=domain,
-                accountable=a.assignee_user if a else None,
-                accountable_source=explain(a)[0] if a else None,
-                responsible=entries(Role.RESPONSIBLE),
-                consulted=entries(Role.CONSULTED),
-                informed=entries(Role.INFORMED),
-                next_up=up.assignee_user if up else None,
-                next_up_source=explain(up)[0] if up else None,
-            )
-        return per_domain
+        def entries(role):
+            return tuple(self.explain(x)[1] for x in chosen.get(role, []))
 
-    # An identity with no assignment of its own resolves exactly like every other identity of
-    # the same (team, platform): resolve each such pair once and share the (immutable)
-    # EffectiveRaci values; each identity still gets its own dict.
-    own_scope = {key[2] for key in index if key[1] == Scope.IDENTITY}
-    shared: dict[tuple[int, int], dict[str, EffectiveRaci]] = {}
-    result: dict[int, dict[str, EffectiveRaci]] = {}
-    for identity_id, team_id, platform_id in rows:
-        if identity_id in own_scope:
-            result[identity_id] = per_domain_for(identity_id, team_id, platform_id)
-            continue
-        per_domain = shared.get((team_id, platform_id))
-        if per_domain is None:
-            per_domain = shared[(team_id, platform_id)] = per_domain_for(None, team_id, platform_id)
-        result[identity_id] = dict(per_domain)
-    return result
+        return EffectiveRaci(
+            domain=domain,
+            accountable=a.assignee_user if a else None,
+            accountable_source=self.explain(a)[0] if a else None,
+            responsible=entries(Role.RESPONSIBLE),
+            consulted=entries(Role.CONSULTED),
+            informed=entries(Role.INFORMED),
+            next_up=up.assignee_user if up else None,
+            next_up_source=self.explain(up)[0] if up else None,
+        )
 
 
 def identity_rows(identity_ids) -> list[tuple[int, int, int]]:

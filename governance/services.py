@@ -22,6 +22,7 @@ from identities.secrets import ensure_no_secret_values
 from identities.timeline import lifecycle_event_record
 
 from .choices import PERMISSION_DOMAINS, TEAM_ASSIGNABLE_ROLES, DomainKey, Role, Scope
+from .materialise import affected_identity_ids
 from .models import Assignment, ControlDomain
 from .resolution import identity_rows, resolve
 
@@ -221,18 +222,6 @@ def _after_change(actor, assignment: Assignment, summary: str) -> None:
             details={"domain": assignment.domain.key, "role": assignment.role},
             related=assignment,
         )
-
-
-def affected_identity_ids(assignment: Assignment) -> QuerySet:
-    """The identities an assignment can apply to, as a subquery of ids."""
-    qs = Identity.objects.all()
-    if assignment.scope_kind == Scope.PLATFORM:
-        qs = qs.filter(platform_id=assignment.platform_id)
-    elif assignment.scope_kind == Scope.TEAM:
-        qs = qs.filter(team_id=assignment.team_id)
-    elif assignment.scope_kind == Scope.IDENTITY:
-        qs = qs.filter(pk=assignment.identity_id)
-    return qs.values("id")
 
 
 # --- permissions materialised from the RACI ---------------------------------------------

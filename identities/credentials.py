@@ -24,6 +24,18 @@ CREDENTIAL_TEXT_FIELDS = ("label", "key_id", "storage_location", "fingerprint", 
 CREDENTIAL_IDENTIFIER_FIELDS = ("key_id", "storage_location", "fingerprint", "last_chars")
 
 
+def _new_credential(*, actor, meta: dict, issued_at, expires_at, **fields) -> Credential:
+    """A credential to save: no secret value in its metadata, an expiry after its issue."""
+    ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
+    if expires_at is not None and expires_at <= issued_at:
+        raise ValidationError({"expires_at": "The expiry must be after the issue time."})
+    credential = Credential(
+        issued_at=issued_at, expires_at=expires_at, issued_by=actor, **fields, **meta
+    )
+    credential.full_clean()
+    return credential
+
+
 def credential_record(
     *,
     actor,
@@ -50,19 +62,15 @@ def credential_record(
         "fingerprint": fingerprint.strip(),
         "last_chars": last_chars.strip(),
     }
-    ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
     issued_at = issued_at or timezone.now()
-    if expires_at is not None and expires_at <= issued_at:
-        raise ValidationError({"expires_at": "The expiry must be after the issue time."})
-    credential = Credential(
+    credential = _new_credential(
+        actor=actor,
         identity=identity,
         kind=kind,
+        meta=meta,
         issued_at=issued_at,
         expires_at=expires_at,
-        issued_by=actor,
-        **meta,
     )
-    credential.full_clean()
     with transaction.atomic():
         stamp(credential, actor=actor, reason=f"issued, recorded by {actor}")
         credential.save()
@@ -109,20 +117,15 @@ def credential_rotate(
             "fingerprint": fingerprint.strip(),
             "last_chars": last_chars.strip(),
         }
-        ensure_no_secret_values(meta, identifier_fields=CREDENTIAL_IDENTIFIER_FIELDS)
-        issued_at = issued_at or now
-        if expires_at is not None and expires_at <= issued_at:
-            raise ValidationError({"expires_at": "The expiry must be after the issue time."})
-        new = Credential(
+        new = _new_credential(
+            actor=actor,
             identity=old.identity,
             kind=old.kind,
-            issued_at=issued_at,
+            meta=meta,
+            issued_at=issued_at or now,
             expires_at=expires_at,
-            issued_by=actor,
             replaces=old,
-            **meta,
         )
-        new.full_clean()
         old.status = CredentialStatus.ROTATED
         old.rotated_at = now
         stamp(old, actor=actor, reason=f"rotated by {actor}")

@@ -2,9 +2,8 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
-from core.filtersets import ModelMultipleChoiceFilter, UtcIsoDateTimeFilter
+from core.filtersets import ModelMultipleChoiceFilter, SearchFilter, UtcIsoDateTimeFilter
 
 from .choices import (
     CredentialKind,
@@ -20,7 +19,7 @@ from .models import Credential, Identity, Platform, Team
 
 
 class IdentityFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = SearchFilter(fields=("name", "external_id", "purpose"))
     # Every filter is on the identity's own columns or a forward (single-valued) foreign key:
     # no row can repeat, so no DISTINCT (django-filter's default for multiple choices, which
     # makes PostgreSQL sort and count the whole scoped set).
@@ -72,14 +71,6 @@ class IdentityFilterSet(django_filters.FilterSet):
     class Meta:
         model = Identity
         fields: list[str] = []
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(external_id__icontains=value) | Q(purpose__icontains=value)
-        )
 
     def filter_ends_within(self, queryset, name, value):
         return queryset if value is None else queryset.filter(ends_within(int(value)))

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from core.forms import attach_errors
+
 from .choices import CredentialKind, Environment, IdentityKind, PlatformKind, RiskTier
 from .credentials import CREDENTIAL_IDENTIFIER_FIELDS
 from .secrets import find_secret_values
@@ -24,13 +26,11 @@ class NoSecretValuesMixin:
             for key, value in self.data.items()
             if key not in IGNORED_POST_KEYS and (not self.prefix or key.startswith(self.prefix))
         }
-        for field, message in find_secret_values(
-            submitted, identifier_fields=self.identifier_fields
-        ).items():
-            if field in self.fields:
-                self.add_error(field, message)
-            else:
-                self.add_error(None, f"{field}: {message}")
+        found = find_secret_values(submitted, identifier_fields=self.identifier_fields)
+        if found:
+            # a field the form does not have is named in the error shown above the form
+            named = {f: m if f in self.fields else f"{f}: {m}" for f, m in found.items()}
+            attach_errors(self, forms.ValidationError(named))
         return cleaned
 
 

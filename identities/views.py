@@ -1,9 +1,9 @@
 """Registry pages: thin views over identities.selectors (reads) and .services (writes)."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -12,6 +12,7 @@ from core import tables
 from core.csv_export import SafeWriter
 from core.pagination import EstimatedCountPaginator
 from core.roles import can_read_all, is_engineer
+from core.views import ServiceFormView
 
 from . import credentials, findings, selectors, services
 from .choices import CredentialStatus, EventKind, IdentityStatus
@@ -19,7 +20,7 @@ from .conditions import ends_within
 from .filtersets import IdentityFilterSet
 from .forms import CredentialForm, CredentialRotateForm, IdentityEditForm, ReasonForm
 from .history import history_diffs
-from .tables import IdentityTable
+from .tables import CredentialTable, IdentityTable
 
 CSV_COLUMNS = [
     ("id", lambda i: i.pk),
@@ -90,10 +91,11 @@ class IdentityDetailView(TemplateView):
             open_findings=[f for f in identity_findings if f.is_open],
             can_resolve=any(f.is_open for f in identity_findings)
             and findings.can_resolve_finding(self.request.user, identity),
-            credentials=selectors.identity_credentials(identity=identity),
+            credentials=tables.configure(
+                CredentialTable(selectors.identity_credentials(identity=identity)), self.request
+            ),
             can_change=selectors.can_change_identity(self.request.user, identity),
             event_kinds=EventKind.choices,
-            now=timezone.now(),
             **kwargs,
         )
 
@@ -122,89 +124,72 @@ class IdentityHistoryPartial(TemplateView):
         )
 
 
-class CredentialRecordView(View):
-    template_name = "identities/credential_form.html"
+class _IdentityChangeView(ServiceFormView):
+    """A change to an identity (or to one of its credentials: `identity_of`) by those who may
+    change the identity, else 403; then back to the identity's page."""
 
-    def get(self, request, pk):
-        identity = self._identity(request, pk)
-        return render(request, self.template_name, {"identity": identity, "form": CredentialForm()})
+    object_name = "identity"
 
-    def post(self, request, pk):
-        identity = self._identity(request, pk)
-        form = CredentialForm(request.POST)
-        if form.is_valid():
-            try:
-                credentials.credential_record(
-                    actor=request.user, identity=identity, **_filled(form)
-                )
-            except ValidationError as exc:
-                _attach(form, exc)
-            else:
-                messages.success(request, "Credential recorded.")
-                return redirect("identities:detail", pk=identity.pk)
-        return render(request, self.template_name, {"identity": identity, "form": form}, status=400)
+    def lookup(self):
+        return selectors.identity_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    def _identity(self, request, pk):
-        identity = selectors.identity_get(user=request.user, pk=pk)
-        if not selectors.can_change_identity(request.user, identity):
+    def identity_of(self, obj):
+        return obj
+
+    def get_object(self):
+        obj = self.lookup()
+        if not selectors.can_change_identity(self.request.user, self.identity_of(obj)):
             raise PermissionDenied
-        return identity
+        return obj
+
+    def success_url(self, result) -> str:
+        return reverse("identities:detail", args=[self.identity_of(self.object).pk])
 
 
-class CredentialRotateView(View):
-    template_name = "identities/credential_rotate.html"
+class CredentialRecordView(_IdentityChangeView):
+    template_name = "identities/credential_form.html"
+    form_class = CredentialForm
 
-    def get(self, request, pk):
-        credential = self._credential(request, pk)
-        return render(
-            request, self.template_name, {"credential": credential, "form": CredentialRotateForm()}
+    def perform(self, form):
+        credentials.credential_record(
+            actor=self.request.user, identity=self.object, **_filled(form)
         )
 
-    def post(self, request, pk):
-        credential = self._credential(request, pk)
-        form = CredentialRotateForm(request.POST)
-        if form.is_valid():
-            try:
-                credentials.credential_rotate(
-                    actor=request.user, credential=credential, **_filled(form)
-                )
-            except ValidationError as exc:
-                _attach(form, exc)
-            else:
-                messages.success(request, f"'{credential.label}' rotated.")
-                return redirect("identities:detail", pk=credential.identity_id)
-        context = {"credential": credential, "form": form}
-        return render(request, self.template_name, context, status=400)
+    def success_message(self, form, result) -> str:
+        return "Credential recorded."
 
-    def _credential(self, request, pk):
-        credential = selectors.credential_get(user=request.user, pk=pk)
-        if not selectors.can_change_identity(request.user, credential.identity):
-            raise PermissionDenied
-        return credential
+
+class CredentialRotateView(_IdentityChangeView):
+    template_name = "identities/credential_rotate.html"
+    form_class = CredentialRotateForm
+    object_name = "credential"
+
+    def lookup(self):
+        return selectors.credential_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def identity_of(self, obj):
+        return obj.identity
+
+    def perform(self, form):
+        credentials.credential_rotate(
+            actor=self.request.user, credential=self.object, **_filled(form)
+        )
+
+    def success_message(self, form, result) -> str:
+        return f"'{self.object.label}' rotated."
 
 
 class CredentialRevokeView(CredentialRotateView):
     template_name = "identities/credential_revoke.html"
+    form_class = ReasonForm
 
-    def get(self, request, pk):
-        credential = self._credential(request, pk)
-        return render(request, self.template_name, {"credential": credential, "form": ReasonForm()})
+    def perform(self, form):
+        credentials.credential_revoke(
+            actor=self.request.user, credential=self.object, reason=form.cleaned_data["reason"]
+        )
 
-    def post(self, request, pk):
-        credential = self._credential(request, pk)
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            try:
-                credentials.credential_revoke(
-                    actor=request.user, credential=credential, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as exc:
-                _attach(form, exc)
-            else:
-                messages.success(request, f"'{credential.label}' revoked.")
-                return redirect("identities:detail", pk=credential.identity_id)
-        context = {"credential": credential, "form": form}
-        return render(request, self.template_name, context, status=400)
+    def success_message(self, form, result) -> str:
+        return f"'{self.object.label}' revoked."
 
 
 class DashboardPanel(TemplateView):
@@ -236,76 +221,51 @@ def _filled(form) -> dict:
     return data
 
 
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-class IdentityEditView(View):
+class IdentityEditView(_IdentityChangeView):
     """Change an identity's details (owners and its team's engineers); history keeps the diff."""
 
     template_name = "identities/identity_edit.html"
+    form_class = IdentityEditForm
 
-    def _identity(self, request, pk):
-        identity = selectors.identity_get(user=request.user, pk=pk)
-        if not selectors.can_change_identity(request.user, identity):
-            raise PermissionDenied
-        return identity
+    def get_form(self, data=None):
+        if data is None:
+            return IdentityEditForm(initial=IdentityEditForm.initial_for(self.object))
+        return IdentityEditForm(data)
 
-    def get(self, request, pk):
-        identity = self._identity(request, pk)
-        form = IdentityEditForm(initial=IdentityEditForm.initial_for(identity))
-        return render(request, self.template_name, {"identity": identity, "form": form})
+    def perform(self, form):
+        changes = dict(form.cleaned_data)
+        reason = changes.pop("reason")
+        services.identity_update(
+            actor=self.request.user, identity=self.object, reason=reason, **changes
+        )
 
-    def post(self, request, pk):
-        identity = self._identity(request, pk)
-        form = IdentityEditForm(request.POST)
-        if form.is_valid():
-            changes = dict(form.cleaned_data)
-            reason = changes.pop("reason")
-            try:
-                services.identity_update(
-                    actor=request.user, identity=identity, reason=reason, **changes
-                )
-            except ValidationError as exc:
-                _attach(form, exc)
-            else:
-                messages.success(request, f"{identity.name} updated.")
-                return redirect("identities:detail", pk=identity.pk)
-        context = {"identity": identity, "form": form}
-        return render(request, self.template_name, context, status=400)
+    def success_message(self, form, result) -> str:
+        return f"{self.object.name} updated."
 
 
-class FindingResolveView(View):
+class FindingResolveView(ServiceFormView):
     """An owner (A/R) or an admin resolves a finding on an identity, with a reason."""
 
     template_name = "identities/finding_resolve.html"
+    form_class = ReasonForm
+    object_name = "finding"
 
-    def _finding(self, request, pk, finding_pk):
-        identity = selectors.identity_get(user=request.user, pk=pk)
-        finding = get_object_or_404(identity.findings.select_related("identity"), pk=finding_pk)
-        if not findings.can_resolve_finding(request.user, identity):
+    def get_object(self):
+        identity = selectors.identity_get(user=self.request.user, pk=self.kwargs["pk"])
+        finding = get_object_or_404(
+            identity.findings.select_related("identity"), pk=self.kwargs["finding_pk"]
+        )
+        if not findings.can_resolve_finding(self.request.user, identity):
             raise PermissionDenied("Only the identity's owners (A or R) or an admin resolve it.")
         return finding
 
-    def get(self, request, pk, finding_pk):
-        finding = self._finding(request, pk, finding_pk)
-        return render(request, self.template_name, {"finding": finding, "form": ReasonForm()})
+    def perform(self, form):
+        findings.finding_resolve(
+            actor=self.request.user, finding=self.object, reason=form.cleaned_data["reason"]
+        )
 
-    def post(self, request, pk, finding_pk):
-        finding = self._finding(request, pk, finding_pk)
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            try:
-                findings.finding_resolve(
-                    actor=request.user, finding=finding, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as exc:
-                _attach(form, exc)
-            else:
-                messages.success(request, f"Finding resolved: {finding.get_kind_display()}.")
-                return redirect("identities:detail", pk=pk)
-        return render(request, self.template_name, {"finding": finding, "form": form}, status=400)
+    def success_message(self, form, result) -> str:
+        return f"Finding resolved: {self.object.get_kind_display()}."
+
+    def success_url(self, result) -> str:
+        return reverse("identities:detail", args=[self.kwargs["pk"]])

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.accounts import role_labels
 from core.forms import attach_errors
 from core.roles import RoleRequiredMixin, can_read_all, is_admin
+from core.tables import configure
 
 from . import directory
 from . import directory_selectors as selectors
+from .directory_tables import MemberTable, PlatformTable, TeamTable
 from .forms import MemberForm, PlatformForm, TeamForm
 from .models import Team
 
@@ -43,8 +44,9 @@ class TeamListView(ReaderRequired, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        table = TeamTable(selectors.team_list(user=user), noun="teams")
         return super().get_context_data(
-            teams=selectors.team_list(user=user), can_edit=is_admin(user), **kwargs
+            table=configure(table, self.request), can_edit=is_admin(user), **kwargs
         )
 
 
@@ -56,14 +58,12 @@ class TeamDetailView(ReaderRequired, TemplateView):
     def get_context_data(self, pk, member_form=None, **kwargs):
         team = selectors.team_get(user=self.request.user, pk=pk)
         can_edit = is_admin(self.request.user)
-        members = list(selectors.team_members(team=team))
-        for member in members:
-            member.role_labels = role_labels(member)
+        members = MemberTable(selectors.team_members(team=team), can_edit=can_edit, noun="members")
         if can_edit and member_form is None:
             member_form = MemberForm(candidates=selectors.team_member_candidates(team=team))
         return super().get_context_data(
             team=team,
-            members=members,
+            members=configure(members, self.request),
             changes=selectors.team_membership_changes(team=team),
             history=selectors.team_history(team=team),
             platforms=team.platforms.order_by("name"),
@@ -144,8 +144,9 @@ class PlatformListView(ReaderRequired, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        table = PlatformTable(selectors.platform_list(user=user), noun="platforms")
         return super().get_context_data(
-            platforms=selectors.platform_list(user=user), can_edit=is_admin(user), **kwargs
+            table=configure(table, self.request), can_edit=is_admin(user), **kwargs
         )
 
 

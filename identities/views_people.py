@@ -1,23 +1,21 @@
 """People and their roles (admins change, auditors read): the role groups, team memberships
 and leavers. Thin: `core.accounts` writes, refuses non-admins and records every change."""
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from core import accounts
 from core.forms import attach_errors
 from core.roles import ROLE_GROUPS, ROLE_LABELS, RoleRequiredMixin, can_read_all, is_admin
+from core.tables import configure
 
+from .directory_tables import PersonTable
 from .forms import PersonReasonForm
 from .models import Team
 
-PAGE_SIZE = 50
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLE_GROUPS]
 # What each form on the person page does: (form prefix, service, message).
 ACTIONS = {
@@ -36,18 +34,9 @@ class PeopleListView(RoleRequiredMixin, TemplateView):
         params = self.request.GET
         query, active = params.get("q", "").strip(), params.get("active", "")
         people = accounts.people_list(user=self.request.user, query=query, active=active)
-        page = Paginator(people, PAGE_SIZE).get_page(params.get("page"))
-        teams = _team_names(page.object_list)
-        for person in page.object_list:
-            person.role_labels = accounts.role_labels(person)
-            person.team_names = [teams[g.pk] for g in person.groups.all() if g.pk in teams]
-        return super().get_context_data(
-            page=page,
-            q=query,
-            active=active,
-            query=urlencode({k: v for k, v in (("q", query), ("active", active)) if v}),
-            **kwargs,
-        )
+        table = configure(PersonTable(people, noun="people"), self.request)
+        table.team_names = _team_names([row.record for row in table.page.object_list])
+        return super().get_context_data(table=table, q=query, active=active, **kwargs)
 
 
 def _team_names(people) -> dict[int, str]:

@@ -1,11 +1,10 @@
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
-from django.views import View
 from django.views.generic import TemplateView
 
 from core import tables
+from core.views import ServiceFormView
 from identities.selectors import identity_get
 
 from . import selectors, services
@@ -55,36 +54,27 @@ class IdentityRotationPanel(TemplateView):
         )
 
 
-class DecommissionView(View):
+class DecommissionView(ServiceFormView):
     template_name = "lifecycle/decommission.html"
+    form_class = DecommissionForm
+    object_name = "identity"
 
-    def _identity(self, request, pk):
-        identity = identity_get(user=request.user, pk=pk)
-        if not services.can_decommission(request.user, identity):
+    def get_object(self):
+        identity = identity_get(user=self.request.user, pk=self.kwargs["pk"])
+        if not services.can_decommission(self.request.user, identity):
             raise PermissionDenied
         return identity
 
-    def get(self, request, pk):
-        identity = self._identity(request, pk)
-        return render(
-            request, self.template_name, {"identity": identity, "form": DecommissionForm()}
+    def perform(self, form):
+        services.identity_decommission(
+            actor=self.request.user, identity=self.object, reason=form.cleaned_data["reason"]
         )
 
-    def post(self, request, pk):
-        identity = self._identity(request, pk)
-        form = DecommissionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.identity_decommission(
-                    actor=request.user, identity=identity, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc.messages)
-            else:
-                messages.success(request, f"{identity.name} is decommissioned.")
-                return redirect("identities:detail", pk=identity.pk)
-        ctx = {"identity": identity, "form": form}
-        return render(request, self.template_name, ctx, status=400)
+    def success_message(self, form, result) -> str:
+        return f"{self.object.name} is decommissioned."
+
+    def success_url(self, result) -> str:
+        return reverse("identities:detail", args=[self.object.pk])
 
 
 class DashboardPanel(TemplateView):

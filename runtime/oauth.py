@@ -64,19 +64,23 @@ def token(request):
         return _error("invalid_request", "The request could not be processed.")
 
 
-def _client(request, form):
+def _credentials(request, form) -> tuple:
     """RFC 7662 §2.1: the resource server authenticates (HTTP Basic, RFC 6749 §2.3.1, or the
-    client_id/client_secret form parameters)."""
+    client_id/client_secret form parameters): (client id, secret), (None, None) if unreadable."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Basic "):
         try:
             raw = base64.b64decode(header[6:], validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
-            return None
+            return None, None
         client_id, _, secret = raw.partition(":")
         # RFC 6749 §2.3.1: both parts are form-url-encoded before base64.
-        return selectors.resource_server_authenticate(unquote_plus(client_id), unquote_plus(secret))
-    return selectors.resource_server_authenticate(form.get("client_id"), form.get("client_secret"))
+        return unquote_plus(client_id), unquote_plus(secret)
+    return form.get("client_id"), form.get("client_secret")
+
+
+def _client(request, form):
+    return selectors.resource_server_authenticate(*_credentials(request, form))
 
 
 def _unauthorized() -> JsonResponse:
@@ -95,11 +99,13 @@ def introspect(request):
     form = _form_or_error(request)
     if isinstance(form, JsonResponse):
         return form
-    if _client(request, form) is None:
-        return _unauthorized()
     if not form.get("token"):
+        if _client(request, form) is None:
+            return _unauthorized()
         return _error("invalid_request", "Give the token to introspect.")
-    return _json(selectors.introspect(form.get("token")))
+    client_id, secret = _credentials(request, form)
+    answer = selectors.introspect(form.get("token"), client_id=client_id, secret=secret)
+    return _unauthorized() if answer is None else _json(answer)
 
 
 @csrf_exempt

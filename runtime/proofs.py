@@ -13,8 +13,6 @@ from joserfc import jwk, jwt
 from joserfc.errors import JoseError
 from joserfc.jws import extract_compact
 
-from identities.models import Identity
-
 from .choices import ALLOWED_ALGORITHMS, SubjectMapping
 from .models import TrustedIssuer
 
@@ -168,7 +166,28 @@ def _check_claims(issuer: TrustedIssuer, claims: dict, now: dt.datetime) -> dt.d
     return dt.datetime.fromtimestamp(exp, tz=dt.UTC)
 
 
-def verify_proof(token, *, now: dt.datetime) -> Proof:
+_issuers: dict[str, TrustedIssuer] = {}
+
+
+def trusted_issuer(iss: str, *, fresh: bool = False) -> TrustedIssuer | None:
+    """The issuer named `iss`, as this process last read it (`fresh`: read now). A decision
+    made with a cached copy stands only if the copy is still current (`policy.identity_for`
+    checks its `updated_at` and `jwks_fetched_at`); refusals are always decided fresh."""
+    if not fresh and iss in _issuers:
+        return _issuers[iss]
+    issuer = TrustedIssuer.objects.select_related("platform").filter(issuer=iss).first()
+    if issuer is not None and issuer.active:
+        _issuers[iss] = issuer
+    else:
+        _issuers.pop(iss, None)
+    return issuer
+
+
+def forget_issuers() -> None:
+    _issuers.clear()
+
+
+def verify_proof(token, *, now: dt.datetime, fresh: bool = False) -> Proof:
     header, unverified = _unverified(token)
     claimed = printable(unverified.get("iss"))
     sub_claim = printable(unverified.get("sub"))
@@ -186,7 +205,7 @@ def verify_proof(token, *, now: dt.datetime) -> Proof:
         raise fail("Critical header extensions are not supported.")
     if not claimed:
         raise fail("The proof has no iss claim.")
-    issuer = TrustedIssuer.objects.select_related("platform").filter(issuer=claimed).first()
+    issuer = trusted_issuer(claimed, fresh=fresh)
     if issuer is None or not issuer.active:
         raise fail(f"Issuer {claimed!r} is not trusted by Steward.")
     if alg not in issuer.algorithms:
@@ -214,11 +233,3 @@ def verify_proof(token, *, now: dt.datetime) -> Proof:
     except ProofError as exc:
         raise fail(str(exc)) from exc
     return Proof(issuer, claims, printable(value), external_id, expires_at)
-
-
-def identity_for(proof: Proof) -> Identity | None:
-    return (
-        Identity.objects.select_related("platform", "team")
-        .filter(platform=proof.issuer.platform_id, external_id=proof.external_id)
-        .first()
-    )

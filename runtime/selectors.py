@@ -3,7 +3,7 @@ from the state now: introspection, the identity panel and the counts all use it.
 
 import datetime as dt
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from joserfc import jwt
@@ -63,41 +63,56 @@ def decode_steward_token(token) -> dict | None:
     return claims if isinstance(claims.get("jti"), str) else None
 
 
-def introspect(token, *, now: dt.datetime | None = None) -> dict:
-    """RFC 7662 §2.2: the token's state now. Anything not live is just {"active": false}."""
+def introspect(token, *, client_id, secret, now: dt.datetime | None = None) -> dict | None:
+    """RFC 7662 §2.2: the token's state now, for the resource server these credentials name
+    (None when they name none), in one query: the server, and whether the token is live.
+    What it allows is in its signed claims (equal to its record); anything not live is just
+    {"active": false}."""
     now = now or timezone.now()
+    servers = _servers(client_id, secret)
+    if servers is None:
+        return None
     claims = decode_steward_token(token)
     if claims is None:
-        return {"active": False}
-    row = IssuedToken.objects.filter(live_q(now), jti=claims["jti"]).first()
-    if row is None:
+        return {"active": False} if servers.exists() else None
+    live = IssuedToken.objects.filter(live_q(now), jti=claims["jti"])
+    found = servers.annotate(live=Exists(live)).values_list("live", flat=True).first()
+    if found is None:
+        return None
+    if not found:
         return {"active": False}
     return {
         "active": True,
-        "scope": " ".join(row.scopes),
+        "scope": claims.get("scope"),
         "client_id": claims.get("client_id"),
         "token_type": "Bearer",
-        "exp": int(row.expires_at.timestamp()),
-        "iat": int(row.issued_at.timestamp()),
+        "exp": claims.get("exp"),
+        "iat": claims.get("iat"),
         "sub": claims.get("sub"),
-        "aud": row.audience,
+        "aud": claims.get("aud"),
         "iss": claims.get("iss"),
-        "jti": row.jti,
-        "identity_id": row.identity_id,
-        "grant_id": row.grant_id,
+        "jti": claims["jti"],
+        "identity_id": claims.get("identity_id"),
+        "grant_id": claims.get("grant_id"),
     }
 
 
-def resource_server_authenticate(client_id, secret) -> ResourceServer | None:
-    """The resource server these credentials name, or None. Anyone's input: bounded, and no
-    NUL character (PostgreSQL refuses one in a text parameter)."""
+def _servers(client_id, secret) -> QuerySet[ResourceServer] | None:
+    """The live resource server these credentials name (a queryset), or None when they are
+    malformed. Anyone's input: bounded, and no NUL character (PostgreSQL refuses one in a
+    text parameter)."""
     for value in (client_id, secret):
         if not isinstance(value, str) or not value or len(value) > 200 or "\x00" in value:
             return None
-    server = ResourceServer.objects.filter(
+    return ResourceServer.objects.filter(
         client_id=client_id, digest=ResourceServer.hash(secret), revoked_at=None
-    ).first()
-    return server
+    )
+
+
+def resource_server_authenticate(client_id, secret) -> ResourceServer | None:
+    """The resource server these credentials name, or None."""
+    servers = _servers(client_id, secret)
+    return servers.first() if servers is not None else None
 
 
 # --- pages --------------------------------------------------------------------------------

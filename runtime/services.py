@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -31,8 +32,16 @@ from identities.timeline import lifecycle_event_record
 from . import keys
 from .choices import GrantType, NotificationKind, Outcome
 from .models import IssuedToken, ResourceServer, RuntimePolicy, TokenExchange, TrustedIssuer
-from .policy import IDENTITY_DOMAIN, Refusal, current_policy, evaluate, parse_scopes
-from .proofs import ProofError, identity_for, printable, verify_proof
+from .policy import (
+    IDENTITY_DOMAIN,
+    Refusal,
+    cached_policy,
+    current_policy,
+    evaluate,
+    identity_for,
+    parse_scopes,
+)
+from .proofs import ProofError, printable, verify_proof
 
 # RFC 8693 §3 token type identifiers (names, not secrets).
 TOKEN_TYPE_JWT = "urn:ietf:params:oauth:token-type:jwt"  # noqa: S105
@@ -112,62 +121,82 @@ def _audience(p: dict, policy: RuntimePolicy) -> str:
     return value
 
 
+class _Stale(Exception):
+    """This process's copy of the policy or the issuer changed since it was read."""
+
+
 def token_exchange(*, data, now: dt.datetime | None = None) -> dict:
     """Trade a platform-issued proof for a Steward access token. Every request leaves one
     evaluation row (issued or refused); an issued token adds its record (the jti, never the
     token). Raises ExchangeRefused with the RFC 6749 §5.2 error."""
     now = now or timezone.now()
-    policy = current_policy()
-    row = TokenExchange(policy=policy, policy_version=policy.version, evaluated_at=now)
+    row = TokenExchange(evaluated_at=now)
     try:
-        p = _params(data)
-        row.grant_type = printable(p["grant_type"], 100)
-        proof_token, proof_error = _proof_and_request(p)
-        row.requested_scopes = parse_scopes(p["scope"])
-        row.audience = _audience(p, policy)
+        identity, decision = _evaluate_request(row, data, now, fresh=False)
+    except (Refusal, _Stale):
+        # A cached policy or issuer never refuses a workload, nor issues on rules that have
+        # changed: such requests are decided again from the database.
+        row = TokenExchange(evaluated_at=now)
         try:
-            proof = verify_proof(proof_token, now=now)
-        except ProofError as exc:
-            row.claimed_issuer, row.subject = exc.claimed_issuer, exc.subject
-            raise Refusal(proof_error, [str(exc)]) from exc
-        row.issuer, row.claimed_issuer, row.subject = (
-            proof.issuer,
-            proof.issuer.issuer,
-            proof.subject,
-        )
-        identity = identity_for(proof)
-        if identity is None:
-            raise Refusal(
-                "invalid_grant",
-                [
-                    f"No identity with external id {proof.external_id!r} is registered on "
-                    f"platform {proof.issuer.platform.name}."
-                ],
-            )
-        row.identity = identity
-        decision = evaluate(
-            policy=policy,
-            identity=identity,
-            requested_scopes=row.requested_scopes,
-            audience=row.audience,
-            proof_expires_at=proof.expires_at,
-            now=now,
-        )
-    except Refusal as refusal:
-        row.outcome, row.error, row.reasons = Outcome.REFUSED, refusal.error, refusal.reasons
-        with transaction.atomic():  # the row and its ledger entry commit together
-            row.save()
-        raise ExchangeRefused(refusal.error, " ".join(refusal.reasons)) from None
+            identity, decision = _evaluate_request(row, data, now, fresh=True)
+        except Refusal as refusal:
+            row.outcome, row.error, row.reasons = Outcome.REFUSED, refusal.error, refusal.reasons
+            with transaction.atomic():  # the row and its ledger entry commit together
+                row.save()
+            raise ExchangeRefused(refusal.error, " ".join(refusal.reasons)) from None
+    return _issue(row, identity, decision, now)
 
+
+def _evaluate_request(row: TokenExchange, data, now: dt.datetime, *, fresh: bool):
+    """(identity, decision) of the request, filling `row` as far as it got; raises Refusal,
+    or _Stale when a cached copy (`fresh` false) turns out to have changed."""
+    policy = cached_policy(fresh=fresh)
+    row.policy, row.policy_version = policy, policy.version
+    p = _params(data)
+    row.grant_type = printable(p["grant_type"], 100)
+    proof_token, proof_error = _proof_and_request(p)
+    row.requested_scopes = parse_scopes(p["scope"])
+    row.audience = _audience(p, policy)
+    try:
+        proof = verify_proof(proof_token, now=now, fresh=fresh)
+    except ProofError as exc:
+        row.claimed_issuer, row.subject = exc.claimed_issuer, exc.subject
+        raise Refusal(proof_error, [str(exc)]) from exc
+    row.issuer, row.claimed_issuer = proof.issuer, proof.issuer.issuer
+    row.subject = proof.subject
+    identity = identity_for(proof=proof, policy=policy)
+    if identity is None:
+        raise Refusal(
+            "invalid_grant",
+            [
+                f"No identity with external id {proof.external_id!r} is registered on "
+                f"platform {proof.issuer.platform.name}."
+            ],
+        )
+    if not fresh and not identity.cache_current:
+        raise _Stale
+    row.identity = identity
+    decision = evaluate(
+        policy=policy,
+        identity=identity,
+        requested_scopes=row.requested_scopes,
+        audience=row.audience,
+        proof_expires_at=proof.expires_at,
+        now=now,
+    )
+    return identity, decision
+
+
+def _access_token(identity, decision, policy, now: dt.datetime) -> tuple[str, dict, str]:
+    """The signed RFC 9068 access token, its claims and the signing key's id."""
     signing = keys.current_key()
-    jti = uuid.uuid4().hex
     claims = {
         "iss": settings.RUNTIME_ISSUER,
         "sub": f"{identity.platform.slug}:{identity.external_id}",
         "aud": decision.audience,
         "client_id": f"steward-identity-{identity.pk}",
         "scope": " ".join(decision.scopes),
-        "jti": jti,
+        "jti": uuid.uuid4().hex,
         "iat": int(now.timestamp()),
         "exp": int(decision.expires_at.timestamp()),
         "identity_id": identity.pk,
@@ -176,27 +205,45 @@ def token_exchange(*, data, now: dt.datetime | None = None) -> dict:
     }
     # RFC 9068 §2.1: typ "at+jwt" so an access token is never taken for an id token.
     header = {"alg": keys.SIGNING_ALG, "kid": signing.kid, "typ": "at+jwt"}
-    access_token = jwt.encode(header, claims, signing.key, algorithms=[keys.SIGNING_ALG])
+    return (
+        jwt.encode(header, claims, signing.key, algorithms=[keys.SIGNING_ALG]),
+        claims,
+        signing.kid,
+    )
+
+
+def _system_actor(identity):
+    """The system actor, by the id `identity_for` read with the identity (no query)."""
+    if identity.system_user_id is None:
+        return system_user()
+    return get_user_model()(pk=identity.system_user_id, username=settings.STEWARD_SYSTEM_USERNAME)
+
+
+def _issue(row: TokenExchange, identity, decision, now: dt.datetime) -> dict:
+    """Sign the token, store the evaluation and the token's record, answer per RFC 8693."""
+    access_token, claims, kid = _access_token(identity, decision, row.policy, now)
     expires_at = dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC)
+    row.outcome, row.grant = Outcome.ISSUED, decision.grant
+    row.requested_scopes = row.requested_scopes or []
+    row.reasons = [f"token lifetime bounded by the {_limit(decision.lifetime_limits, expires_at)}"]
+    token = IssuedToken(
+        jti=claims["jti"],
+        identity=identity,
+        grant=decision.grant,
+        scopes=decision.scopes,
+        audience=decision.audience,
+        kid=kid,
+        issued_at=now,
+        expires_at=expires_at,
+    )
     with transaction.atomic():
-        row.outcome, row.grant = Outcome.ISSUED, decision.grant
-        row.requested_scopes = row.requested_scopes or []
-        row.reasons = [
-            f"token lifetime bounded by the {_limit(decision.lifetime_limits, expires_at)}"
-        ]
         row.save()
-        token = IssuedToken(
-            jti=jti,
-            exchange=row,
-            identity=identity,
-            grant=decision.grant,
-            scopes=decision.scopes,
-            audience=decision.audience,
-            kid=signing.kid,
-            issued_at=now,
-            expires_at=expires_at,
+        token.exchange = row
+        stamp(
+            token,
+            actor=_system_actor(identity),
+            reason=f"issued to {identity} (exchange #{row.pk})",
         )
-        stamp(token, actor=system_user(), reason=f"issued to {identity} (exchange #{row.pk})")
         token.save()
     response = {
         "access_token": access_token,

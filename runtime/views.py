@@ -3,11 +3,13 @@ admins' trusted-issuer pages. Thin: rules live in services and selectors."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
 from core.roles import RoleRequiredMixin, is_admin
+from core.views import ServiceFormView
 from identities.selectors import identity_get
 
 from . import selectors, services
@@ -81,32 +83,26 @@ class IssuerListView(AdminRequired, TemplateView):
         )
 
 
-class IssuerEditView(AdminRequired, View):
+class IssuerEditView(AdminRequired, ServiceFormView):
     template_name = "runtime/issuer_form.html"
+    object_name = "issuer"
+    error_status = 422
 
-    def _issuer(self, pk):
+    def get_object(self):
+        pk = self.kwargs.get("pk")
         return selectors.issuer_get(user=self.request.user, pk=pk) if pk else None
 
-    def get(self, request, pk=None):
-        issuer = self._issuer(pk)
-        return render(request, self.template_name, {"form": TrustedIssuerForm(instance=issuer)})
+    def get_form(self, data=None):
+        return TrustedIssuerForm(data, instance=self.object)
 
-    def post(self, request, pk=None):
-        issuer = self._issuer(pk)
-        form = TrustedIssuerForm(request.POST, instance=issuer)
-        if form.is_valid():
-            try:
-                services.issuer_save(actor=request.user, issuer=issuer, data=form.cleaned_data)
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
-            else:
-                messages.success(request, "Trusted issuer saved.")
-                return redirect("runtime:issuers")
-        return render(request, self.template_name, {"form": form}, status=422)
+    def perform(self, form):
+        services.issuer_save(actor=self.request.user, issuer=self.object, data=form.cleaned_data)
+
+    def success_message(self, form, result) -> str:
+        return "Trusted issuer saved."
+
+    def success_url(self, result) -> str:
+        return reverse("runtime:issuers")
 
 
 class DashboardPanel(TemplateView):

@@ -59,6 +59,11 @@ def outsider(db):
 PERSONAS = ("admin_user", "auditor", "engineer", "owner", "outsider")
 
 
+def persona_name(request, persona) -> str:
+    """The fixture name of `persona` (the user a `persona` parametrisation resolved to)."""
+    return next(p for p in PERSONAS if request.getfixturevalue(p) == persona)
+
+
 @pytest.fixture
 def team(engineer):
     """Payments, with the engineer as a member."""

@@ -8,6 +8,16 @@ from factory.django import DjangoModelFactory
 PASSWORD = "correct-horse-battery"
 
 
+# The service account most scenarios register (add team, platform and what the test varies).
+LEDGER_WRITER = {
+    "name": "ledger-writer",
+    "kind": "service_account",
+    "external_id": "payments/ledger-writer",
+    "environment": "production",
+    "purpose": "Writes ledger entries.",
+}
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()

@@ -139,139 +139,179 @@ def _money(value) -> str:
 def detect(*, start: dt.date, end: dt.date, now=None, config: SpikeConfig | None = None):
     """Raise the signals for usage days start..end (inclusive)."""
     now = now or timezone.now()
-    config = config or SpikeConfig.from_settings()
-    metric = settings.USAGE_SPIKE_METRIC if settings.USAGE_SPIKE_METRIC in (
-        "cost", "calls", "tokens") else "cost"  # fmt: skip
-    window = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    in_window = UsageRecord.objects.filter(day__gte=start, day__lte=end)
-    used = in_window.filter(identity__isnull=False).values("identity_id")
-
-    # 1. every used identity's series, baseline included: one query
-    series: dict[int, dict[dt.date, float]] = defaultdict(dict)
-    totals: dict[tuple[int, dt.date], dict] = {}
-    rows = (
-        UsageRecord.objects.filter(
-            identity_id__in=used,
-            day__gte=start - dt.timedelta(days=config.baseline_days),
-            day__lte=end,
-        )
-        .values("identity_id", "day")
-        .annotate(calls=Sum("calls"), tokens=Sum("tokens"), cost=Sum("cost"), cur=Max("currency"))
-        .order_by()
-    )
-    for r in rows:
-        series[r["identity_id"]][r["day"]] = float(r[metric] or 0)
-        if start <= r["day"] <= end:
-            totals[(r["identity_id"], r["day"])] = r
-    identities = {
-        i.pk: i
-        for i in Identity.objects.filter(pk__in=list(series)).only(
-            "id", "name", "status", "team_id", "platform_id"
-        )
-    }
-    drafts: list[Signal] = []
-
-    def add(kind, identity_id, day, severity, summary, details, cost, currency="USD", **kw):
-        subject = kw.pop("subject", f"identity:{identity_id}")
-        drafts.append(Signal(kind=kind, identity_id=identity_id, subject=subject, day=day,
-                             severity=severity, summary=summary[:300], details=details,
-                             cost=cost or 0, currency=currency or "USD", **kw))  # fmt: skip
-
-    # 2. spikes
-    for identity_id, per_day in series.items():
-        for day, found in find_spikes(per_day, window, config).items():
-            t = totals[(identity_id, day)]
-            name = identities[identity_id].name
-            high = found["z"] >= 2 * config.z and (found["ratio"] or 99) >= 5
-            add(SignalKind.SPIKE, identity_id, day, Severity.HIGH if high else Severity.MEDIUM,
-                f"{name}: {metric} {found['value']:g} on {day} vs median {found['median']:g} "
-                f"(z {found['z']:g})", {"metric": metric, **found}, t["cost"],
-                t["cur"])  # fmt: skip
-
-    # 3. usage by a suspended / decommissioned identity, after it became so
-    inactive = {pk for pk, i in identities.items() if i.status in INACTIVE}
-    since = dict(
-        LifecycleEvent.objects.filter(
-            identity_id__in=inactive, kind__in=[EventKind.SUSPENDED, EventKind.DECOMMISSIONED]
-        )
-        .values("identity_id")
-        .annotate(at=Max("occurred_at"))
-        .values_list("identity_id", "at")
-        .order_by()
-    ) if inactive else {}  # fmt: skip
-    by_identity: dict[int, list[dict]] = defaultdict(list)
-    for (identity_id, day), t in totals.items():
-        if identity_id in inactive:
-            at = since.get(identity_id)
-            if at is None or day >= at.date():  # the day of the change counts: triage decides
-                by_identity[identity_id].append(t)
-    for identity_id, days in by_identity.items():
-        identity, at = identities[identity_id], since.get(identity_id)
-        add(SignalKind.INACTIVE_IDENTITY, identity_id, max(t["day"] for t in days), Severity.HIGH,
-            f"{identity.name} is {identity.get_status_display().lower()} but was used on "
-            f"{len(days)} day(s)", {"status": identity.status,
-                                    "since": at.date().isoformat() if at else None,
-                                    "days": sorted(t["day"].isoformat() for t in days),
-                                    "calls": sum(t["calls"] for t in days)},
-            sum(t["cost"] for t in days), days[0]["cur"])  # fmt: skip
-
-    # 4. usage after every credential ended: one query
-    after = (
-        usage_after_credentials_ended()
-        .filter(day__gte=start, day__lte=end)
-        .values("identity_id", "day")
-        .annotate(cost=Sum("cost"), calls=Sum("calls"), cur=Max("currency"))
-        .order_by()
-    )
-    grouped: dict[int, list[dict]] = defaultdict(list)
-    for r in after:
-        grouped[r["identity_id"]].append(r)
-    for identity_id, days in grouped.items():
-        name = identities[identity_id].name if identity_id in identities else f"#{identity_id}"
-        add(SignalKind.AFTER_CREDENTIALS_ENDED, identity_id, max(r["day"] for r in days),
-            Severity.HIGH, f"{name} was used after every credential had ended "
-            f"({len(days)} day(s))", {"days": sorted(r["day"].isoformat() for r in days),
-                                      "calls": sum(r["calls"] for r in days)},
-            sum(r["cost"] for r in days), days[0]["cur"])  # fmt: skip
-
-    # 5. unattributed spend: one query
-    unattributed = (
-        in_window.filter(identity__isnull=True)
-        .values("platform_ref", "external_ref")
-        .annotate(cost=Sum("cost"), calls=Sum("calls"), last=Max("day"), cur=Max("currency"))
-        .order_by()
-    )
-    for r in unattributed:
-        ref = f"{r['platform_ref']}:{r['external_ref']}"
-        add(SignalKind.UNATTRIBUTED, None, r["last"], Severity.MEDIUM,
-            f"Unattributed spend {_money(r['cost'])} {r['cur']} from {ref}",
-            {"calls": r["calls"], "start": start.isoformat(), "end": end.isoformat()},
-            r["cost"], r["cur"], subject=f"external:{ref}"[:700],
-            platform_ref=r["platform_ref"], external_ref=r["external_ref"])  # fmt: skip
-
-    # 6. spend with no consumption owner, and the assignees: governance's resolution
-    owners = owners_for(list(identities), DomainKey.CONSUMPTION) if identities else {}
-    spend: dict[int, list[dict]] = defaultdict(list)
-    for (identity_id, _day), t in totals.items():
-        if t["cost"]:
-            spend[identity_id].append(t)
-    for identity_id, days in spend.items():
-        who = owners.get(identity_id)
-        if who is None or who.accountable is None:
-            add(SignalKind.NO_CONSUMPTION_OWNER, identity_id, max(t["day"] for t in days),
-                Severity.MEDIUM, f"{identities[identity_id].name} spent "
-                f"{_money(sum(t['cost'] for t in days))} with no consumption owner (A)",
-                {"days": len(days)}, sum(t["cost"] for t in days), days[0]["cur"])  # fmt: skip
-    for signal in drafts:
+    sweep = _Sweep(start, end, config or SpikeConfig.from_settings())
+    sweep.load()
+    sweep.spikes()
+    sweep.inactive_identities()
+    sweep.after_credentials_ended()
+    sweep.unattributed()
+    owners = owners_for(list(sweep.identities), DomainKey.CONSUMPTION) if sweep.identities else {}
+    sweep.no_consumption_owner(owners)
+    for signal in sweep.drafts:
         who = owners.get(signal.identity_id) if signal.identity_id else None
         signal.assignee_id = who.accountable if who else None
 
-    created = _store(drafts, start=start, end=end)
+    created = _store(sweep.drafts, start=start, end=end)
     result = DetectResult(start, end)
     for s in created:
         result.created[s.kind] = result.created.get(s.kind, 0) + 1
     result.notifications = _notify(created)
     return result
+
+
+@dataclass
+class _Sweep:
+    """One run of the detectors: the window's series, loaded once, and the drafts raised."""
+
+    start: dt.date
+    end: dt.date
+    config: SpikeConfig
+    # every used identity's series, baseline included; the window's totals per (identity, day)
+    series: dict[int, dict[dt.date, float]] = field(default_factory=lambda: defaultdict(dict))
+    totals: dict[tuple[int, dt.date], dict] = field(default_factory=dict)
+    identities: dict[int, Identity] = field(default_factory=dict)
+    drafts: list[Signal] = field(default_factory=list)
+
+    @property
+    def metric(self) -> str:
+        metric = settings.USAGE_SPIKE_METRIC
+        return metric if metric in ("cost", "calls", "tokens") else "cost"
+
+    @property
+    def in_window(self):
+        return UsageRecord.objects.filter(day__gte=self.start, day__lte=self.end)
+
+    def add(self, kind, identity_id, day, severity, summary, details, cost, currency="USD", **kw):
+        subject = kw.pop("subject", f"identity:{identity_id}")
+        self.drafts.append(Signal(kind=kind, identity_id=identity_id, subject=subject, day=day,
+                                  severity=severity, summary=summary[:300], details=details,
+                                  cost=cost or 0, currency=currency or "USD", **kw))  # fmt: skip
+
+    def load(self) -> None:
+        """The series of every identity used in the window: one query, and one for them."""
+        start, end, metric = self.start, self.end, self.metric
+        used = self.in_window.filter(identity__isnull=False).values("identity_id")
+        rows = (
+            UsageRecord.objects.filter(
+                identity_id__in=used,
+                day__gte=start - dt.timedelta(days=self.config.baseline_days),
+                day__lte=end,
+            )
+            .values("identity_id", "day")
+            .annotate(
+                calls=Sum("calls"), tokens=Sum("tokens"), cost=Sum("cost"), cur=Max("currency")
+            )
+            .order_by()
+        )
+        for r in rows:
+            self.series[r["identity_id"]][r["day"]] = float(r[metric] or 0)
+            if start <= r["day"] <= end:
+                self.totals[(r["identity_id"], r["day"])] = r
+        self.identities = {
+            i.pk: i
+            for i in Identity.objects.filter(pk__in=list(self.series)).only(
+                "id", "name", "status", "team_id", "platform_id"
+            )
+        }
+
+    def spikes(self) -> None:
+        config, metric = self.config, self.metric
+        window = [
+            self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)
+        ]
+        for identity_id, per_day in self.series.items():
+            for day, found in find_spikes(per_day, window, config).items():
+                t = self.totals[(identity_id, day)]
+                name = self.identities[identity_id].name
+                high = found["z"] >= 2 * config.z and (found["ratio"] or 99) >= 5
+                self.add(SignalKind.SPIKE, identity_id, day,
+                         Severity.HIGH if high else Severity.MEDIUM,
+                         f"{name}: {metric} {found['value']:g} on {day} vs median "
+                         f"{found['median']:g} (z {found['z']:g})", {"metric": metric, **found},
+                         t["cost"], t["cur"])  # fmt: skip
+
+    def inactive_identities(self) -> None:
+        """Usage by a suspended / decommissioned identity, after it became so."""
+        inactive = {pk for pk, i in self.identities.items() if i.status in INACTIVE}
+        since = dict(
+            LifecycleEvent.objects.filter(
+                identity_id__in=inactive, kind__in=[EventKind.SUSPENDED, EventKind.DECOMMISSIONED]
+            )
+            .values("identity_id")
+            .annotate(at=Max("occurred_at"))
+            .values_list("identity_id", "at")
+            .order_by()
+        ) if inactive else {}  # fmt: skip
+        by_identity: dict[int, list[dict]] = defaultdict(list)
+        for (identity_id, day), t in self.totals.items():
+            if identity_id in inactive:
+                at = since.get(identity_id)
+                if at is None or day >= at.date():  # the day of the change counts: triage decides
+                    by_identity[identity_id].append(t)
+        for identity_id, days in by_identity.items():
+            identity, at = self.identities[identity_id], since.get(identity_id)
+            self.add(SignalKind.INACTIVE_IDENTITY, identity_id, max(t["day"] for t in days),
+                     Severity.HIGH, f"{identity.name} is "
+                     f"{identity.get_status_display().lower()} but was used on "
+                     f"{len(days)} day(s)", {"status": identity.status,
+                                             "since": at.date().isoformat() if at else None,
+                                             "days": sorted(t["day"].isoformat() for t in days),
+                                             "calls": sum(t["calls"] for t in days)},
+                     sum(t["cost"] for t in days), days[0]["cur"])  # fmt: skip
+
+    def after_credentials_ended(self) -> None:
+        """Usage after every credential ended: one query."""
+        after = (
+            usage_after_credentials_ended()
+            .filter(day__gte=self.start, day__lte=self.end)
+            .values("identity_id", "day")
+            .annotate(cost=Sum("cost"), calls=Sum("calls"), cur=Max("currency"))
+            .order_by()
+        )
+        grouped: dict[int, list[dict]] = defaultdict(list)
+        for r in after:
+            grouped[r["identity_id"]].append(r)
+        for identity_id, days in grouped.items():
+            identity = self.identities.get(identity_id)
+            name = identity.name if identity else f"#{identity_id}"
+            self.add(SignalKind.AFTER_CREDENTIALS_ENDED, identity_id, max(r["day"] for r in days),
+                     Severity.HIGH, f"{name} was used after every credential had ended "
+                     f"({len(days)} day(s))", {"days": sorted(r["day"].isoformat() for r in days),
+                                               "calls": sum(r["calls"] for r in days)},
+                     sum(r["cost"] for r in days), days[0]["cur"])  # fmt: skip
+
+    def unattributed(self) -> None:
+        """Spend on records naming no identity Steward knows: one query."""
+        unattributed = (
+            self.in_window.filter(identity__isnull=True)
+            .values("platform_ref", "external_ref")
+            .annotate(cost=Sum("cost"), calls=Sum("calls"), last=Max("day"), cur=Max("currency"))
+            .order_by()
+        )
+        for r in unattributed:
+            ref = f"{r['platform_ref']}:{r['external_ref']}"
+            self.add(SignalKind.UNATTRIBUTED, None, r["last"], Severity.MEDIUM,
+                     f"Unattributed spend {_money(r['cost'])} {r['cur']} from {ref}",
+                     {"calls": r["calls"], "start": self.start.isoformat(),
+                      "end": self.end.isoformat()},
+                     r["cost"], r["cur"], subject=f"external:{ref}"[:700],
+                     platform_ref=r["platform_ref"], external_ref=r["external_ref"])  # fmt: skip
+
+    def no_consumption_owner(self, owners: dict) -> None:
+        """Spend by an identity with no effective A of consumption oversight."""
+        spend: dict[int, list[dict]] = defaultdict(list)
+        for (identity_id, _day), t in self.totals.items():
+            if t["cost"]:
+                spend[identity_id].append(t)
+        for identity_id, days in spend.items():
+            who = owners.get(identity_id)
+            if who is None or who.accountable is None:
+                self.add(SignalKind.NO_CONSUMPTION_OWNER, identity_id,
+                         max(t["day"] for t in days), Severity.MEDIUM,
+                         f"{self.identities[identity_id].name} spent "
+                         f"{_money(sum(t['cost'] for t in days))} with no consumption owner (A)",
+                         {"days": len(days)}, sum(t["cost"] for t in days),
+                         days[0]["cur"])  # fmt: skip
 
 
 def _store(drafts: list[Signal], *, start, end) -> list[Signal]:

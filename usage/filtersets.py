@@ -2,9 +2,8 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
-from core.filtersets import ModelMultipleChoiceFilter
+from core.filtersets import ModelMultipleChoiceFilter, SearchFilter
 from identities.models import Platform, Team
 
 from .choices import Severity, SignalKind, SignalStatus
@@ -43,7 +42,7 @@ class UsageRecordFilterSet(django_filters.FilterSet):
 
 
 class SignalFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = SearchFilter(fields=("summary", "identity__name", "external_ref"))
     kind = django_filters.MultipleChoiceFilter(choices=SignalKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=SignalStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
@@ -65,13 +64,3 @@ class SignalFilterSet(django_filters.FilterSet):
     class Meta:
         model = Signal
         fields: list[str] = []
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(summary__icontains=value)
-            | Q(identity__name__icontains=value)
-            | Q(external_ref__icontains=value)
-        )

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import FilteredAPIView, StrictFilterBackend
-from core.api.pagination import StewardPagination
+from core.api.pagination import page_response
 from core.api.schema import paginated
+from core.api.views import validated
 from identities.selectors import credential_get, identity_get
 
 from .. import grants, selectors, services
@@ -79,9 +80,7 @@ class RequestListCreateAPIView(FilteredAPIView):
         if box not in BOXES:
             raise ValidationError({"box": [f"Select one of {', '.join(BOXES)}."]})
         qs = selectors.request_list(user=request.user, box=box, filters=request.query_params)
-        paginator = StewardPagination()
-        page = paginator.paginate_queryset(_detailed(qs), request, view=self)
-        return paginator.get_paginated_response(RequestSerializer(page, many=True).data)
+        return page_response(self, _detailed(qs), RequestSerializer)
 
     @extend_schema(
         request=RequestCreateInputSerializer,
@@ -92,9 +91,7 @@ class RequestListCreateAPIView(FilteredAPIView):
         },
     )
     def post(self, request):
-        data = RequestCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        fields = validated(request, RequestCreateInputSerializer)
         identity = identity_get(user=request.user, pk=fields.pop("identity"))
         renews = fields.pop("renews", None)
         if renews is not None:
@@ -130,9 +127,8 @@ class RequestDecideAPIView(APIView):
     )
     def post(self, request, pk: int):
         req = selectors.request_get(user=request.user, pk=pk)
-        data = DecideInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.request_decide(request_id=req.pk, actor=request.user, **data.validated_data)
+        data = validated(request, DecideInputSerializer)
+        services.request_decide(request_id=req.pk, actor=request.user, **data)
         return Response(_request_data(request.user, req.pk))
 
 
@@ -145,9 +141,8 @@ class GrantRevokeAPIView(APIView):
     )
     def post(self, request, pk: int):
         grant = selectors.grant_get(user=request.user, pk=pk)
-        data = RevokeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        grant = grants.grant_revoke(actor=request.user, grant=grant, **data.validated_data)
+        data = validated(request, RevokeInputSerializer)
+        grant = grants.grant_revoke(actor=request.user, grant=grant, **data)
         return Response(GrantSerializer(grant).data)
 
 
@@ -160,9 +155,8 @@ class GrantCredentialAPIView(APIView):
     )
     def post(self, request, pk: int):
         grant = selectors.grant_get(user=request.user, pk=pk)
-        data = LinkCredentialInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        credential = credential_get(user=request.user, pk=data.validated_data["credential"])
+        data = validated(request, LinkCredentialInputSerializer)
+        credential = credential_get(user=request.user, pk=data["credential"])
         link = grants.grant_link_credential(actor=request.user, grant=grant, credential=credential)
         return Response(
             {"grant": grant.pk, "credential": credential.pk, "linked_at": link.linked_at},

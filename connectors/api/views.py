@@ -12,6 +12,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.views import validated
 from core.roles import can_read_all
 
 from .. import selectors, services
@@ -84,7 +85,6 @@ class RevocationAckAPIView(APIView):
     )
     def post(self, request, pk):
         job = selectors.revocation_for_ack(user=request.user, pk=pk)
-        data = RevocationAckInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = services.revocation_ack(actor=request.user, job=job, **data.validated_data)
+        data = validated(request, RevocationAckInputSerializer)
+        job = services.revocation_ack(actor=request.user, job=job, **data)
         return Response(RevocationSerializer(job).data)

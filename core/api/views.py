@@ -19,6 +19,13 @@ from .filters import StrictFilterBackend
 ERROR = OpenApiResponse(description="Not signed in, or not allowed (role).")
 
 
+def validated(request, serializer_class, instance=None, **kwargs) -> dict:
+    """The request's body checked by an input serializer; a 400 with its errors otherwise."""
+    serializer = serializer_class(instance, data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class UserSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="get_full_name", read_only=True)
 

@@ -90,42 +90,39 @@ ACCESS_VALUES = {
 }
 
 
-def approvers_subquery():
+def _json_array(qs, *order, **fields):
+    """The rows of `qs` (tied to the outer row by an OuterRef), in `order`, as one JSON array."""
     from django.contrib.postgres.expressions import ArraySubquery
 
-    return ArraySubquery(
-        Decision.objects.filter(request=OuterRef("pk"))
-        .order_by("decided_at", "id")
-        .values(
-            json=JSONObject(
-                decider=F("decider__username"),
-                outcome=F("outcome"),
-                at=F("decided_at"),
-                entitled_as=F("entitled_as"),
-                comment=F("comment"),
-            )
-        )
+    return ArraySubquery(qs.order_by(*order).values(json=JSONObject(**fields)))
+
+
+def approvers_subquery():
+    return _json_array(
+        Decision.objects.filter(request=OuterRef("pk")),
+        "decided_at",
+        "id",
+        decider=F("decider__username"),
+        outcome=F("outcome"),
+        at=F("decided_at"),
+        entitled_as=F("entitled_as"),
+        comment=F("comment"),
     )
 
 
 def credentials_subquery():
-    from django.contrib.postgres.expressions import ArraySubquery
-
-    return ArraySubquery(
-        GrantCredential.objects.filter(grant__request=OuterRef("pk"))
-        .order_by("credential__issued_at", "id")
-        .values(
-            json=JSONObject(
-                id=F("credential_id"),
-                fingerprint=F("credential__fingerprint"),
-                kind=F("credential__kind"),
-                issued_at=F("credential__issued_at"),
-                expires_at=F("credential__expires_at"),
-                status=F("credential__status"),
-                revoked_at=F("credential__revoked_at"),
-                **source_confirmation("credential_id"),
-            )
-        )
+    return _json_array(
+        GrantCredential.objects.filter(grant__request=OuterRef("pk")),
+        "credential__issued_at",
+        "id",
+        id=F("credential_id"),
+        fingerprint=F("credential__fingerprint"),
+        kind=F("credential__kind"),
+        issued_at=F("credential__issued_at"),
+        expires_at=F("credential__expires_at"),
+        status=F("credential__status"),
+        revoked_at=F("credential__revoked_at"),
+        **source_confirmation("credential_id"),
     )
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core.api.filters import FilteredAPIView
 from core.api.pagination import StewardPagination
+from core.api.views import validated
 from core.roles import is_admin
 from identities.selectors import identity_get
 
@@ -52,9 +53,8 @@ class ControlDomainViewSet(
 
     @extend_schema(request=ControlDomainInputSerializer, responses=ControlDomainSerializer)
     def create(self, request, *args, **kwargs):
-        data = ControlDomainInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        domain = control_domain_create(actor=request.user, **data.validated_data)
+        data = validated(request, ControlDomainInputSerializer)
+        domain = control_domain_create(actor=request.user, **data)
         return Response(ControlDomainSerializer(domain).data, status=status.HTTP_201_CREATED)
 
 
@@ -76,9 +76,8 @@ class AssignmentViewSet(
 
     @extend_schema(request=AssignmentInputSerializer, responses=AssignmentSerializer)
     def create(self, request, *args, **kwargs):
-        data = AssignmentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        assignment = assignment_set(actor=request.user, **data.validated_data)
+        data = validated(request, AssignmentInputSerializer)
+        assignment = assignment_set(actor=request.user, **data)
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("reason", str, required=True)])

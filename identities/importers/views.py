@@ -6,13 +6,13 @@ the services check again). A job is visible to whoever uploaded it and to admins
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.decorators.http import require_POST
 
 from core.roles import RoleRequiredMixin, require
+from core.tables import configure
 from core.uploads import request_too_large
 
 from .base import ACTIONS
@@ -25,8 +25,10 @@ from .services import (
     import_job_list,
     import_job_start_apply,
 )
+from .tables import ImportJobTable, ImportRowTable
 
 ROWS_PER_PAGE = 100
+RECENT_JOBS = 10
 
 
 class ImportUploadView(RoleRequiredMixin, View):
@@ -62,7 +64,8 @@ class ImportUploadView(RoleRequiredMixin, View):
         return self._render(form, status=400)
 
     def _render(self, form, status=200):
-        jobs = import_job_list(user=self.request.user)[:10]
+        jobs = ImportJobTable(import_job_list(user=self.request.user), noun="imports")
+        jobs = configure(jobs, self.request, per_page=RECENT_JOBS)
         return render(self.request, self.template_name, {"form": form, "jobs": jobs}, status=status)
 
 
@@ -73,11 +76,13 @@ class ImportJobView(RoleRequiredMixin, View):
         job = import_job_get(user=request.user, pk=pk)
         action = request.GET.get("action", "")
         rows = [r for r in job.rows if r["action"] == action] if action in ACTIONS else job.rows
-        page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        empty = f"No rows with action “{action}”." if action in ACTIONS else "No rows."
+        table = ImportRowTable(rows, noun="rows", empty_text=empty)
+        table = configure(table, request, per_page=ROWS_PER_PAGE)
         return render(
             request,
             "identities/import/job.html",
-            {"job": job, "page": page, "action": action, "actions": ACTIONS},
+            {"job": job, "table": table, "action": action, "actions": ACTIONS},
         )
 
 

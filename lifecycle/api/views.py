@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import FilteredAPIView
-from core.api.pagination import StewardPagination
+from core.api.pagination import page_response
 from core.api.schema import paginated
+from core.api.views import validated
 
 from ..filtersets import ReviewCampaignFilterSet, ReviewItemFilterSet
 from ..reviews import selectors, services
@@ -33,12 +34,6 @@ ERRORS = {
 CONFLICT = {409: OpenApiResponse(ReviewErrorSerializer, description="Already decided.")}
 
 
-def _page(request, view, qs, serializer):
-    paginator = StewardPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 class ReviewCampaignListCreateAPIView(FilteredAPIView):
     """Campaigns you may read (all for admins and auditors, else those you review in)."""
 
@@ -53,16 +48,15 @@ class ReviewCampaignListCreateAPIView(FilteredAPIView):
         qs = selectors.campaign_list(
             user=request.user, status=request.query_params.get("status", "")
         ).order_by("-starts_on", "-id")
-        return _page(request, self, qs, ReviewCampaignSerializer)
+        return page_response(self, qs, ReviewCampaignSerializer)
 
     @extend_schema(
         request=ReviewCampaignInputSerializer,
         responses={201: ReviewCampaignSerializer, 400: ReviewErrorSerializer, **ERRORS},
     )
     def post(self, request):
-        data = ReviewCampaignInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        campaign = services.campaign_create(actor=request.user, **data.validated_data)
+        data = validated(request, ReviewCampaignInputSerializer)
+        campaign = services.campaign_create(actor=request.user, **data)
         out = selectors.campaign_list(user=request.user).get(pk=campaign.pk)
         return Response(ReviewCampaignSerializer(out).data, status=status.HTTP_201_CREATED)
 
@@ -100,7 +94,7 @@ class ReviewItemListAPIView(FilteredAPIView):
             open_only=params.get("open") in ("1", "true"),
             mine=params.get("mine") in ("1", "true"),
         )
-        return _page(request, self, qs, ReviewItemSerializer)
+        return page_response(self, qs, ReviewItemSerializer)
 
 
 class ReviewItemDetailAPIView(APIView):
@@ -118,9 +112,8 @@ class ReviewItemDecideAPIView(APIView):
     )
     def post(self, request, pk: int):
         item = selectors.item_get(user=request.user, pk=pk)
-        data = ReviewDecideInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.item_decide(actor=request.user, item_id=item.pk, **data.validated_data)
+        data = validated(request, ReviewDecideInputSerializer)
+        services.item_decide(actor=request.user, item_id=item.pk, **data)
         return Response(ReviewItemSerializer(selectors.item_get(user=request.user, pk=pk)).data)
 
 
@@ -133,15 +126,11 @@ class ReviewItemReassignAPIView(APIView):
     )
     def post(self, request, pk: int):
         item = selectors.item_get(user=request.user, pk=pk)
-        data = ReviewReassignInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        reviewer = get_object_or_404(
-            get_user_model(), pk=data.validated_data["reviewer"], is_active=True
-        )
+        data = validated(request, ReviewReassignInputSerializer)
+        reviewer = get_object_or_404(get_user_model(), pk=data["reviewer"], is_active=True)
         services.item_reassign(
-            actor=request.user, item_id=item.pk, reviewer=reviewer,
-            reason=data.validated_data["reason"],
-        )  # fmt: skip
+            actor=request.user, item_id=item.pk, reviewer=reviewer, reason=data["reason"]
+        )
         return Response(ReviewItemSerializer(selectors.item_get(user=request.user, pk=pk)).data)
 
 
@@ -153,14 +142,13 @@ class ReviewScheduleListCreateAPIView(APIView):
     )
     def get(self, request):
         qs = selectors.schedule_list(user=request.user).order_by("name")
-        return _page(request, self, qs, ReviewScheduleSerializer)
+        return page_response(self, qs, ReviewScheduleSerializer)
 
     @extend_schema(
         request=ReviewScheduleInputSerializer,
         responses={201: ReviewScheduleSerializer, 400: ReviewErrorSerializer, **ERRORS},
     )
     def post(self, request):
-        data = ReviewScheduleInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        schedule = services.schedule_create(actor=request.user, **data.validated_data)
+        data = validated(request, ReviewScheduleInputSerializer)
+        schedule = services.schedule_create(actor=request.user, **data)
         return Response(ReviewScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)

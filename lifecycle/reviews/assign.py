@@ -17,13 +17,18 @@ from ..choices import ReviewerRule
 # Reviewed: identities that are live. Pending ones have not been approved yet; ended ones
 # are over.
 REVIEWED_STATUSES = (IdentityStatus.ACTIVE, IdentityStatus.SUSPENDED)
-SCOPE_KEYS = ("teams", "platforms", "kinds", "risk_tiers")
+SCOPE_LOOKUPS = {
+    "teams": "team__slug__in",
+    "platforms": "platform__slug__in",
+    "kinds": "kind__in",
+    "risk_tiers": "risk_tier__in",
+}
 
 
 def clean_scope(scope: dict | None) -> dict:
     """Only known keys, each a sorted list of strings; empty lists dropped."""
     out = {}
-    for key in SCOPE_KEYS:
+    for key in SCOPE_LOOKUPS:
         values = (scope or {}).get(key) or []
         if isinstance(values, str):
             values = [values]
@@ -34,17 +39,8 @@ def clean_scope(scope: dict | None) -> dict:
 
 
 def scope_identities(scope: dict) -> QuerySet[Identity]:
-    scope = clean_scope(scope)
-    qs = Identity.objects.filter(status__in=REVIEWED_STATUSES)
-    if scope.get("teams"):
-        qs = qs.filter(team__slug__in=scope["teams"])
-    if scope.get("platforms"):
-        qs = qs.filter(platform__slug__in=scope["platforms"])
-    if scope.get("kinds"):
-        qs = qs.filter(kind__in=scope["kinds"])
-    if scope.get("risk_tiers"):
-        qs = qs.filter(risk_tier__in=scope["risk_tiers"])
-    return qs
+    lookups = {SCOPE_LOOKUPS[key]: values for key, values in clean_scope(scope).items()}
+    return Identity.objects.filter(status__in=REVIEWED_STATUSES, **lookups)
 
 
 def scope_label(scope: dict) -> str:

@@ -268,23 +268,22 @@ def report_rows(*, items: QuerySet[ReviewItem]) -> Iterator[dict]:
         }
 
 
+# report_items' filters: key -> lookup, applied when given
+REPORT_FILTERS = {
+    "start": "campaign__due_on__gte",
+    "end": "campaign__starts_on__lte",
+    "team": "identity__team__slug",
+    "platform": "identity__platform__slug",
+    "identity": "identity_id",
+    "campaign": "campaign_id",
+}
+
+
 def report_items(*, filters: dict | None = None) -> QuerySet[ReviewItem]:
     """Items for the evidence export (no user scope: evidence is read by auditors/admins)."""
     filters = filters or {}
-    qs = ReviewItem.objects.all()
-    if filters.get("start"):
-        qs = qs.filter(campaign__due_on__gte=filters["start"])
-    if filters.get("end"):
-        qs = qs.filter(campaign__starts_on__lte=filters["end"])
-    if filters.get("team"):
-        qs = qs.filter(identity__team__slug=filters["team"])
-    if filters.get("platform"):
-        qs = qs.filter(identity__platform__slug=filters["platform"])
-    if filters.get("identity"):
-        qs = qs.filter(identity_id=filters["identity"])
-    if filters.get("campaign"):
-        qs = qs.filter(campaign_id=filters["campaign"])
-    return qs
+    given = {lookup: filters[key] for key, lookup in REPORT_FILTERS.items() if filters.get(key)}
+    return ReviewItem.objects.filter(**given)
 
 
 def overdue_review_item_ids(*, today) -> tuple[int, list[int]]:

@@ -13,7 +13,9 @@ from django.views.generic import TemplateView
 from core import tables
 from core.csv_export import SafeWriter
 from core.errors import Conflict
+from core.forms import attach_errors
 from core.roles import RoleRequiredMixin, is_admin
+from core.views import ServiceFormView
 
 from ..choices import CampaignStatus, ReviewDecision
 from ..tables import ReviewItemTable
@@ -48,64 +50,54 @@ class AdminOnly(RoleRequiredMixin):
     role_check = staticmethod(is_admin)
 
 
-class CampaignCreateView(AdminOnly, View):
+class _CreateView(AdminOnly, ServiceFormView):
     template_name = "lifecycle/reviews/campaign_form.html"
+    what = ""  # the template's noun
 
-    def get(self, request):
+    def get_context_data(self, **kwargs) -> dict:
+        return {"what": self.what, **kwargs}
+
+
+class CampaignCreateView(_CreateView):
+    form_class = CampaignForm
+    what = "campaign"
+
+    def get_form(self, data=None):
+        if data is not None:
+            return CampaignForm(data)
         today = timezone.localdate()
-        form = CampaignForm(initial={"starts_on": today, "due_on": today.replace(day=28)})
-        return render(request, self.template_name, {"form": form, "what": "campaign"})
+        return CampaignForm(initial={"starts_on": today, "due_on": today.replace(day=28)})
 
-    def post(self, request):
-        form = CampaignForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                campaign = services.campaign_create(
-                    actor=request.user, name=data["name"], starts_on=data["starts_on"],
-                    due_on=data["due_on"], scope=form.scope(),
-                    reviewer_rule=data["reviewer_rule"], overdue_rule=data["overdue_rule"],
-                )  # fmt: skip
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, f"Campaign '{campaign.name}' created.")
-                return redirect("lifecycle:review-campaign", pk=campaign.pk)
-        ctx = {"form": form, "what": "campaign"}
-        return render(request, self.template_name, ctx, status=400)
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.campaign_create(
+            actor=self.request.user, name=data["name"], starts_on=data["starts_on"],
+            due_on=data["due_on"], scope=form.scope(),
+            reviewer_rule=data["reviewer_rule"], overdue_rule=data["overdue_rule"],
+        )  # fmt: skip
+
+    def success_message(self, form, result) -> str:
+        return f"Campaign '{result.name}' created."
+
+    def success_url(self, result) -> str:
+        return reverse("lifecycle:review-campaign", args=[result.pk])
 
 
-class ScheduleCreateView(AdminOnly, View):
-    template_name = "lifecycle/reviews/campaign_form.html"
+class ScheduleCreateView(_CreateView):
+    form_class = ScheduleForm
+    what = "schedule"
 
-    def get(self, request):
-        return render(request, self.template_name, {"form": ScheduleForm(), "what": "schedule"})
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        for key in ("teams", "platforms", "kinds", "risk_tiers"):
+            data.pop(key, None)
+        return services.schedule_create(actor=self.request.user, scope=form.scope(), **data)
 
-    def post(self, request):
-        form = ScheduleForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            for key in ("teams", "platforms", "kinds", "risk_tiers"):
-                data.pop(key, None)
-            try:
-                schedule = services.schedule_create(actor=request.user, scope=form.scope(), **data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(
-                    request, f"Schedule '{schedule.name}' created: the reviews sweep launches it."
-                )
-                return redirect("lifecycle:reviews")
-        ctx = {"form": form, "what": "schedule"}
-        return render(request, self.template_name, ctx, status=400)
+    def success_message(self, form, result) -> str:
+        return f"Schedule '{result.name}' created: the reviews sweep launches it."
 
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    def success_url(self, result) -> str:
+        return reverse("lifecycle:reviews")
 
 
 class CampaignView(TemplateView):
@@ -208,7 +200,7 @@ class ItemView(View):
                 if isinstance(exc, PermissionDenied):
                     form.add_error(None, str(exc))
                 else:
-                    _add_errors(form, exc)
+                    attach_errors(form, exc)
             else:
                 label = ReviewDecision(data["decision"]).label
                 messages.success(request, f"{item.identity.name}: {label}.")
@@ -247,7 +239,7 @@ class ReassignView(AdminOnly, View):
                     reviewer=form.cleaned_data["reviewer"], reason=form.cleaned_data["reason"],
                 )  # fmt: skip
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 messages.success(request, f"Reassigned to {form.cleaned_data['reviewer']}.")
                 return redirect("lifecycle:review-item", pk=item.pk)

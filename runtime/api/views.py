@@ -5,8 +5,9 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.pagination import StewardPagination
+from core.api.pagination import page_response
 from core.api.schema import paginated
+from core.api.views import validated
 from core.roles import is_admin
 
 from .. import selectors, services
@@ -27,15 +28,13 @@ class IssuerListCreateAPIView(APIView):
         responses=paginated(TrustedIssuerSerializer), operation_id="v1_runtime_issuers_list"
     )
     def get(self, request):
-        paginator = StewardPagination()
-        page = paginator.paginate_queryset(selectors.issuer_list(user=request.user), request, self)
-        return paginator.get_paginated_response(TrustedIssuerSerializer(page, many=True).data)
+        issuers = selectors.issuer_list(user=request.user)
+        return page_response(self, issuers, TrustedIssuerSerializer)
 
     @extend_schema(request=TrustedIssuerSerializer, responses={201: TrustedIssuerSerializer})
     def post(self, request):
-        data = TrustedIssuerSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        issuer = services.issuer_save(actor=request.user, data=dict(data.validated_data))
+        data = validated(request, TrustedIssuerSerializer)
+        issuer = services.issuer_save(actor=request.user, data=data)
         return Response(TrustedIssuerSerializer(issuer).data, status=status.HTTP_201_CREATED)
 
 
@@ -51,9 +50,6 @@ class IssuerDetailAPIView(APIView):
     @extend_schema(request=TrustedIssuerSerializer, responses=TrustedIssuerSerializer)
     def patch(self, request, pk: int):
         issuer = selectors.issuer_get(user=request.user, pk=pk)
-        data = TrustedIssuerSerializer(issuer, data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        issuer = services.issuer_save(
-            actor=request.user, issuer=issuer, data=dict(data.validated_data)
-        )
+        data = validated(request, TrustedIssuerSerializer, issuer, partial=True)
+        issuer = services.issuer_save(actor=request.user, issuer=issuer, data=data)
         return Response(TrustedIssuerSerializer(issuer).data)

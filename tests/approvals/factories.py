@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from approvals import services
 from approvals.choices import RequestKind
+from core.models import Notification
 
 EXCEPTION_FIELDS = {
     "excepted_policy": "credentials rotate every 90 days",
@@ -59,3 +60,15 @@ def onboarding_data(*, team, platform, name="refund-agent", **extra) -> dict:
         "entitlements": ["refunds:read"],
         **extra,
     }
+
+
+def approve(req, actor, **kw):
+    return services.request_decide(request_id=req.pk, actor=actor, outcome="approve", **kw)
+
+
+def reject(req, actor, **kw):
+    return services.request_decide(request_id=req.pk, actor=actor, outcome="reject", **kw)
+
+
+def notified(kind, user) -> bool:
+    return Notification.objects.filter(kind=kind, recipient=user).exists()

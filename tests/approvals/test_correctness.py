@@ -10,14 +10,10 @@ from approvals import services
 from approvals.choices import RequestKind
 from approvals.models import Grant
 from approvals.services import PolicyRefused
-from tests.approvals.factories import submit_emergency, submit_exception
+from tests.approvals.factories import approve, submit_emergency, submit_exception
 from tests.factories import IdentityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def approve(req, actor, **kw):
-    return services.request_decide(request_id=req.pk, actor=actor, outcome="approve", **kw)
 
 
 def test_grant_starts_when_the_quorum_is_complete_not_at_submission(engineer, owner, identity):

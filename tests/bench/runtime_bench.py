@@ -71,7 +71,7 @@ def generate_runtime(*, rng, now, tokens: int) -> dict:
     from runtime.models import IssuedToken, TokenExchange, TrustedIssuer
     from runtime.policy import current_policy
 
-    from .generate import copy_rows, next_id, reset_sequence
+    from .copying import copy_rows, next_id, reset_sequence
 
     federable = _federable(now)
     gated = set(_live_grants(now).values_list("identity_id", flat=True))
@@ -219,26 +219,21 @@ def _server_env(settings) -> dict:
     }
 
 
-def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
+def _cases(admin) -> list[tuple]:
+    """(name, path, bodies, headers, in-process loop, its name) of the two endpoints."""
     import base64
 
-    from django.conf import settings
     from django.utils import timezone
 
     from runtime.services import resource_server_create
 
-    from .generate import bench_user
-    from .measure import figure, gunicorn, load_tool
-
     bodies, n_gated = _bodies(timezone.now())
     tokens = _mint(bodies, 50)
     server, secret = resource_server_create(
-        actor=bench_user("bench-admin"),
-        name="bench gateway",
-        client_id=f"bench-{uuid.uuid4().hex[:8]}",
+        actor=admin, name="bench gateway", client_id=f"bench-{uuid.uuid4().hex[:8]}"
     )
     basic = base64.b64encode(f"{server.client_id}:{secret}".encode()).decode()
-    cases = [
+    return [
         (
             f"token exchange ({len(bodies)} identities, {n_gated} under a grant)",
             "/oauth/token",
@@ -256,13 +251,38 @@ def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
             "verify the token, one process",
         ),
     ]
+
+
+def _queries(path: str, body: str, headers: dict) -> int:
+    """Queries one request makes through Django in this process, its caches warm (the
+    connection health check's SELECT 1 aside: it bypasses the query log)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    client.post(path, body, content_type="application/x-www-form-urlencoded", **meta)
+    with CaptureQueriesContext(connection) as captured:
+        client.post(path, body, content_type="application/x-www-form-urlencoded", **meta)
+    return len(captured)
+
+
+def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
+    from django.conf import settings
+
+    from .figures.common import figure
+    from .figures.load import gunicorn, load_tool, warm_up
+    from .generate import bench_user
+
+    cases = _cases(bench_user("bench-admin"))
     tool, load = load_tool()
     workers = max(2, os.cpu_count() or 2)
     out = []
     with gunicorn(database_url, workers, env=_server_env(settings)) as base_url:
         for name, path, case_bodies, headers, loop, baseline_name in cases:
             url = base_url + path
-            load(url, None, 1, 2, bodies=case_bodies, headers=headers)  # warm up
+            warm_up(url, workers, bodies=case_bodies, headers=headers)
             served, limit, bad = [], [], 0
             for _ in range(repeat):  # interleaved, so drift hits both alike
                 limit.append(_rate(loop, seconds))
@@ -270,10 +290,11 @@ def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
                 served.append(r["rps"])
                 bad += r["non_2xx"]
             rps, base = statistics.median(served), statistics.median(limit)
+            queries = _queries(path, case_bodies[0], headers)
             out.append(
                 figure(
                     "7",
-                    f"HTTP {name}",
+                    f"HTTP {name}, {queries} quer{'y' if queries == 1 else 'ies'}",
                     round(rps, 1),
                     round(base, 1),
                     "req/s",
@@ -285,6 +306,7 @@ def measure_runtime(repeat: int, database_url: str, seconds: int) -> list[dict]:
                     connections=4,
                     seconds=seconds,
                     non_2xx=bad,
+                    queries=queries,
                     baseline_name=baseline_name,
                     runs=[round(r, 1) for r in served],
                     baseline_runs=[round(r, 1) for r in limit],

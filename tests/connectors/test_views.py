@@ -6,7 +6,7 @@ from django.urls import reverse
 from connectors.choices import JobStatus
 from connectors.models import PlatformConnector, RevocationJob
 from identities.credentials import credential_revoke
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, persona_name
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +59,6 @@ PAGES = [
     ),
     ("dashboard-panel", "get", lambda w: reverse("connectors:dashboard-panel"), EVERYONE),
 ]
-
-
-def persona_name(request, persona):
-    return next(p for p in PERSONAS if request.getfixturevalue(p) == persona)
 
 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)

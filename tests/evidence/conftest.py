@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from evidence import ledger
-from tests.factories import PlatformFactory, TeamFactory
+from tests.factories import LEDGER_WRITER, PlatformFactory, TeamFactory
 
 
 @dataclass
@@ -24,33 +24,31 @@ class Scenario:
     platform: object
 
 
-@pytest.fixture
-def scenario(governed, engineer, owner, admin_user) -> Scenario:
-    from approvals import grants as approval_grants
+def _onboarded(engineer, owner, team, platform):
     from approvals import services as approvals
-    from approvals.models import Grant
-    from identities.credentials import credential_record
 
-    team = TeamFactory(name="Payments", slug="payments", members=[engineer])
-    platform = PlatformFactory(name="prod-k8s", slug="prod-k8s", owning_team=team)
-    now = timezone.now()
     onboarding = approvals.onboarding_submit(
         actor=engineer,
         data={
             "team": team,
             "platform": platform,
-            "name": "ledger-writer",
-            "kind": "service_account",
-            "external_id": "payments/ledger-writer",
-            "environment": "production",
-            "purpose": "Writes ledger entries.",
+            **LEDGER_WRITER,
             "risk_tier": "medium",
             "justification": "New ledger service",
         },
     )
     approvals.request_decide(request_id=onboarding.pk, actor=owner, outcome="approve", comment="ok")
-    identity = onboarding.identity
-    identity.refresh_from_db()
+    onboarding.identity.refresh_from_db()
+    return onboarding
+
+
+def _expired_exception(engineer, owner, identity, now):
+    """An exception approved, a credential issued under it, then the grant expired."""
+    from approvals import grants as approval_grants
+    from approvals import services as approvals
+    from approvals.models import Grant
+    from identities.credentials import credential_record
+
     exception = approvals.request_submit(
         actor=engineer,
         kind="exception",
@@ -64,7 +62,7 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
     approvals.request_decide(
         request_id=exception.pk, actor=owner, outcome="approve", comment="until migration"
     )
-    exception_grant = Grant.objects.get(request=exception)
+    grant = Grant.objects.get(request=exception)
     credential = credential_record(
         actor=engineer,
         identity=identity,
@@ -74,12 +72,18 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
         last_chars="x9",
         expires_at=now + timedelta(days=2),
     )
-    approval_grants.grant_link_credential(
-        actor=engineer, grant=exception_grant, credential=credential
-    )
+    approval_grants.grant_link_credential(actor=engineer, grant=grant, credential=credential)
     approval_grants.grants_end(
-        grant_ids=[exception_grant.pk], status="expired", now=now + timedelta(hours=49)
+        grant_ids=[grant.pk], status="expired", now=now + timedelta(hours=49)
     )
+    return exception, grant, credential
+
+
+def _revoked_emergency(engineer, owner, identity):
+    from approvals import grants as approval_grants
+    from approvals import services as approvals
+    from approvals.models import Grant
+
     emergency = approvals.request_submit(
         actor=engineer,
         kind="emergency",
@@ -89,8 +93,20 @@ def scenario(governed, engineer, owner, admin_user) -> Scenario:
         incident_reference="INC-42",
         duration_hours=2,
     )
-    emergency_grant = Grant.objects.get(request=emergency)
-    approval_grants.grant_revoke(actor=owner, grant=emergency_grant, reason="incident closed")
+    grant = Grant.objects.get(request=emergency)
+    approval_grants.grant_revoke(actor=owner, grant=grant, reason="incident closed")
+    return emergency, grant
+
+
+@pytest.fixture
+def scenario(governed, engineer, owner, admin_user) -> Scenario:
+    team = TeamFactory(name="Payments", slug="payments", members=[engineer])
+    platform = PlatformFactory(name="prod-k8s", slug="prod-k8s", owning_team=team)
+    now = timezone.now()
+    onboarding = _onboarded(engineer, owner, team, platform)
+    identity = onboarding.identity
+    exception, exception_grant, credential = _expired_exception(engineer, owner, identity, now)
+    emergency, emergency_grant = _revoked_emergency(engineer, owner, identity)
     for obj in (exception_grant, emergency_grant, credential):
         obj.refresh_from_db()
     ledger.chain()  # as the beat task would: the scenario's rows are in the ledger

@@ -160,3 +160,13 @@ def test_audit_browser_shows_names_not_ids_and_what_was_deleted(governed, client
     assert "no field changes" not in html
     assert f"team</strong>: <ins>{team.pk}</ins>" not in html
     assert "<del>Payments Core</del>" in html and "<ins>Rio Responsible</ins>" in html
+
+
+def test_access_evidence_page_query_count(scenario, client, auditor, django_assert_max_num_queries):
+    client.force_login(auditor)
+    client.get(reverse("evidence:index"))  # warm the chain-status cache
+    # The export's page of rows (requests, decisions, credentials, owners) and the page's
+    # own: bounded by the export's queries, not by the rows on the page.
+    with django_assert_max_num_queries(10):  # 7 measured
+        response = client.get(reverse("evidence:index"), {"kind": "exception"})
+    assert response.context["table"].rows

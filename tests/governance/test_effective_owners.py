@@ -61,14 +61,9 @@ def org(domains, admin_user):
     return {"p": (p1, p2), "t": (t1, t2), "people": people, "leaver": leaver, "ids": ids}
 
 
-def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_user, engineer):
-    assert EffectiveOwner.objects.exists()
-    assert differences() == []
-    p1, p2 = org["p"]
-    t1, t2 = org["t"]
-    people = org["people"]
-
-    # assignments through the service: A at platform (replacing none), at identity, removed
+def _assignments_set_and_removed(org, domains, admin_user):
+    """Through the service: A at platform (replacing none), at identity, removed."""
+    p2, t1, people = org["p"][1], org["t"][0], org["people"]
     a = assignment_set(
         actor=admin_user,
         domain=domains["identity"],
@@ -102,18 +97,21 @@ def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_use
     assert differences() == []
     assignment_remove(actor=admin_user, assignment=a, reason="t")
     assignment_remove(actor=admin_user, assignment=b, reason="t")
-    assert differences() == []
 
-    # an identity moved team and platform (service), and by a plain save
+
+def _identity_moved(org, domains, admin_user):
+    """Moved team and platform (service), and by a plain save."""
     moved = org["ids"][0]
-    identity_update(actor=admin_user, identity=moved, team=t2, reason="t")
+    identity_update(actor=admin_user, identity=moved, team=org["t"][1], reason="t")
     assert differences() == []
     moved.refresh_from_db()
-    moved.platform = p2
+    moved.platform = org["p"][1]
     moved.save()
-    assert differences() == []
 
-    # identities created one by one and in bulk (the importers' path)
+
+def _identities_created(org, domains, admin_user):
+    """One by one and in bulk (the importers' path)."""
+    (t1, t2), (p1, _) = org["t"], org["p"]
     IdentityFactory(team=t1, platform=p1)
     built = [
         identity_build(
@@ -130,29 +128,57 @@ def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_use
         for n in range(3)
     ]
     identities_register_many(actor=admin_user, identities=built, source="import")
-    assert differences() == []
 
-    # a leaver at global scope: nothing to rewrite, the join follows is_active
-    people[0].is_active = False
-    people[0].save()
-    assert differences() == []
 
-    # an assignment edited in place (admin, fixture): its old and new scopes
+def _leaver_at_global_scope(org, domains, admin_user):
+    """Nothing to rewrite: the join follows is_active."""
+    org["people"][0].is_active = False
+    org["people"][0].save()
+
+
+def _assignment_edited_in_place(org, domains, admin_user):
+    """By the admin or a fixture: its old and new scopes."""
     c = AssignmentFactory(
-        domain=domains["consumption"], scope_kind="team", team=t1, assignee_user=people[4]
+        domain=domains["consumption"],
+        scope_kind="team",
+        team=org["t"][0],
+        assignee_user=org["people"][4],
     )
-    c.scope_kind, c.team, c.platform = "platform", None, p1
+    c.scope_kind, c.team, c.platform = "platform", None, org["p"][0]
     c.save()
-    assert differences() == []
 
-    # identities deleted, one with an identity-scope cell (its rows cascade)
-    gone = IdentityFactory(team=t1, platform=p1)
+
+def _identities_deleted(org, domains, admin_user):
+    """One with an identity-scope cell (its rows cascade)."""
+    gone = IdentityFactory(team=org["t"][0], platform=org["p"][0])
     AssignmentFactory(
-        domain=domains["identity"], scope_kind="identity", identity=gone, assignee_user=people[3]
+        domain=domains["identity"],
+        scope_kind="identity",
+        identity=gone,
+        assignee_user=org["people"][3],
     )
     Identity.objects.filter(pk__in=[gone.pk, org["ids"][1].pk]).delete()
     assert differences() == []
     assert not EffectiveOwner.objects.exclude(identity__in=Identity.objects.all()).exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _assignments_set_and_removed,
+        _identity_moved,
+        _identities_created,
+        _leaver_at_global_scope,
+        _assignment_edited_in_place,
+        _identities_deleted,
+    ],
+    ids=lambda change: change.__name__.strip("_"),
+)
+def test_table_equals_resolver_after_each_kind_of_change(org, domains, admin_user, change):
+    assert EffectiveOwner.objects.exists()
+    assert differences() == []
+    change(org, domains, admin_user)
+    assert differences() == []
 
 
 def test_table_rows_name_the_chain_and_the_leaver_s_next_up(org, domains):

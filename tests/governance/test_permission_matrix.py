@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PERSONAS
 from tests.factories import IdentityFactory, TeamFactory, UserFactory
 from tests.governance.factories import AssignmentFactory
+from tests.matrix import api_test, page_tests
 
 pytestmark = pytest.mark.django_db
 
@@ -95,28 +95,7 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
-@pytest.mark.parametrize(
-    ("name", "method", "url", "data", "expected"), PAGES, ids=[p[0] for p in PAGES]
-)
-def test_pages(client, world, persona, request, name, method, url, data, expected):
-    client.force_login(persona)
-    target = url(world)
-    post_data = data(world, persona) if data else {}
-    response = client.get(target) if method == "get" else client.post(target, post_data)
-    persona_name = next(p for p in PERSONAS if request.getfixturevalue(p) == persona)
-    assert response.status_code == expected[persona_name], (name, persona_name)
-
-
-@pytest.mark.parametrize(
-    ("name", "method", "url", "data", "expected"), PAGES, ids=[p[0] for p in PAGES]
-)
-def test_pages_anonymous_redirects_to_login(client, world, name, method, url, data, expected):
-    target = url(world)
-    response = client.get(target) if method == "get" else client.post(target, {})
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
-
+test_pages, test_pages_anonymous_redirects_to_login = page_tests(PAGES)
 
 API_READERS = {"admin_user": 200, "auditor": 200, "engineer": 200, "owner": 200, "outsider": 403}
 API_CREATE = {"admin_user": 201, "auditor": 403, "engineer": 403, "owner": 403, "outsider": 403}
@@ -185,19 +164,7 @@ ENDPOINTS = [
 ]
 
 
-@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
-@pytest.mark.parametrize(
-    ("name", "method", "url", "data", "expected"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS]
-)
-def test_api(api_client, world, persona, request, name, method, url, data, expected):
-    api_client.force_authenticate(persona)
-    call = getattr(api_client, method)
-    kwargs = {"format": "json"}
-    if data is not None:
-        kwargs["data"] = data(world)
-    response = call(url(world), **kwargs)
-    persona_name = next(p for p in PERSONAS if request.getfixturevalue(p) == persona)
-    assert response.status_code == expected[persona_name], (name, persona_name, response.data)
+test_api = api_test(ENDPOINTS)
 
 
 @pytest.mark.parametrize(

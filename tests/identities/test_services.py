@@ -9,7 +9,7 @@ from identities.credentials import credential_record, credential_revoke, credent
 from identities.models import Credential, Identity, LifecycleEvent
 from identities.services import identity_register, identity_update
 from identities.status import identity_set_status
-from tests.factories import IdentityFactory, PlatformFactory, TeamFactory
+from tests.factories import LEDGER_WRITER, IdentityFactory, PlatformFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,7 @@ def register(actor, team, platform, **overrides):
     data = {
         "team": team,
         "platform": platform,
-        "name": "ledger-writer",
-        "kind": "service_account",
-        "external_id": "payments/ledger-writer",
-        "environment": "production",
-        "purpose": "Writes ledger entries.",
+        **LEDGER_WRITER,
         "risk_tier": "high",
         "entitlements": ["ledger:write"],
     }

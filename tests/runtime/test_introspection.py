@@ -170,8 +170,13 @@ def test_expired_token_is_inactive_the_moment_it_expires(client, workload, serve
 
     token = issue(client)
     row = IssuedToken.objects.get()
-    assert introspect_now(token, now=row.expires_at - dt.timedelta(seconds=1))["active"] is True
-    assert introspect_now(token, now=row.expires_at) == {"active": False}
+    _, secret = server
+    before = row.expires_at - dt.timedelta(seconds=1)
+    answer = introspect_now(token, client_id="ledger", secret=secret, now=before)
+    assert answer["active"] is True and answer["exp"] == int(row.expires_at.timestamp())
+    assert introspect_now(token, client_id="ledger", secret=secret, now=row.expires_at) == {
+        "active": False
+    }
 
 
 def test_rfc7009_holder_revokes_its_own_token(client, workload, server):

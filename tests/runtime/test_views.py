@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from governance.services import permissions_sync
 from runtime.models import IssuedToken, TrustedIssuer
-from tests.conftest import PERSONAS
+from tests.conftest import PERSONAS, persona_name
 from tests.factories import IdentityFactory, TeamFactory
 
 from .conftest import AUDIENCE, FORM, exchange_form, issuer_key, k8s_claims, sign
@@ -83,10 +83,6 @@ PAGES = [
         {**ADMIN_ONLY, "admin_user": 302},
     ),
 ]
-
-
-def persona_name(request, persona) -> str:
-    return next(p for p in PERSONAS if request.getfixturevalue(p) == persona)
 
 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)

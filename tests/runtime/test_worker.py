@@ -10,7 +10,7 @@ from django.utils import timezone
 from approvals.choices import GrantStatus
 from lifecycle.tasks import expiry_sweep
 from runtime.selectors import introspect
-from runtime.services import runtime_policy_update, token_exchange
+from runtime.services import resource_server_create, runtime_policy_update, token_exchange
 from tests.approvals_helpers import approved_exception
 from tests.worker import celery_worker, wait_for
 
@@ -29,10 +29,11 @@ def test_expiry_sweep_on_a_worker_ends_the_grant_and_its_tokens(workload, admin_
         data={"grant_type": JWT_BEARER, "assertion": proof, "scope": "ledger:write"}
     )
     token = body["access_token"]
-    assert introspect(token)["active"] is True
+    _, secret = resource_server_create(actor=admin_user, name="Ledger API", client_id="ledger")
+    assert introspect(token, client_id="ledger", secret=secret)["active"] is True
     assert body["expires_in"] <= 16  # bounded by the grant's end, not the 15-minute policy
     time.sleep(max(0, (grant.expires_at - timezone.now()).total_seconds()) + 0.5)
     with celery_worker() as (_proc, queue):
         expiry_sweep.apply_async(queue=queue)
         wait_for(lambda: type(grant).objects.get(pk=grant.pk).status == GrantStatus.EXPIRED, 90)
-    assert introspect(token) == {"active": False}
+    assert introspect(token, client_id="ledger", secret=secret) == {"active": False}

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import FilteredAPIView
-from core.api.pagination import StewardPagination
+from core.api.pagination import page_response
 from core.api.schema import paginated
+from core.api.views import validated
 
 from .. import selectors, services
 from ..filtersets import SignalFilterSet, UsageRecordFilterSet
@@ -62,9 +63,7 @@ class UsageRecordListCreateAPIView(FilteredAPIView):
     )
     def get(self, request):
         qs = selectors.record_list(user=request.user, filters=request.query_params)
-        paginator = StewardPagination()
-        page = paginator.paginate_queryset(qs.order_by("-day", "-id"), request, view=self)
-        return paginator.get_paginated_response(UsageRecordSerializer(page, many=True).data)
+        return page_response(self, qs.order_by("-day", "-id"), UsageRecordSerializer)
 
     @extend_schema(
         request=UsageIngestInputSerializer,
@@ -77,14 +76,12 @@ class UsageRecordListCreateAPIView(FilteredAPIView):
         },
     )
     def post(self, request):
-        data = UsageIngestInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        records = data.validated_data["records"]
+        data = validated(request, UsageIngestInputSerializer)
         try:
             plan = services.usage_ingest(
                 actor=request.user,
-                rows=[(f"[{i}]", raw) for i, raw in enumerate(records)],
-                dry_run=data.validated_data["dry_run"],
+                rows=[(f"[{i}]", raw) for i, raw in enumerate(data["records"])],
+                dry_run=data["dry_run"],
             )
         except UsageFileError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=400)
@@ -118,9 +115,7 @@ class UsageSignalListAPIView(FilteredAPIView):
     )
     def get(self, request):
         qs = selectors.signal_list(user=request.user, filters=request.query_params)
-        paginator = StewardPagination()
-        page = paginator.paginate_queryset(_signals(qs).order_by("-day", "-id"), request, view=self)
-        return paginator.get_paginated_response(UsageSignalSerializer(page, many=True).data)
+        return page_response(self, _signals(qs).order_by("-day", "-id"), UsageSignalSerializer)
 
 
 class UsageSignalDetailAPIView(APIView):
@@ -141,9 +136,7 @@ class UsageSignalDetailAPIView(APIView):
     )
     def patch(self, request, pk: int):
         signal = selectors.signal_get(user=request.user, pk=pk)
-        data = SignalTriageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        fields = validated(request, SignalTriageInputSerializer)
         if "note" in fields:
             services.signal_add_note(actor=request.user, signal_id=signal.pk, body=fields["note"])
         if "status" in fields:
