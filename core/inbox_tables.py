@@ -5,7 +5,7 @@ import django_tables2 as tables
 from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html
 
-from .tables import StewardTable, when
+from .tables import DayColumn, StewardTable, when
 
 
 class InboxTable(StewardTable):
@@ -15,7 +15,7 @@ class InboxTable(StewardTable):
     what = tables.Column(accessor="kind", verbose_name="What")
     count = tables.Column(verbose_name="How many", attrs={"td": {"class": "digest-count"}})
     reason = tables.Column(accessor="latest__reason", verbose_name="Why you got it", default="")
-    due_on = tables.DateColumn(format="Y-m-d", verbose_name="Due", default="")
+    due_on = DayColumn(verbose_name="Due", default="")
     mark = tables.TemplateColumn(
         template_name="core/partials/_inbox_mark_read.html", verbose_name="", orderable=False
     )

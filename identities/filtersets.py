@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 
-from core.filtersets import SearchFilter, UtcIsoDateTimeFilter
+from core.filtersets import ModelMultipleChoiceFilter, SearchFilter, UtcIsoDateTimeFilter
 
 from .choices import (
     CredentialKind,
@@ -25,14 +25,14 @@ class IdentityFilterSet(django_filters.FilterSet):
     # makes PostgreSQL sort and count the whole scoped set).
     kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices, distinct=False)
     status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices, distinct=False)
-    team = django_filters.ModelMultipleChoiceFilter(
+    team = ModelMultipleChoiceFilter(
         field_name="team__slug",
         to_field_name="slug",
         queryset=Team.objects.all(),
         distinct=False,
         label="Team",
     )
-    platform = django_filters.ModelMultipleChoiceFilter(
+    platform = ModelMultipleChoiceFilter(
         field_name="platform__slug",
         to_field_name="slug",
         queryset=Platform.objects.all(),

@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from core.tables import RankedChoiceColumn, StewardTable
+from core.tables import DayColumn, RankedChoiceColumn, StewardTable
 
 from .choices import (
     CredentialKind,
@@ -47,7 +47,7 @@ class IdentityTable(StewardTable):
         field="risk_tier", order=RiskTier.values, pills=RISK_PILLS, verbose_name="Risk"
     )
     status = RankedChoiceColumn(field="status", order=IdentityStatus.values, pills=STATUS_PILLS)
-    ends_on = tables.DateColumn(format="Y-m-d", verbose_name="Ends", order_by=("ends_on", "pk"))
+    ends_on = DayColumn(verbose_name="Ends", order_by=("ends_on", "pk"))
 
     class Meta(StewardTable.Meta):
         model = Identity

@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 
-from core.filtersets import SearchFilter
+from core.filtersets import ModelMultipleChoiceFilter, SearchFilter
 from identities.models import Platform, Team
 
 from .choices import Severity, SignalKind, SignalStatus
@@ -14,13 +14,13 @@ DATE = forms.DateInput(attrs={"type": "date"})  # the browser's date picker
 
 class UsageRecordFilterSet(django_filters.FilterSet):
     identity = django_filters.NumberFilter(field_name="identity_id")
-    team = django_filters.ModelMultipleChoiceFilter(
+    team = ModelMultipleChoiceFilter(
         field_name="identity__team__slug",
         to_field_name="slug",
         queryset=Team.objects.all(),
         label="Team",
     )
-    platform = django_filters.ModelMultipleChoiceFilter(
+    platform = ModelMultipleChoiceFilter(
         field_name="identity__platform__slug",
         to_field_name="slug",
         queryset=Platform.objects.all(),
@@ -47,7 +47,7 @@ class SignalFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=SignalStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     identity = django_filters.NumberFilter(field_name="identity_id")
-    team = django_filters.ModelMultipleChoiceFilter(
+    team = ModelMultipleChoiceFilter(
         field_name="identity__team__slug",
         to_field_name="slug",
         queryset=Team.objects.all(),

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.people import PersonColumn
-from core.tables import RankedChoiceColumn, StewardTable
+from core.tables import DayColumn, RankedChoiceColumn, StewardTable
 
 from .choices import Severity, SignalKind, SignalStatus
 from .models import Signal, UsageRecord
@@ -35,7 +35,7 @@ class SignalTable(StewardTable):
     htmx_target = "signal-table"
     locked_columns = ("kind",)
 
-    day = tables.DateColumn(format="Y-m-d", order_by=("day", "pk"))
+    day = DayColumn(order_by=("day", "pk"))
     kind = RankedChoiceColumn(
         field="kind",
         order=SignalKind.values,
@@ -74,7 +74,7 @@ class UsageRecordTable(StewardTable):
     htmx_target = "record-table"
     locked_columns = ("day",)
 
-    day = tables.DateColumn(format="Y-m-d", order_by=("day", "pk"))
+    day = DayColumn(order_by=("day", "pk"))
     identity = tables.Column(empty_values=(), order_by=("identity__name", "pk"))
     team = tables.Column(
         accessor="identity__team__name", verbose_name="Team", default="—", orderable=False

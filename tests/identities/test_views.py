@@ -1,7 +1,10 @@
 import csv
+import datetime as dt
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from identities.models import Credential, Identity
 from tests.factories import CredentialFactory, IdentityFactory, PlatformFactory, TeamFactory
@@ -95,6 +98,20 @@ def test_list_query_count_does_not_grow_with_rows(
         response = client.get("/identities/?ordering=-name&status=active")
     assert response.status_code == 200
     assert len(response.context["table"].page.object_list) == 50
+
+
+def test_list_filter_choices_keep_the_selection_and_open_no_server_side_cursor(
+    client, admin_user, world
+):
+    TeamFactory(slug="search", name="Search")
+    IdentityFactory(team=world["mine"].team, ends_on=dt.date(2031, 2, 3))
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/identities/?team=payments").content.decode()
+    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("DECLARE")]
+    assert '<option value="payments" selected>Payments</option>' in body
+    assert '<option value="search">Search</option>' in body
+    assert ">2031-02-03</td>" in body
 
 
 def test_list_filters_search_and_htmx_partial(client, admin_user, world):
