@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -48,7 +49,9 @@ def test_auditor_reads_audit_evidence_exports_and_posture(screen, auditor, world
     page.goto("/evidence/?kind=exception")
     row = page.get_by_role("row").filter(has_text="ledger-writer")
     row.get_by_text("Policy exception").first.wait_for()
-    assert "olu-owner" in row.inner_text() and "SHA256:abc123" in row.inner_text()
+    approver = get_user_model().objects.get(username="olu-owner")
+    assert approver.get_full_name() in row.inner_text() and "SHA256:abc123" in row.inner_text()
+    assert row.locator('.person[title="olu-owner"]').count() >= 1  # the username on hover
     screen.shot("auditor", "access-evidence")
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX").first.click()
