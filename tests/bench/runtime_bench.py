@@ -64,24 +64,13 @@ def _live_grants(now):
     )
 
 
-def generate_runtime(*, rng, now, tokens: int) -> dict:
+def _issuer_and_policy(platform):
+    """The bench issuer on `platform`, and the runtime policy gating GATED_SCOPE."""
     from core.history import stamp
     from core.system import system_user
-    from identities.models import Platform
-    from runtime.models import IssuedToken, TokenExchange, TrustedIssuer
+    from runtime.models import TrustedIssuer
     from runtime.policy import current_policy
 
-    from .copying import copy_rows, next_id, reset_sequence
-
-    federable = _federable(now)
-    gated = set(_live_grants(now).values_list("identity_id", flat=True))
-    by_platform = (
-        federable.values("platform_id")
-        .annotate(n=Count("pk", filter=Q(pk__in=gated)), all=Count("pk"))
-        .order_by("-n", "-all")
-        .first()
-    )
-    platform = Platform.objects.get(pk=by_platform["platform_id"])
     system = system_user()
     issuer = TrustedIssuer(
         platform=platform,
@@ -101,7 +90,25 @@ def generate_runtime(*, rng, now, tokens: int) -> dict:
     policy.grant_scopes = [GATED_SCOPE]
     stamp(policy, actor=system, reason="bench: deploys need a grant")
     policy.save()
+    return issuer, policy
 
+
+def generate_runtime(*, rng, now, tokens: int) -> dict:
+    from identities.models import Platform
+    from runtime.models import IssuedToken, TokenExchange
+
+    from .copying import copy_rows, next_id, reset_sequence
+
+    federable = _federable(now)
+    gated = set(_live_grants(now).values_list("identity_id", flat=True))
+    by_platform = (
+        federable.values("platform_id")
+        .annotate(n=Count("pk", filter=Q(pk__in=gated)), all=Count("pk"))
+        .order_by("-n", "-all")
+        .first()
+    )
+    platform = Platform.objects.get(pk=by_platform["platform_id"])
+    issuer, policy = _issuer_and_policy(platform)
     ids = list(federable.filter(platform=platform).values_list("pk", "external_id")[:FEDERATED])
     x0, t0 = next_id(TokenExchange), next_id(IssuedToken)
     ex_rows, tok_rows = [], []
