@@ -41,7 +41,8 @@ def test_owner_revokes_all_tokens_from_the_identity_page(page, screenshot, owner
     panel.get_by_label("Reason").fill("pod compromised")
     panel.get_by_role("button", name="Revoke all 3 live tokens").click()
     page.get_by_test_id("runtime-panel").get_by_text("0 live now").wait_for()
-    assert page.get_by_test_id("runtime-panel").get_by_text("Revoked by olu-owner").count() == 3
+    panel = page.get_by_test_id("runtime-panel")
+    assert panel.get_by_text(f"Revoked by {owner.get_full_name()}").count() == 3
     screenshot("runtime-panel-revoked")
     assert IssuedToken.objects.filter(revoked_at__isnull=False).count() == 3
     event = page.locator("#timeline-events li[data-kind='tokens_revoked']")
