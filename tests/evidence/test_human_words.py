@@ -22,6 +22,10 @@ RAW = [
 BARE_IDS = re.compile(r"\b(assignee_user|assignee_team|team|platform|identity|domain|decider|"
                       r"requester|approver_domain)\s*:\s*\d+\b")  # fmt: skip
 TAG = re.compile(r"<[^>]*>")
+# A control domain's key is its identifier (a slug admins choose, like an external id), shown
+# as is where the audit browser lists a domain's own fields (domains re-seeded after another
+# test's flush have such history rows).
+IDENTIFIERS = re.compile(r"\bkey\s*:\s*[a-z_]+", re.IGNORECASE)
 
 
 def visible_text(html: bytes) -> str:
@@ -71,7 +75,7 @@ def test_no_page_shows_a_raw_choice_value_or_a_bare_id(client, admin_user, chang
     for url in pages(changed):
         response = client.get(url)
         assert response.status_code == 200, url
-        text = visible_text(response.content)
+        text = IDENTIFIERS.sub(" ", visible_text(response.content))
         raw = [value for value in RAW if re.search(rf"\b{value}\b", text)]
         raw += BARE_IDS.findall(text)
         if raw:
