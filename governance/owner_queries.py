@@ -100,8 +100,11 @@ def owner_users(*, identity_ids, domain_key: str) -> list[tuple[int, str, int]]:
     a team expanded to its active members. `identity_ids`: ids or a subquery."""
     if isinstance(identity_ids, QuerySet):
         ids_sql, ids_params = identity_ids.query.sql_with_params()
-    else:
+    elif connection.vendor == "postgresql":
         ids_sql, ids_params = "SELECT unnest(%s::bigint[])", [list(identity_ids)]
+    else:  # the embedded SQLite default: a placeholder per id
+        ids_params = list(identity_ids)
+        ids_sql = ", ".join(["%s"] * len(ids_params)) or "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
             _OWNER_USERS.format(ids=ids_sql),
