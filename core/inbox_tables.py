@@ -7,14 +7,18 @@ from django.utils.html import format_html
 
 from .tables import DayColumn, StewardTable, when
 
+WRAP = {"td": {"class": "cell-wrap"}}  # long titles and reasons wrap instead of overflowing
+
 
 class InboxTable(StewardTable):
     locked_columns = ("what",)
 
     last_at = tables.Column(verbose_name="Last")
-    what = tables.Column(accessor="kind", verbose_name="What")
+    what = tables.Column(accessor="kind", verbose_name="What", attrs=WRAP)
     count = tables.Column(verbose_name="How many", attrs={"td": {"class": "digest-count"}})
-    reason = tables.Column(accessor="latest__reason", verbose_name="Why you got it", default="")
+    reason = tables.Column(
+        accessor="latest__reason", verbose_name="Why you got it", default="", attrs=WRAP
+    )
     due_on = DayColumn(verbose_name="Due", default="")
     mark = tables.TemplateColumn(
         template_name="core/partials/_inbox_mark_read.html", verbose_name="", orderable=False
