@@ -2,9 +2,11 @@
 changes can be scripted without database access; and the JSON 404 for unknown API paths."""
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.decorators import api_view
@@ -12,7 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.roles import can_read_all, group_names, is_engineer, role_label
+from core.roles import can_read_all, group_names, is_engineer
 
 from .filters import StrictFilterBackend
 
@@ -45,7 +47,8 @@ class MeSerializer(UserSerializer):
         read_only_fields = fields
 
     def get_role(self, obj) -> str:
-        return role_label(obj)
+        # The top bar's badge: owners come from the RACI matrix (governance), not from groups.
+        return import_string(settings.STEWARD_ROLE_LABEL)(obj)
 
     def get_groups(self, obj) -> list[str]:
         return sorted(group_names(obj))

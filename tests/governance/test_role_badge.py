@@ -35,3 +35,9 @@ def test_badge_names_the_role_the_person_has(
         finance.username: "Finance",  # owns consumption oversight only
         engineer.username: "Engineer",
     }
+
+
+def test_api_me_names_the_same_role_as_the_badge(client, governed, owner, engineer):
+    for user, role in ((owner, "Owner"), (engineer, "Engineer")):
+        client.force_login(user)
+        assert client.get("/api/v1/me/").json()["role"] == role
