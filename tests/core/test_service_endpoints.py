@@ -3,8 +3,10 @@ CSRF or user for them, the same security headers as every response, and anything
 `service_endpoint` under their prefixes goes through the full stack as before."""
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
+from django.test import AsyncClient
 from django.urls import path, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -89,3 +91,10 @@ def test_an_oauth_error_through_the_lean_path_is_json_with_headers(client):
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
     assert response["Cache-Control"] == "no-store"
     assert response["X-Frame-Options"] == "DENY" and "X-Request-ID" in response
+
+
+def test_asgi_serves_them_the_same_way(urls):
+    """The middleware is the one path for WSGI, ASGI and the test client alike."""
+    response = async_to_sync(AsyncClient().post)("/oauth/lean", {"a": "b"})
+    assert response.status_code == 200 and response["X-Frame-Options"] == "DENY"
+    assert seen == {"session": False, "user": False}
