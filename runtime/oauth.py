@@ -2,7 +2,8 @@
 (RFC 7009) and discovery (RFC 8414, JWKS). Thin: the rules are in services and selectors.
 
 These endpoints are for workloads and resource servers, not people: no session, no CSRF
-(there is no cookie to ride on), and every answer is JSON — never a page, never a 5xx."""
+(there is no cookie to ride on), and every answer is JSON — never a page, never a 5xx. They
+are `service_endpoint`s: answered without the page middleware (core/middleware.py)."""
 
 import base64
 import binascii
@@ -15,6 +16,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from core.middleware import service_endpoint
 
 from . import keys, selectors, services
 from .choices import GrantType
@@ -47,6 +50,7 @@ def _form_or_error(request):
         return _error("invalid_request", "The request body could not be read.")
 
 
+@service_endpoint
 @csrf_exempt
 @login_not_required
 @require_POST
@@ -92,6 +96,7 @@ def _unauthorized() -> JsonResponse:
     )
 
 
+@service_endpoint
 @csrf_exempt
 @login_not_required
 @require_POST
@@ -108,6 +113,7 @@ def introspect(request):
     return _unauthorized() if answer is None else _json(answer)
 
 
+@service_endpoint
 @csrf_exempt
 @login_not_required
 @require_POST
@@ -133,6 +139,7 @@ def _absolute(name: str) -> str:
     return settings.RUNTIME_ISSUER + reverse(name)
 
 
+@service_endpoint
 @login_not_required
 @require_GET
 def metadata(request):
@@ -161,6 +168,7 @@ def metadata(request):
     )
 
 
+@service_endpoint
 @login_not_required
 @require_GET
 def jwks(request):

@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "core.observability.RequestIdMiddleware",  # sign-in/ops: first, so every line has the id
     "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # (CSP is inserted here, config/settings/security.py.) Machine endpoints (OAuth, discovery)
+    # are answered past this point, without the page middleware below (core/middleware.py).
+    "core.middleware.ServiceEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +82,9 @@ MIDDLEWARE = [
     "core.sessions.SessionLimitsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Where `ServiceEndpointMiddleware` looks for views marked `service_endpoint`.
+SERVICE_ENDPOINT_PREFIXES = ["/oauth/", "/.well-known/"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

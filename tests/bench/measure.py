@@ -106,7 +106,7 @@ def print_table(results: dict) -> None:
         extra = f" [{f['queries']} q]" if f.get("queries") is not None and f["key"] == "1" else ""
         if f["key"] == "4":
             extra = f" [RSS +{f['peak_rss_growth_mb']} MB]"
-        ok = "yes" if f["ok"] else "NO"
+        ok = "—" if f["ok"] is None else "yes" if f["ok"] else "NO"
         print(
             f"{f['key']:<2} {(f['name'] + extra)[:48]:<48} {_fmt(f['value'], f['unit']):>14} "
             f"{_fmt(f['baseline'], f['unit']):>14} {f['ratio']:>6}x  {f['target']:<44} {ok}"

@@ -51,5 +51,9 @@ def test_small_scale_pipeline_produces_every_figure(tmp_path, settings):
     http = [f for f in written["figures"] if f["key"] in ("6", "7")]
     assert all(f["non_2xx"] == 0 for f in http), http
     runtime = [f["name"] for f in written["figures"] if f["key"] == "7"]
-    assert [n.split(" (")[0] for n in runtime] == ["HTTP token exchange", "HTTP introspection"]
+    assert [n.split(" (")[0].split(":")[0] for n in runtime] == [
+        "HTTP token exchange",
+        "HTTP introspection",
+        "HTTP floor",
+    ]
     assert counts["issued tokens"] == SCALES["small"].identities and counts["federated identities"]
