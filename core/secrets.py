@@ -26,11 +26,13 @@ entropy rule; `fingerprint`, `key_id` and `last_chars` also have strict formats
 
 import base64
 import binascii
+import contextlib
 import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
@@ -258,8 +260,35 @@ def _shape_reason(text: str, *, free_text: bool) -> str | None:
     return None
 
 
+# (value, free_text) → reason, inside `secret_reasons_memoised` only.
+_MEMO: ContextVar[dict | None] = ContextVar("secret_reason_memo", default=None)
+
+
+@contextlib.contextmanager
+def secret_reasons_memoised(memo: dict | None = None):
+    """Inside the block, `secret_reason` computes each distinct (value, free_text) once:
+    every value is still checked, but a file repeating a value (a purpose, a scope) pays
+    for it once. `memo` (a dict the caller keeps) shares the answers with a later block in
+    the same process — sound because the answer is a pure function of the key."""
+    token = _MEMO.set({} if memo is None else memo)
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def secret_reason(value: str, *, free_text: bool = True) -> str | None:
     """Why `value` looks like a secret, or None."""
+    memo = _MEMO.get()
+    if memo is None:
+        return _secret_reason(value, free_text)
+    key = (value, free_text)
+    if key not in memo:
+        memo[key] = _secret_reason(value, free_text)
+    return memo[key]
+
+
+def _secret_reason(value: str, free_text: bool) -> str | None:
     for text in _variants(value):
         reason = _shape_reason(text, free_text=free_text)
         if reason:
@@ -371,10 +400,15 @@ def ensure_no_secret_values(data: Mapping, *, identifier_fields: Iterable[str] =
 
 def _flatten(data, prefix: str = ""):
     if isinstance(data, Mapping):
-        for key, value in data.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        named = ((f"{prefix}.{key}" if prefix else str(key), v) for key, v in data.items())
     elif isinstance(data, list | tuple):
-        for i, value in enumerate(data):
-            yield from _flatten(value, f"{prefix}[{i}]" if prefix else f"[{i}]")
+        named = ((f"{prefix}[{i}]" if prefix else f"[{i}]", v) for i, v in enumerate(data))
     else:
         yield prefix, data
+        return
+    for name, value in named:
+        # Scalars yielded here: a row of plain values costs no generator per value.
+        if isinstance(value, Mapping | list | tuple):
+            yield from _flatten(value, name)
+        else:
+            yield name, value

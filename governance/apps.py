@@ -50,10 +50,11 @@ def _resync_identity(sender, identity=None, identity_ids=None, **kwargs):
     from .materialise import refresh
     from .services import permissions_sync
 
-    ids = list(identity_ids or []) + ([identity.pk] if identity is not None else [])
-    if ids:
-        permissions_sync(identity_ids=ids)
-    if identity_ids:  # a bulk registration sends no post_save: materialise its owners here
+    if identity is not None:
+        permissions_sync(identity_ids=[identity.pk])
+    if identity_ids:  # a bulk registration: new identities, which hold nothing yet
+        permissions_sync(identity_ids=list(identity_ids), fresh=True)
+        # It sends no post_save: materialise its owners here.
         refresh(identity_ids=list(identity_ids), fresh=True)
 
 

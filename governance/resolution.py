@@ -147,7 +147,7 @@ def _applicable(rows: list[tuple[int, int, int]], domains, *, as_of) -> list[Ass
         Q(scope_kind=Scope.GLOBAL)
         | Q(scope_kind=Scope.PLATFORM, platform_id__in={r[2] for r in rows})
         | Q(scope_kind=Scope.TEAM, team_id__in={r[1] for r in rows})
-        | Q(scope_kind=Scope.IDENTITY, identity_id__in={r[0] for r in rows})
+        | Q(scope_kind=Scope.IDENTITY, identity_id__in=id_list({r[0] for r in rows}))
     )
     related = ("assignee_user", "assignee_team", "platform", "team", "identity")
     if as_of is None:

@@ -4,12 +4,13 @@ permissions materialised from it. Admin-only, transactional, with history change
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
 from core.bulk import id_list, insert_ignore
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
+from identities.bulk import copy_rows
 from identities.choices import EventKind
 from identities.models import (
     Identity,
@@ -261,9 +262,11 @@ def desired_permissions(identity_ids=None) -> tuple[set[tuple], set[tuple]]:
     return users, groups
 
 
-def permissions_sync(*, identity_ids=None) -> dict[str, int]:
+def permissions_sync(*, identity_ids=None, fresh: bool = False) -> dict[str, int]:
     """Rebuild the guardian view/change grants on identities from the RACI matrix, set-based:
-    one diff, one bulk delete and one bulk create per table. `None` rebuilds them all."""
+    one diff, one bulk delete and one bulk create per table. `None` rebuilds them all.
+    `fresh`: identities just inserted in this transaction, which hold no grants yet — no
+    diff, and on PostgreSQL the grants are copied in (`COPY`, no conflict check)."""
     perms = {
         p.codename: p
         for p in Permission.objects.filter(
@@ -278,25 +281,29 @@ def permissions_sync(*, identity_ids=None) -> dict[str, int]:
         (IdentityUserObjectPermission, "user_id", want_users),
         (IdentityGroupObjectPermission, "group_id", want_groups),
     ):
-        existing_qs = model.objects.filter(permission__in=perms.values())
-        if identity_ids is not None:
-            ids = identity_ids if isinstance(identity_ids, QuerySet) else id_list(identity_ids)
-            existing_qs = existing_qs.filter(content_object_id__in=ids)
-        existing = {
-            (obj_id, holder, by_id[perm_id]): pk
-            for pk, obj_id, holder, perm_id in existing_qs.values_list(
-                "pk", "content_object_id", who, "permission_id"
-            )
-        }
+        existing = {} if fresh else _existing_grants(model, who, perms, by_id, identity_ids)
         stale = [pk for key, pk in existing.items() if key not in wanted]
         missing = [key for key in wanted if key not in existing]
         if stale:
             model.objects.filter(pk__in=stale).delete()
-        if missing:
-            insert_ignore(
-                model,
-                ("content_object_id", who, "permission_id"),
-                [(i, holder, perms[c].pk) for i, holder, c in missing],
-            )
+        rows = [(i, holder, perms[c].pk) for i, holder, c in missing]
+        if fresh and rows and connection.vendor == "postgresql":
+            copy_rows(model, ["content_object_id", who, "permission_id"], rows)
+        elif rows:
+            insert_ignore(model, ("content_object_id", who, "permission_id"), rows)
         stats[model.__name__] = {"added": len(missing), "removed": len(stale)}
     return stats
+
+
+def _existing_grants(model, who, perms, by_id, identity_ids) -> dict[tuple, int]:
+    """{(identity id, user/group id, codename): grant pk} of the grants held now."""
+    existing_qs = model.objects.filter(permission__in=perms.values())
+    if identity_ids is not None:
+        ids = identity_ids if isinstance(identity_ids, QuerySet) else id_list(identity_ids)
+        existing_qs = existing_qs.filter(content_object_id__in=ids)
+    return {
+        (obj_id, holder, by_id[perm_id]): pk
+        for pk, obj_id, holder, perm_id in existing_qs.values_list(
+            "pk", "content_object_id", who, "permission_id"
+        )
+    }

@@ -9,6 +9,7 @@ Table and column names come from the models' metadata (code, never input); value
 or COPY data."""
 
 import json
+from collections.abc import Iterable
 from itertools import groupby
 
 from django.db import connection
@@ -20,7 +21,7 @@ from core.signals import rows_inserted
 
 from .choices import EventKind
 from .models import Identity, LifecycleEvent
-from .timeline import EVENT_FIELDS
+from .timeline import EVENT_FIELDS, event_row
 
 
 def identities_insert(identities: list[Identity]) -> list[Identity]:
@@ -54,8 +55,6 @@ def identities_insert(identities: list[Identity]) -> list[Identity]:
 
 def _copy_identities(identities: list[Identity]) -> None:
     fields = Identity._meta.concrete_fields
-    qn = connection.ops.quote_name
-    table = qn(Identity._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -63,22 +62,38 @@ def _copy_identities(identities: list[Identity]) -> None:
         )
         for identity, (pk,) in zip(identities, cursor.fetchall(), strict=True):
             identity.pk = pk
-        columns = ", ".join(qn(f.column) for f in fields)
-        # wrap_database_errors: a duplicate external id is Django's IntegrityError, as it
-        # is from bulk_create (the raw cursor's COPY raises psycopg's own).
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for identity in identities:
-                copy.write_row([_copy_value(f, identity) for f in fields])
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    copy_rows(
+        Identity,
+        [f.attname for f in fields],
+        (
+            [_copy_value(getattr(identity, f.attname), f.attname in json_fields) for f in fields]
+            for identity in identities
+        ),
+    )
     for identity in identities:
         identity._state.adding = False
 
 
-def _copy_value(field, identity):
-    value = getattr(identity, field.attname)
-    if field.get_internal_type() == "JSONField" and value is not None:
+def copy_rows(model, fields: list[str], rows: Iterable) -> None:
+    """PostgreSQL: COPY `rows` (value lists in `fields` order, JSON already encoded) into
+    `model`'s table — no conflict clause, no RETURNING, nothing announced to the ledger."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
+    sql = f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN"
+    # wrap_database_errors: a unique violation is Django's IntegrityError, as it is from
+    # bulk_create (the raw cursor's COPY raises psycopg's own).
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_value(value, is_json: bool):
+    if is_json and value is not None:
         return json.dumps(value)
     return value
 
@@ -86,12 +101,20 @@ def _copy_value(field, identity):
 def onboarded_events_insert(identities: list[Identity], *, actor, source: str) -> None:
     """One `onboarded` timeline event per identity, as `services._onboarded_event` words it."""
     now = timezone.now()
-    events = [onboarded_event(i, actor, source, now) for i in identities]
-    insert_rows(LifecycleEvent, EVENT_FIELDS, [
-        (e["identity"].pk, e["kind"], now, actor.pk, e["summary"][:300], None, "", None,
-         e["details"])
-        for e in events
-    ])  # fmt: skip
+    rows = []
+    for identity in identities:
+        e = onboarded_event(identity, actor, source, now)
+        rows.append(
+            event_row(
+                identity_id=identity.pk,
+                kind=e["kind"],
+                actor_id=actor.pk,
+                summary=e["summary"],
+                details=e["details"],
+                occurred_at=now,
+            )
+        )
+    insert_rows(LifecycleEvent, EVENT_FIELDS, rows)
 
 
 def onboarded_event(identity: Identity, actor, source: str, now) -> dict:

@@ -7,5 +7,6 @@ from core.secrets import (  # noqa: F401
     ensure_no_secret_values,
     find_secret_values,
     secret_reason,
+    secret_reasons_memoised,
     shannon_entropy,
 )

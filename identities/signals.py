@@ -11,5 +11,6 @@ under which approval) without identities knowing about grants.
 
 from django.dispatch import Signal
 
-identity_scope_changed = Signal()  # kwargs: identity, or identity_ids for a bulk registration
+# kwargs: identity, or identity_ids of a bulk registration (new rows, holding nothing yet)
+identity_scope_changed = Signal()
 credential_recorded = Signal()  # kwargs: credential

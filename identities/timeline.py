@@ -47,6 +47,14 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
+def event_row(
+    *, identity_id: int, kind: str, actor_id, summary: str, details: dict, occurred_at
+) -> tuple:
+    """One event as `EVENT_FIELDS` values (no credential, nothing related), for
+    `core.bulk.insert_rows` without building a model instance per event."""
+    return (identity_id, kind, occurred_at, actor_id, summary[:300], None, "", None, details)
+
+
 def lifecycle_events_record(events: list[LifecycleEvent]) -> list[LifecycleEvent]:
     """Append many built events in one insert (`core.bulk.insert_rows`: the ledger chains
     them in the same transaction); returns them with their ids."""

@@ -9,12 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import insert_rows
+
 from ..choices import EventKind, IdentityStatus, RiskTier
 from ..credentials import credential_record, credential_rotate
 from ..findings import findings_raise_many
 from ..models import Credential, Identity, LifecycleEvent, Platform, Team
+from ..secrets import secret_reasons_memoised
 from ..services import identities_register_many, identity_build, identity_update
-from ..timeline import lifecycle_events_record
+from ..timeline import EVENT_FIELDS, event_row
 from .base import (
     CREATE,
     ERROR,
@@ -42,7 +45,9 @@ def apply_import(
     platforms = {p.slug: p for p in Platform.objects.filter(slug__in={r.platform for r in todo})}
     written = {CREATE: 0, UPDATE: 0, "credentials": 0, "findings": 0}
     findings: list[tuple[Identity, str, str]] = []
-    with transaction.atomic():
+    # Every value is checked for secrets again as the identities are built; those the plan
+    # already checked (the same text) are answered from its memo.
+    with transaction.atomic(), secret_reasons_memoised(plan.secret_memo):
         new = _register_new(actor, todo, teams, platforms, source)
         identities = Identity.objects.in_bulk([r.identity_id for r in todo if r.identity_id])
         imported = []
@@ -58,11 +63,11 @@ def apply_import(
                 findings.extend((identity, kind, detail) for kind, detail in row.findings.items())
             except (ValidationError, PermissionDenied) as exc:
                 raise _refused(row, exc) from exc
-            imported.append(_imported_event(actor, row, identity, source, reference))
+            imported.append(_imported_event(actor, row, identity.pk, source, reference))
             written[row.action] += 1
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
-        lifecycle_events_record(imported)
+        insert_rows(LifecycleEvent, EVENT_FIELDS, imported)
         raised = findings_raise_many(actor=actor, findings=findings, source=source)
         written["findings"] = len(raised)
     return written
@@ -96,13 +101,13 @@ def _register_new(actor, todo, teams, platforms, source) -> dict[int, Identity]:
     return {id(row): identity for row, identity in built}
 
 
-def _imported_event(actor, row, identity, source, reference) -> LifecycleEvent:
+def _imported_event(actor, row, identity_id, source, reference) -> tuple:
     suffix = f" ({reference})" if reference else ""
-    return LifecycleEvent(
-        identity=identity,
+    return event_row(
+        identity_id=identity_id,
         kind=EventKind.IMPORTED,
-        actor=actor,
-        summary=(f"{'Created' if row.action == CREATE else 'Updated'} by {source}{suffix}")[:300],
+        actor_id=actor.pk,
+        summary=f"{'Created' if row.action == CREATE else 'Updated'} by {source}{suffix}",
         details={"source": source, "row": row.ref, "reference": reference},
         occurred_at=timezone.now(),
     )

@@ -190,6 +190,9 @@ class PlannedRow:
 class ImportPlan:
     format: str
     rows: list[PlannedRow]
+    # The secret checks' answers while the file was read (`core.secrets`): applying the plan
+    # in the same process re-checks every value, answering the values already seen from it.
+    secret_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:

@@ -24,7 +24,7 @@ from core.roles import is_admin, is_engineer
 
 from ..choices import PlatformKind
 from ..models import ImportFormat, ImportJob, ImportJobStatus, Platform, Team
-from ..secrets import find_secret_values
+from ..secrets import find_secret_values, secret_reasons_memoised
 from ..selectors import can_onboard_into
 from .apply import apply_import
 from .aws import AwsCredentialReportParser
@@ -77,15 +77,28 @@ def import_check_options(
             raise ValidationError(errors)
 
 
-def read_rows(*, format: str, content: str, options: dict, progress=None) -> list[ImportRow]:
-    """Parse and normalize a whole file; ImportFileError for a file-level problem."""
+def read_rows(
+    *, format: str, content: str, options: dict, progress=None, secret_memo: dict | None = None
+) -> list[ImportRow]:
+    """Parse and normalize a whole file; ImportFileError for a file-level problem. Each
+    distinct value is checked for secrets once (answers kept in `secret_memo` if given)."""
     parser = PARSERS[format]
     rows = []
-    for index, (ref, raw) in enumerate(parser.read(content), start=1):
-        rows.append(parser.normalize(ref, raw, options))
-        if progress and index % PROGRESS_BATCH == 0:
-            progress(index)
+    with secret_reasons_memoised(secret_memo):
+        for index, (ref, raw) in enumerate(parser.read(content), start=1):
+            rows.append(parser.normalize(ref, raw, options))
+            if progress and index % PROGRESS_BATCH == 0:
+                progress(index)
     return rows
+
+
+def plan_file(*, actor, format: str, content: str, options: dict, team, platform) -> ImportPlan:
+    """Read and plan a file; the plan keeps the secret checks' answers for its apply."""
+    memo: dict = {}
+    rows = read_rows(format=format, content=content, options=options, secret_memo=memo)
+    plan = plan_import(actor=actor, rows=rows, format=format, team=team, platform=platform)
+    plan.secret_memo = memo
+    return plan
 
 
 def refuse_secrets(rows: list[ImportRow], content: str, *, format: str) -> None:
@@ -119,8 +132,14 @@ def import_preview(
 ) -> ImportPlan:
     """Plan a file without a job (management command, tests)."""
     import_check_options(actor=actor, format=format, team=team, platform=platform)
-    rows = read_rows(format=format, content=content, options=options or {})
-    return plan_import(actor=actor, rows=rows, format=format, team=team, platform=platform)
+    return plan_file(
+        actor=actor,
+        format=format,
+        content=content,
+        options=options or {},
+        team=team,
+        platform=platform,
+    )
 
 
 # --- jobs -------------------------------------------------------------------------------
@@ -262,9 +281,13 @@ def import_job_apply(*, job_id: int, live_progress: bool = False) -> None:
     if job.status != ImportJobStatus.APPLYING:
         return
     try:
-        rows = read_rows(format=job.format, content=job.content, options=job.options)
-        plan = plan_import(
-            actor=job.created_by, rows=rows, format=job.format, team=job.team, platform=job.platform
+        plan = plan_file(
+            actor=job.created_by,
+            format=job.format,
+            content=job.content,
+            options=job.options,
+            team=job.team,
+            platform=job.platform,
         )
         if plan.has_errors:
             _fail(

@@ -47,9 +47,9 @@ def test_many_identities_get_history_events_and_ledger_entries(admin_user):
     ]
     assert all(i.created_at and i.updated_at for i in stored)
     history = Identity.history.filter(id__in=[i.pk for i in created])
-    assert sorted(history.values_list("history_type", "history_user_id")) == [
-        ("+", admin_user.pk)
-    ] * 3
+    assert (
+        sorted(history.values_list("history_type", "history_user_id")) == [("+", admin_user.pk)] * 3
+    )
     assert {h.history_change_reason for h in history} == {
         f"registered via import:test by {admin_user}"
     }
@@ -101,3 +101,37 @@ def test_set_based_registration_materialises_the_effective_owners(admin_user, ca
     assert sorted(owners.values_list("identity_id", flat=True)) == sorted(i.pk for i in created)
     call_command("check_effective_owners")
     assert "effective owners match the resolver" in capsys.readouterr().out
+
+
+def test_set_based_registration_grants_what_a_full_sync_would(admin_user):
+    """The grants of a bulk registration are copied in without a diff (new identities hold
+    none): a sync of the same identities afterwards finds nothing to add or remove."""
+    from governance.services import permissions_sync
+    from identities.models import IdentityGroupObjectPermission, IdentityUserObjectPermission
+    from tests.governance.factories import AssignmentFactory, default_domains
+
+    team, platform = TeamFactory(), PlatformFactory()
+    domains = default_domains()
+    AssignmentFactory(
+        domain=domains["identity"], scope_kind="team", team=team, assignee_user=admin_user
+    )
+    AssignmentFactory(domain=domains["identity"], scope_kind="team", team=team, role="R",
+                      assignee_user=None, assignee_team=team)  # fmt: skip
+    created = identities_register_many(
+        actor=admin_user,
+        identities=_built(admin_user, team, platform, ["f", "g"]),
+        source="import:test",
+    )
+    ids = [i.pk for i in created]
+    users = IdentityUserObjectPermission.objects.filter(content_object_id__in=ids)
+    groups = IdentityGroupObjectPermission.objects.filter(content_object_id__in=ids)
+    assert sorted(
+        users.filter(user=admin_user).values_list("content_object_id", "permission__codename")
+    ) == [(i, c) for i in sorted(ids) for c in ("change_identity", "own_identity", "view_identity")]
+    assert set(groups.values_list("content_object_id", "group_id")) >= {
+        (i, team.group_id) for i in ids
+    }
+    assert permissions_sync(identity_ids=ids) == {
+        "IdentityUserObjectPermission": {"added": 0, "removed": 0},
+        "IdentityGroupObjectPermission": {"added": 0, "removed": 0},
+    }

@@ -57,6 +57,31 @@ def test_steward_csv_sample_plans_and_applies(admin_user, team, cluster):
     assert set(api.events.values_list("kind", flat=True)) == {"onboarded", "imported"}
 
 
+def test_apply_rechecks_every_value_answering_those_the_preview_saw(
+    admin_user, team, cluster, monkeypatch
+):
+    """The identity build checks each value for secrets again; a value the preview already
+    checked (the same text) is answered from the plan's memo, any other is computed."""
+    from core import secrets
+
+    plan = preview(admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
+    computed = []
+    compute = secrets._secret_reason
+    monkeypatch.setattr(
+        secrets, "_secret_reason", lambda v, free: computed.append(v) or compute(v, free)
+    )
+    seen = {value for value, _ in plan.secret_memo}
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    plan.rows[-1].fields["purpose"] = f"Deploys with {token}"  # changed since the preview
+    with pytest.raises(ValidationError, match=r"looks like .* Nothing was written"):
+        apply_import(actor=admin_user, plan=plan)
+    assert f"Deploys with {token}" in computed
+    # Names, external ids, purposes as given: answered from the preview's checks. (A list
+    # cell such as entitlements is checked item by item: other text, computed.)
+    assert seen and not seen & set(computed)
+    assert written() == (0, 0, 0)
+
+
 def test_steward_csv_reimport_is_unchanged_and_writes_nothing(admin_user, team, cluster):
     run(admin_user, "steward-csv", sample("steward.csv"), team=team, platform=cluster)
     before = written()

@@ -53,3 +53,27 @@ def test_nested_payloads_name_the_path():
 @given(st.text(alphabet=st.characters(categories=["L", "Zs"]), max_size=200))
 def test_plain_prose_never_looks_like_a_secret(text):
     assert find_secret_values({"purpose": text}) == {}
+
+
+def test_memoised_checks_compute_each_distinct_value_once_and_answer_the_same(monkeypatch):
+    from core import secrets
+
+    calls = []
+    compute = secrets._secret_reason
+    monkeypatch.setattr(
+        secrets, "_secret_reason", lambda v, free: calls.append((v, free)) or compute(v, free)
+    )
+    rows = [{"purpose": p, "external_id": p} for p in [*SECRETS, *PUBLIC] * 3]
+    plain = [find_secret_values(r, identifier_fields=("external_id",)) for r in rows]
+    assert len(calls) == len(rows) * 2  # no memo outside the block: every value, every time
+    calls.clear()
+    memo: dict = {}
+    with secrets.secret_reasons_memoised(memo):
+        memoised = [find_secret_values(r, identifier_fields=("external_id",)) for r in rows]
+    assert memoised == plain and all(plain[: len(SECRETS)])  # every secret still refused
+    assert len(calls) == len(set(calls)) == len(SECRETS + PUBLIC) * 2
+    calls.clear()
+    with secrets.secret_reasons_memoised(memo):  # a later block shares the kept answers
+        assert find_secret_values(rows[0]) == plain[0]
+        assert find_secret_values({"purpose": SECRETS[0] + " "})  # new text: checked anew
+    assert calls == [(SECRETS[0] + " ", True)]
