@@ -134,7 +134,7 @@ def identity_page_sql(*, user_id: int, status: str, environment: str, q: str) ->
     params = {"user": user_id, "status": status, "env": environment, "q": f"%{q}%"}
     # the page's bounded count (core/pagination.py: exact up to 1,000 rows)
     count = (
-        f"SELECT COUNT(*) FROM (SELECT i.id FROM identities_identity i WHERE {where} LIMIT 1001) c"  # noqa: S608, E501
+        f"SELECT COUNT(*) FROM (SELECT i.id FROM identities_identity i WHERE {where} LIMIT 1001) c"  # noqa: S608
     )
     page = f"""SELECT i.*, t.name, t.slug, p.name, p.slug, p.kind
                  FROM identities_identity i
