@@ -7,10 +7,12 @@ import functools
 from collections.abc import Sequence
 
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.template.base import render_value_in_context
 from django.template.context import Context
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
@@ -48,6 +50,16 @@ def choice_rank(field: str, order: Sequence[str]) -> Case:
     return Case(*whens, default=Value(len(order)), output_field=IntegerField())
 
 
+@functools.cache
+def _choice_labels(model, field: str) -> dict:
+    """{value: label} of a model's choice field, as `get_<field>_display` looks it up on
+    every call (the labels stay lazy: translated when rendered)."""
+    try:
+        return dict(model._meta.get_field(field).flatchoices)
+    except FieldDoesNotExist:
+        return {}
+
+
 class RankedChoiceColumn(tables.Column):
     """A choice field shown by its label (as a coloured pill when `pills` names a tone for its
     value) and sorted by its rank in `order`, then by primary key so paging is stable."""
@@ -67,7 +79,7 @@ class RankedChoiceColumn(tables.Column):
         owner = record
         for step in path:  # a choice on a related row: identity__risk_tier
             owner = getattr(owner, step)
-        label = getattr(owner, f"get_{field}_display", lambda: value)()
+        label = force_str(_choice_labels(type(owner), field).get(value, value), strings_only=True)
         if self.pills is None:
             return label
         tone = self.pills.get(str(value), "")
