@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filtersets import UtcIsoDateTimeFilter
+from core.filtersets import MultipleChoiceFilter, UtcIsoDateTimeFilter
 from identities.choices import RiskTier
 
 from .choices import GrantStatus, RequestKind, RequestStatus
@@ -9,9 +9,9 @@ from .models import Grant, Request
 
 class RequestFilterSet(django_filters.FilterSet):
     # Own columns and forward foreign keys only: rows cannot repeat, so no DISTINCT.
-    kind = django_filters.MultipleChoiceFilter(choices=RequestKind.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices, distinct=False)
-    risk_tier = django_filters.MultipleChoiceFilter(
+    kind = MultipleChoiceFilter(choices=RequestKind.choices, distinct=False)
+    status = MultipleChoiceFilter(choices=RequestStatus.choices, distinct=False)
+    risk_tier = MultipleChoiceFilter(
         field_name="identity__risk_tier", choices=RiskTier.choices, distinct=False
     )
     identity = django_filters.NumberFilter(field_name="identity_id")
@@ -33,8 +33,8 @@ class RequestFilterSet(django_filters.FilterSet):
 
 
 class GrantFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=RequestKind.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=GrantStatus.choices, distinct=False)
+    kind = MultipleChoiceFilter(choices=RequestKind.choices, distinct=False)
+    status = MultipleChoiceFilter(choices=GrantStatus.choices, distinct=False)
     identity = django_filters.NumberFilter(field_name="identity_id")
     request = django_filters.NumberFilter(field_name="request_id")
     team = django_filters.CharFilter(field_name="identity__team__slug")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.request_memo import request_memo, request_memo_peek
 from core.roles import can_read_all
 from governance.choices import Role
-from governance.selectors import decides, owner_rows
+from governance.selectors import decides, deciding_rows, owner_rows
 from identities.selectors import identity_scope
 
 from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
@@ -39,12 +39,14 @@ def _decidable_by(user, requests: QuerySet[Request]) -> QuerySet[Request]:
     in the policy's domain, or (when the policy admits R) one of its R. Two queries: the
     policies, then `requests` joined to governance's effective owners."""
     condition = Q()
+    rows = deciding_rows(user)  # built once for every policy
     for policy in ApprovalPolicy.objects.only("kind", "approver_domain_id", "approver_roles"):
         condition |= Q(kind=policy.kind) & decides(
             user=user,
             domain_id=policy.approver_domain_id,
             with_responsible=policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE,
             identity_ref="identity_id",
+            rows=rows,
         )
     return requests.filter(condition) if condition else requests.none()
 

@@ -137,6 +137,7 @@ class InboxView(TemplateView):
         filterset = RequestFilterSet(filters, queryset=selectors.Request.objects.none())
         waiting = selectors.waiting_for_once(user)  # the list, the counts and the nav badge
         qs = selectors.request_list(user=user, box=box, filters=filters, waiting=waiting)
+        qs = qs.prefetch_related(None)  # the API's decisions: the table shows none
         table = tables.configure(RequestTable(qs, noun="requests"), self.request)
         if box == "waiting":
             table.empty_text = "Nothing is waiting for you."

@@ -15,6 +15,7 @@ __all__ = [
     "accountable_owners",
     "acting_accountable",
     "decides",
+    "deciding_rows",
     "gap_pairs",
     "gap_rows",
     "owner_rows",
@@ -46,19 +47,27 @@ def acting_accountable(*, user=None) -> QuerySet[EffectiveOwner]:
     return rows.filter(user=user) if user.is_active else rows.none()
 
 
-def decides(*, user, domain_id: int, with_responsible: bool, identity_ref: str) -> Q:
+def deciding_rows(user) -> tuple[QuerySet[EffectiveOwner], QuerySet[EffectiveOwner]]:
+    """`user`'s acting-A rows and effective-R rows (in person or through a team they belong
+    to), every domain: what `decides` narrows to one domain. Built once when several
+    conditions are (the ORM's build of the correlated subquery costs more than running it)."""
+    responsible = EffectiveOwner.objects.filter(
+        Q(user=user) | Q(team__group__in=user.groups.values("pk")), role=Role.RESPONSIBLE
+    )
+    return acting_accountable(user=user), responsible
+
+
+def decides(*, user, domain_id: int, with_responsible: bool, identity_ref: str, rows=None) -> Q:
     """A condition on rows whose `identity_ref` names an identity: `user` is its acting A in
     the domain — or, `with_responsible`, one of its effective R (in person or through a team
-    they belong to). Uncorrelated subqueries: each is computed once and hashed."""
-    mine = acting_accountable(user=user).filter(domain_id=domain_id)
-    condition = Q(**{f"{identity_ref}__in": mine.values("identity_id")})
+    they belong to). Uncorrelated subqueries: each is computed once and hashed. `rows`:
+    `deciding_rows(user)`, when the caller builds several."""
+    accountable, responsible = rows or deciding_rows(user)
+    mine = accountable.filter(domain_id=domain_id).values("identity_id")
+    condition = Q(**{f"{identity_ref}__in": mine})
     if with_responsible:
-        responsible = EffectiveOwner.objects.filter(
-            Q(user=user) | Q(team__group__in=user.groups.values("pk")),
-            role=Role.RESPONSIBLE,
-            domain_id=domain_id,
-        )
-        condition |= Q(**{f"{identity_ref}__in": responsible.values("identity_id")})
+        theirs = responsible.filter(domain_id=domain_id).values("identity_id")
+        condition |= Q(**{f"{identity_ref}__in": theirs})
     return condition
 
 

@@ -20,7 +20,14 @@ from identities.selectors import identity_scope
 from .choices import GOVERNED_STATUSES, DomainKey, Role, Scope
 from .filtersets import AssignmentFilterSet, GapFilterSet
 from .models import Assignment, ControlDomain
-from .owner_queries import accountable_owners, decides, gap_pairs, gap_rows, owner_rows
+from .owner_queries import (
+    accountable_owners,
+    decides,
+    deciding_rows,
+    gap_pairs,
+    gap_rows,
+    owner_rows,
+)
 from .resolution import EffectiveRaci, Explain, domains_for, explain_of, identity_rows, resolve
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "can_read_ownership",
     "deciders_for",
     "decides",
+    "deciding_rows",
     "domain_list",
     "effective_raci",
     "effective_raci_of_rows",

@@ -3,7 +3,12 @@
 import django_filters
 from django import forms
 
-from core.filtersets import ModelMultipleChoiceFilter, SearchFilter, UtcIsoDateTimeFilter
+from core.filtersets import (
+    ModelMultipleChoiceFilter,
+    MultipleChoiceFilter,
+    SearchFilter,
+    UtcIsoDateTimeFilter,
+)
 
 from .choices import (
     CredentialKind,
@@ -23,8 +28,8 @@ class IdentityFilterSet(django_filters.FilterSet):
     # Every filter is on the identity's own columns or a forward (single-valued) foreign key:
     # no row can repeat, so no DISTINCT (django-filter's default for multiple choices, which
     # makes PostgreSQL sort and count the whole scoped set).
-    kind = django_filters.MultipleChoiceFilter(choices=IdentityKind.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=IdentityStatus.choices, distinct=False)
+    kind = MultipleChoiceFilter(choices=IdentityKind.choices, distinct=False)
+    status = MultipleChoiceFilter(choices=IdentityStatus.choices, distinct=False)
     team = ModelMultipleChoiceFilter(
         field_name="team__slug",
         to_field_name="slug",
@@ -39,8 +44,8 @@ class IdentityFilterSet(django_filters.FilterSet):
         distinct=False,
         label="Platform",
     )
-    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices, distinct=False)
-    risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices, distinct=False)
+    environment = MultipleChoiceFilter(choices=Environment.choices, distinct=False)
+    risk_tier = MultipleChoiceFilter(choices=RiskTier.choices, distinct=False)
     ends_within = django_filters.NumberFilter(
         method="filter_ends_within", label="Ends within (days)", min_value=0, max_value=3650
     )
@@ -96,8 +101,8 @@ class IdentityFilterSet(django_filters.FilterSet):
 
 class CredentialFilterSet(django_filters.FilterSet):
     identity = django_filters.NumberFilter(field_name="identity_id")
-    kind = django_filters.MultipleChoiceFilter(choices=CredentialKind.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=CredentialStatus.choices, distinct=False)
+    kind = MultipleChoiceFilter(choices=CredentialKind.choices, distinct=False)
+    status = MultipleChoiceFilter(choices=CredentialStatus.choices, distinct=False)
     expires_before = UtcIsoDateTimeFilter(field_name="expires_at", lookup_expr="lte")
 
     class Meta:

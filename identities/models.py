@@ -106,6 +106,8 @@ class Identity(TimeStampedModel):
             models.Index(fields=["team", "status"]),
             models.Index(fields=["status", "ends_on"]),
             models.Index(fields=["platform", "status"]),
+            # the list's default order: a page of the whole registry is an index scan
+            models.Index(fields=["name", "id"], name="identity_list_order"),
         ]
 
     def get_absolute_url(self) -> str:

@@ -53,7 +53,7 @@ def identity_scope(user) -> QuerySet[Identity]:
         ids = ids.union(
             Identity.objects.filter(team__in=user_team_ids(user)).order_by().values("id")
         )
-    return Identity.objects.filter(pk__in=ids)
+    return Identity.objects.filter(pk__in_ids=ids)  # fetched by primary key (core/lookups)
 
 
 def identity_counts(user=None) -> dict[str, int]:

@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from core import tables
 from core.csv_export import SafeWriter
-from core.pagination import EstimatedCountPaginator
+from core.pagination import BoundedCountPaginator
 from core.roles import can_read_all, is_engineer
 from core.views import ServiceFormView
 
@@ -40,8 +40,8 @@ CSV_COLUMNS = [
 
 
 class IdentityListView(View):
-    # exact counts up to 10,000 identities, PostgreSQL's estimate beyond (the page says "about")
-    paginator_class = EstimatedCountPaginator
+    # exact counts up to 1,000 identities, "1,000+" beyond (core/pagination.py)
+    paginator_class = BoundedCountPaginator
 
     def get(self, request):
         base = selectors.identity_scope(request.user).select_related("team", "platform")

@@ -64,16 +64,16 @@ def pluralize(n: int) -> str:
 def pager(context, page=None, *, number=1, has_next=False, field="page", target=""):
     """The one pager: a Django Page, or a page `number` and `has_next` for lists that do not
     count their rows. Its links change the page only, so filters, sort and tabs are kept."""
-    num_pages, estimate = None, False
+    num_pages = None
     if page is not None:
-        number, has_next, num_pages = page.number, page.has_next(), page.paginator.num_pages
-        estimate = getattr(page.paginator, "count_is_estimate", False)  # core.pagination
+        number, has_next = page.number, page.has_next()
+        if not getattr(page.paginator, "count_is_bounded", False):  # core.pagination: no last
+            num_pages = page.paginator.num_pages
     number = int(number)
     return {
         "request": context["request"],
         "number": number,
         "num_pages": num_pages,
-        "estimate": estimate,
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if has_next else None,
         "field": field,

@@ -58,3 +58,20 @@ def test_approvals_pager_keeps_the_box_and_filters(
     assert 'rel="next"' in body
     next_link = body.split('rel="next" href="', 1)[1].split('"', 1)[0]
     assert "box=all" in next_link and "status=pending" in next_link and "page=2" in next_link
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns"])
+def test_when_is_djangos_date_format_in_the_viewers_zone(zone):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from core.tables import WHEN, when
+
+    moments = [dt.datetime(2026, 3, 29, 0, 59, tzinfo=dt.UTC), dt.datetime(2026, 11, 1, 5, 7)]
+    with timezone.override(zone):
+        for moment in moments:
+            moment = moment if moment.tzinfo else timezone.make_aware(moment, dt.UTC)
+            assert when(moment) == date_format(timezone.localtime(moment), WHEN)
+    assert when(None) == ""

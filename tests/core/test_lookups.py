@@ -1,0 +1,25 @@
+"""`in_ids`: the same rows as `in`, fetched by primary key on PostgreSQL (core/lookups.py)."""
+
+import pytest
+from django.db import connection
+
+from identities.models import Identity
+from tests.factories import IdentityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_in_ids_selects_what_in_selects():
+    identities = IdentityFactory.create_batch(4)
+    ids = Identity.objects.filter(pk__in=[identities[1].pk, identities[3].pk]).values("pk")
+    union = ids.union(Identity.objects.filter(pk=identities[0].pk).values("pk"))
+    for subquery in (ids, union):
+        expected = set(Identity.objects.filter(pk__in=subquery))
+        assert set(Identity.objects.filter(pk__in_ids=subquery)) == expected
+    assert set(Identity.objects.filter(pk__in_ids=[identities[2].pk])) == {identities[2]}
+
+
+def test_in_ids_is_an_array_of_the_subquery_on_postgresql():
+    sql = str(Identity.objects.filter(pk__in_ids=Identity.objects.values("pk")).query)
+    array = connection.vendor == "postgresql"
+    assert ("= ANY(ARRAY(SELECT" in sql) is array and (" IN (SELECT" in sql) is not array
