@@ -9,8 +9,10 @@ so this is not the history-less `QuerySet.update()` STYLE forbids on its own.
 `insert_ignore` is one `INSERT … SELECT … ON CONFLICT DO NOTHING` of many rows sent as
 column arrays (PostgreSQL `unnest`, bound server-side; SQLite ≥ 3.35 takes the same conflict
 and RETURNING clauses over a VALUES list); `insert_rows` the same without the conflict clause,
-for append-only and history rows, whose primary keys it announces to the evidence ledger.
-Values are always parameters, never spliced into the SQL."""
+for append-only and history rows, which it announces to the evidence ledger with the rows
+as stored (`RETURNING` every column, converted as a queryset's `values_list` converts them),
+so the ledger hashes them without reading them back. Values are always parameters, never
+spliced into the SQL."""
 
 from collections.abc import Sequence
 
@@ -89,14 +91,31 @@ def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
 
 def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> list:
     """Insert `rows` (tuples in `fields` order); returns their primary keys in `rows` order
-    and announces them (`core.signals.rows_inserted`), in the caller's transaction."""
-    pks = _insert(model, fields, rows, conflict="")
+    and announces them (`core.signals.rows_inserted`, with `stored`: each row as stored,
+    {attname: value} of every concrete field), in the caller's transaction."""
+    concrete = model._meta.concrete_fields
+    stored = _stored(model, _insert(model, fields, rows, conflict="", returning=concrete))
+    at = concrete.index(model._meta.pk)
+    pks = [row[at] for row in stored]
     if pks:
-        rows_inserted.send(sender=model, pks=pks)
+        names = [f.attname for f in concrete]
+        stored = [dict(zip(names, row, strict=True)) for row in stored]
+        rows_inserted.send(sender=model, pks=pks, stored=stored)
     return pks
 
 
-def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: str) -> list:
+def _stored(model, rows: list) -> list:
+    """Raw rows of every concrete field, converted as `values_list` converts them."""
+    compiler = model._base_manager.all().query.get_compiler(connection=connection)
+    cols = [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
+    converters = compiler.get_converters(cols)
+    return list(compiler.apply_converters(rows, converters)) if converters else rows
+
+
+def _insert(
+    model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: str, returning=None
+) -> list:
+    """Rows of the `returning` fields' values (default: the primary key) of rows inserted."""
     if not rows:
         return []
     meta = model._meta
@@ -104,7 +123,8 @@ def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: st
     cols = [meta.get_field(f) for f in fields]
     names = ", ".join(quote(c.column) for c in cols)
     head = f"INSERT INTO {quote(meta.db_table)} ({names}) "
-    returning = f" RETURNING {quote(meta.pk.column)}"
+    returned = ", ".join(quote(f.column) for f in returning or [meta.pk])
+    tail = f"{conflict} RETURNING {returned}"
     if connection.vendor == "postgresql":
         types = ", ".join(f"%b::{c.db_type(connection)}[]" for c in cols)
         # WITH ORDINALITY + ORDER BY: the ids are drawn (and returned) in `rows` order.
@@ -112,7 +132,7 @@ def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: st
             f"{head}SELECT {', '.join(f'c{i}' for i in range(len(cols)))} "  # noqa: S608
             f"FROM unnest({types}) WITH ORDINALITY "
             f"AS u({', '.join(f'c{i}' for i in range(len(cols)))}, n) ORDER BY n"
-            f"{conflict}{returning}"
+            f"{tail}"
         )
         # Values go as they are (psycopg adapts them), but for JSON: the field's encoder.
         columns = [
@@ -127,19 +147,19 @@ def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: st
         raw = psycopg.Cursor(connection.connection)
         with connection._prepare_cursor(raw) as cursor:
             cursor.execute(sql, columns)
-            return [row[0] for row in cursor.fetchall()]
+            return cursor.fetchall()
     with connection.cursor() as cursor:
         rows = [
             [c.get_db_prep_save(v, connection) for c, v in zip(cols, row, strict=True)]
             for row in rows
         ]
-        pks = []
+        out = []
         width = len(cols)
         per = max(1, 900 // width)  # SQLite's bound-parameter limit
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
             marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            sql = f"{head}VALUES {marks}{conflict}{returning}"
+            sql = f"{head}VALUES {marks}{tail}"
             cursor.execute(sql, [v for row in chunk for v in row])
-            pks += [row[0] for row in cursor.fetchall()]
-        return pks
+            out += cursor.fetchall()
+        return out
