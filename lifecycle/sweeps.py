@@ -172,15 +172,16 @@ def expiry_sweep(*, now: dt.datetime) -> SweepResult:
 
 def _each_batch(result: SweepResult, rows: list, handle, *, subject_type, now, key=None) -> int:
     """Handle `rows` batch by batch, a failing row isolated (faults.isolate); count failures
-    on `result`. Returns how many were handled."""
+    and the notifications queued on `result`. Returns how many were handled."""
     handled = 0
     for batch in _batches(rows, _batch_size()):
-        done, failed = isolate(
+        done, failed, notified = isolate(
             batch, handle, sweep=result.name, subject_type=subject_type, now=now,
             **({"key": key} if key else {}),
         )  # fmt: skip
         handled += done
         result.failed += failed
+        result.notifications += notified
     return handled
 
 
