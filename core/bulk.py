@@ -29,7 +29,7 @@ def id_list(ids):
     instead of a placeholder per id — psycopg's client-side conversion of a query with
     thousands of placeholders costs more than running it."""
     ids = list(ids)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and ids:  # none: `[]`, which Django never runs
         return RawSQL("SELECT unnest(%s::bigint[])", [ids])
     return ids
 

@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
-from .bulk import insert_ignore
+from .bulk import id_list, insert_ignore
 from .models import Notification, Webhook, WebhookDelivery
 from .webhooks import SEND_TIMEOUT
 
@@ -352,5 +352,5 @@ def notifications_resolve(*, subject=None, model=None, ids=()) -> int:
     if not ids:
         return 0
     return Notification.objects.filter(
-        subject_type=model._meta.label_lower, subject_id__in=list(ids), read_at__isnull=True
+        subject_type=model._meta.label_lower, subject_id__in=id_list(ids), read_at__isnull=True
     ).update(read_at=timezone.now())

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import update_returning
+from core.bulk import id_list, update_returning
 from core.history import stamp
 from core.notifications import notifications_resolve
 
@@ -197,7 +197,9 @@ def credentials_end(
     columns, _why = _ending(status, actor=actor, now=now, reason=reason)
     with transaction.atomic():
         ended = update_returning(
-            Credential.objects.filter(pk__in=list(credential_ids), status=CredentialStatus.ACTIVE),
+            Credential.objects.filter(
+                pk__in=id_list(credential_ids), status=CredentialStatus.ACTIVE
+            ),
             skip_locked=skip_locked, status=status, updated_at=now, **columns,
         )  # fmt: skip
         events = []

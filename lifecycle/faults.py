@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
+from core.bulk import id_list
 from core.notifications import Draft, notifications_tally, notify_many
 from core.roles import active_admin_ids
 
@@ -58,7 +59,10 @@ def isolate(
 def _resolve(sweep: str, subject_type: str, ids: list, now) -> None:
     """Rows handled now close their open failure (not a governed model: a plain update)."""
     SweepFailure.objects.filter(
-        sweep=sweep, subject_type=subject_type, subject_id__in=ids, resolved_at__isnull=True
+        sweep=sweep,
+        subject_type=subject_type,
+        subject_id__in=id_list(ids),
+        resolved_at__isnull=True,
     ).update(resolved_at=now)
 
 

@@ -25,6 +25,7 @@ from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
+from core.bulk import id_list
 from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey
@@ -192,9 +193,7 @@ def _expire_credentials(ids: list[int], *, actor, now) -> int:
             status=CredentialStatus.EXPIRED, now=now, skip_locked=True,
         )  # fmt: skip
         owners = owners_for({c.identity_id for c in ended}, DomainKey.IDENTITY)
-        names = dict(
-            Identity.objects.filter(pk__in=list(owners)).values_list("pk", "name")
-        )
+        names = dict(Identity.objects.filter(pk__in=id_list(owners)).values_list("pk", "name"))
         notify_many([
             Draft(
                 K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
