@@ -14,6 +14,7 @@ as stored (`RETURNING` every column, converted as a queryset's `values_list` con
 so the ledger hashes them without reading them back. Values are always parameters, never
 spliced into the SQL."""
 
+import datetime as dt
 from collections.abc import Sequence
 
 import psycopg
@@ -92,23 +93,51 @@ def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
 def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> list:
     """Insert `rows` (tuples in `fields` order); returns their primary keys in `rows` order
     and announces them (`core.signals.rows_inserted`, with `stored`: each row as stored,
-    {attname: value} of every concrete field), in the caller's transaction."""
-    concrete = model._meta.concrete_fields
-    stored = _stored(model, _insert(model, fields, rows, conflict="", returning=concrete))
-    at = concrete.index(model._meta.pk)
-    pks = [row[at] for row in stored]
-    if pks:
-        names = [f.attname for f in concrete]
-        stored = [dict(zip(names, row, strict=True)) for row in stored]
-        rows_inserted.send(sender=model, pks=pks, stored=stored)
+    {attname: value} of every concrete field), in the caller's transaction. A column whose
+    values are all stored exactly as sent (`_exact`) is taken from `rows`; the others (the
+    primary key, JSON, defaults...) come back from `RETURNING`."""
+    meta = model._meta
+    given = [meta.get_field(f) for f in fields]
+    columns = list(zip(*rows, strict=True))
+    exact = {f.attname: i for i, f in enumerate(given) if columns and _exact(f, columns[i])}
+    returned = [f for f in meta.concrete_fields if f.attname not in exact]
+    back = _stored(model, returned, _insert(model, fields, rows, conflict="", returning=returned))
+    if not back:
+        return []
+    names, back_names = [f.attname for f in meta.concrete_fields], [f.attname for f in returned]
+    stored = []
+    for row, got in zip(rows, back, strict=True):
+        values = dict(zip(back_names, got, strict=True))
+        values |= {name: row[i] for name, i in exact.items()}
+        stored.append({name: values[name] for name in names})
+    pks = [values[meta.pk.attname] for values in stored]
+    rows_inserted.send(sender=model, pks=pks, stored=stored)
     return pks
 
 
-def _stored(model, rows: list) -> list:
-    """Raw rows of every concrete field, converted as `values_list` converts them."""
+# Column types that store a value of this Python type exactly as sent (read back, it is equal
+# and hashes the same): the ledger may hash such values as inserted.
+_EXACT = dict.fromkeys(
+    ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+     "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+     "PositiveSmallIntegerField"), int,
+) | {"CharField": str, "TextField": str, "SlugField": str, "BooleanField": bool,
+     "DateField": dt.date, "DateTimeField": dt.datetime}  # fmt: skip
+
+
+def _exact(field, values) -> bool:
+    """Every one of `values` is stored in `field`'s column and read back unchanged: None, or
+    exactly the column's type (no subclass: an enum, a bool for an int), time stamps aware."""
+    kind = _EXACT.get((field.target_field if field.is_relation else field).get_internal_type())
+    if kind is dt.datetime:
+        return all(v is None or (type(v) is kind and v.utcoffset() is not None) for v in values)
+    return kind is not None and all(v is None or type(v) is kind for v in values)
+
+
+def _stored(model, fields, rows: list) -> list:
+    """Raw rows of `fields`, converted as `values_list` converts them."""
     compiler = model._base_manager.all().query.get_compiler(connection=connection)
-    cols = [f.get_col(model._meta.db_table) for f in model._meta.concrete_fields]
-    converters = compiler.get_converters(cols)
+    converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
     return list(compiler.apply_converters(rows, converters)) if converters else rows
 
 

@@ -181,20 +181,21 @@ def test_verify_names_a_live_row_edited_behind_history_on_any_database(scenario,
 
 
 def test_bulk_rows_are_hashed_as_stored_without_reading_them_back(django_assert_num_queries):
-    """`core.bulk.insert_rows` returns every column (`INSERT … RETURNING`): the pending digests
-    equal the read-back ones (JSON, time stamps, nulls and all), with no query but the insert
-    and the pending entries."""
+    """`core.bulk.insert_rows` hashes what it sent where the column stores it unchanged and
+    what `INSERT … RETURNING` gives back for the rest (keys, JSON, an enum member): the pending
+    digests equal the read-back ones, with no query but the inserts and the pending entries."""
     from django.utils import timezone
 
     from evidence.models import PendingEntry
+    from identities.choices import EventKind
     from identities.timeline import lifecycle_events_record
     from tests.factories import IdentityFactory, UserFactory
 
     identity, actor = IdentityFactory(), UserFactory()
     events = [
-        LifecycleEvent(identity=identity, kind="imported", actor=actor, summary=f"e{n} é",
+        LifecycleEvent(identity=identity, kind=kind, actor=actor, summary=f"e{n} é  ",
                        occurred_at=timezone.now(), details={"n": n, "nested": [1, "x", None]})
-        for n in range(3)
+        for n, kind in enumerate(["imported", EventKind.IMPORTED, "imported"])
     ]  # fmt: skip
     identity.status = "suspended"
     with django_assert_num_queries(4):  # two inserts, each with its pending entries
