@@ -155,14 +155,6 @@ def _insert(
     returned = ", ".join(quote(f.column) for f in returning or [meta.pk])
     tail = f"{conflict} RETURNING {returned}"
     if connection.vendor == "postgresql":
-        types = ", ".join(f"%b::{c.db_type(connection)}[]" for c in cols)
-        # WITH ORDINALITY + ORDER BY: the ids are drawn (and returned) in `rows` order.
-        sql = (
-            f"{head}SELECT {', '.join(f'c{i}' for i in range(len(cols)))} "  # noqa: S608
-            f"FROM unnest({types}) WITH ORDINALITY "
-            f"AS u({', '.join(f'c{i}' for i in range(len(cols)))}, n) ORDER BY n"
-            f"{tail}"
-        )
         # Values go as they are (psycopg adapts them), but for JSON: the field's encoder.
         columns = [
             [c.get_db_prep_save(v, connection) for v in col]
@@ -170,12 +162,13 @@ def _insert(
             else list(col)
             for c, col in zip(cols, zip(*rows, strict=True), strict=True)
         ]
+        select, params = _unnest(cols, columns)
         connection.ensure_connection()
         # A server-binding cursor sends the column arrays in binary (%b), not quoted into
         # the SQL text in Python as Django's client-side cursor does; still logged by Django.
         raw = psycopg.Cursor(connection.connection)
         with connection._prepare_cursor(raw) as cursor:
-            cursor.execute(sql, columns)
+            cursor.execute(f"{head}{select}{tail}", params)
             return cursor.fetchall()
     with connection.cursor() as cursor:
         rows = [
@@ -192,3 +185,33 @@ def _insert(
             cursor.execute(sql, [v for row in chunk for v in row])
             out += cursor.fetchall()
         return out
+
+
+# Types whose equal values are the same value to store (not Decimal("1.0") and Decimal("1.00")).
+_PLAIN = (int, str, bool, type(None), dt.date, dt.datetime)
+
+
+def _unnest(cols, columns: list[list]) -> tuple[str, list]:
+    """`SELECT … FROM unnest(…)` of the column arrays, in row order (WITH ORDINALITY + ORDER
+    BY: ids are drawn and returned in that order). A column holding one value in every row
+    (a kind, a time stamp, an actor) is sent once, as a scalar, not as an array of copies."""
+    same = [len(col) > 1 and type(col[0]) in _PLAIN
+            and all(type(v) is type(col[0]) and v == col[0] for v in col)
+            for col in columns]  # fmt: skip
+    same[0] = same[0] and not all(same)  # unnest needs one array
+    picks, scalars, arrays, unnest, aliases = [], [], [], [], []
+    for i, (c, col, one) in enumerate(zip(cols, columns, same, strict=True)):
+        kind = c.db_type(connection)
+        if one:
+            picks.append(f"%b::{kind}")
+            scalars.append(col[0])
+        else:
+            picks.append(f"c{i}")
+            aliases.append(f"c{i}")
+            unnest.append(f"%b::{kind}[]")
+            arrays.append(col)
+    sql = (
+        f"SELECT {', '.join(picks)} FROM unnest({', '.join(unnest)}) WITH ORDINALITY "  # noqa: S608
+        f"AS u({', '.join(aliases)}, n) ORDER BY n"
+    )
+    return sql, [*scalars, *arrays]

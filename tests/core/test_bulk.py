@@ -88,3 +88,14 @@ def test_only_values_stored_unchanged_are_hashed_as_sent():
     assert not _exact(field("actor"), [True]) and not _exact(field("kind"), [EventKind.IMPORTED])
     assert not _exact(field("occurred_at"), [aware.replace(tzinfo=None)])
     assert not _exact(field("details"), [{"n": 1}])
+
+
+def test_a_value_repeated_in_every_row_is_stored_in_every_row():
+    """Columns with one value for all rows go as one scalar: rows alike in every column (no
+    array left but the one unnest needs) and rows that differ in one are stored whole."""
+    identity, actor, now = IdentityFactory(), UserFactory(), timezone.now()
+    same = (identity.pk, "imported", now, actor.pk, "same", None, "", None, {})
+    for rows in ([same, same], [same, (*same[:4], "other", *same[5:])]):
+        pks = insert_rows(LifecycleEvent, EVENT_FIELDS, rows)
+        stored = LifecycleEvent.objects.filter(pk__in=pks).order_by("pk")
+        assert [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in stored] == rows
