@@ -72,9 +72,9 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         lifecycle_events_record(
             [
                 LifecycleEvent(
-                    identity=g.identity,
+                    identity_id=g.identity_id,
                     kind=GRANT_END_EVENT[status],
-                    actor=actor,
+                    actor_id=actor.pk,
                     occurred_at=now,
                     related_type="approvals.grant",
                     related_id=g.pk,
