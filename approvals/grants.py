@@ -4,10 +4,9 @@ post-incident review here."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from core.bulk import update_returning
+from core.bulk import id_list, update_returning
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
@@ -54,7 +53,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
     why = reason or {"expired": "reached its end time"}.get(status, status)
     with transaction.atomic():
         grants = update_returning(
-            Grant.objects.filter(pk__in=list(grant_ids), status=GrantStatus.ACTIVE),
+            Grant.objects.filter(pk__in=id_list(grant_ids), status=GrantStatus.ACTIVE),
             skip_locked=True, status=status, ended_at=now, ended_by=actor, end_reason=why,
             updated_at=now,
         )  # fmt: skip
@@ -64,7 +63,7 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         )  # fmt: skip
         identities = Identity.objects.in_bulk({g.identity_id for g in grants})
         requesters = dict(
-            Request.objects.filter(pk__in=[g.request_id for g in grants]).values_list(
+            Request.objects.filter(pk__in=id_list(g.request_id for g in grants)).values_list(
                 "pk", "requester_id"
             )
         )
@@ -73,9 +72,9 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         lifecycle_events_record(
             [
                 LifecycleEvent(
-                    identity=g.identity,
+                    identity_id=g.identity_id,
                     kind=GRANT_END_EVENT[status],
-                    actor=actor,
+                    actor_id=actor.pk,
                     occurred_at=now,
                     related_type="approvals.grant",
                     related_id=g.pk,
@@ -100,14 +99,14 @@ def _ended_drafts(grants, status, why, ended_credentials, requesters, now) -> li
         )
         if role == Role.ACCOUNTABLE
     }  # the active effective A (none for a gap)
-    drafts = []
+    drafts, links = [], Request.urls(g.request_id for g in grants)
     for g in grants:
         title = f"{g.get_kind_display()} access for {g.identity} has ended ({status})"
         ended = ended_credentials.get(g.pk, [])
         body = why + (
             f"\nCredentials issued under it, now revoked: {', '.join(ended)}." if ended else ""
         )
-        link = reverse("approvals:request", args=[g.request_id])
+        link = links[g.request_id]
         who = {requesters[g.request_id]: "You requested this access."}
         if g.identity_id in accountable:
             who.setdefault(
@@ -131,7 +130,7 @@ def _credentials_end_under(grants, *, status, why, actor, now) -> dict[int, list
             by_pk[grant_id],
         )
         for grant_id, credential_id in GrantCredential.objects.filter(
-            grant_id__in=list(by_pk)
+            grant_id__in=id_list(by_pk)
         ).values_list("grant_id", "credential_id")
     }
     ended = credentials_end(actor=actor, credential_ids=list(each), reason=why, now=now, each=each)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from core.bulk import update_returning
+from core.bulk import id_list, update_returning
 from core.errors import Conflict
 from core.history import stamp
 from core.notifications import Draft, notify_many
@@ -322,7 +322,7 @@ def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
     now = now or timezone.now()
     due = Request.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
     if ids is not None:
-        due = due.filter(pk__in=list(ids))
+        due = due.filter(pk__in=id_list(ids))
     soonest = due.order_by("expires_at", "pk").values("pk")[:batch]
     with transaction.atomic():
         expired = update_returning(
@@ -338,12 +338,12 @@ def requests_expire_pending(*, now=None, batch: int = 500, ids=None) -> int:
                 "pk", "name"
             )
         )
+        links = Request.urls(r.pk for r in expired)
         notify_many([
             Draft(
                 NotificationKind.REQUEST_EXPIRED, r, r.requester_id, r.expires_at.date(),
                 f"Your {r.get_kind_display().lower()} request for {names[r.identity_id]} expired",
-                "You made this request; nobody decided it in time.",
-                link=r.get_absolute_url(),
+                "You made this request; nobody decided it in time.", link=links[r.pk],
             )
             for r in expired
         ])  # fmt: skip

@@ -9,9 +9,12 @@ so this is not the history-less `QuerySet.update()` STYLE forbids on its own.
 `insert_ignore` is one `INSERT … SELECT … ON CONFLICT DO NOTHING` of many rows sent as
 column arrays (PostgreSQL `unnest`, bound server-side; SQLite ≥ 3.35 takes the same conflict
 and RETURNING clauses over a VALUES list); `insert_rows` the same without the conflict clause,
-for append-only and history rows, whose primary keys it announces to the evidence ledger.
-Values are always parameters, never spliced into the SQL."""
+for append-only and history rows, which it announces to the evidence ledger with the rows
+as stored (`RETURNING` every column, converted as a queryset's `values_list` converts them),
+so the ledger hashes them without reading them back. Values are always parameters, never
+spliced into the SQL."""
 
+import datetime as dt
 from collections.abc import Sequence
 
 import psycopg
@@ -27,7 +30,7 @@ def id_list(ids):
     instead of a placeholder per id — psycopg's client-side conversion of a query with
     thousands of placeholders costs more than running it."""
     ids = list(ids)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and ids:  # none: `[]`, which Django never runs
         return RawSQL("SELECT unnest(%s::bigint[])", [ids])
     return ids
 
@@ -89,14 +92,59 @@ def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
 
 def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> list:
     """Insert `rows` (tuples in `fields` order); returns their primary keys in `rows` order
-    and announces them (`core.signals.rows_inserted`), in the caller's transaction."""
-    pks = _insert(model, fields, rows, conflict="")
-    if pks:
-        rows_inserted.send(sender=model, pks=pks)
+    and announces them (`core.signals.rows_inserted`, with `stored`: each row as stored,
+    {attname: value} of every concrete field), in the caller's transaction. A column whose
+    values are all stored exactly as sent (`_exact`) is taken from `rows`; the others (the
+    primary key, JSON, defaults...) come back from `RETURNING`."""
+    meta = model._meta
+    given = [meta.get_field(f) for f in fields]
+    columns = list(zip(*rows, strict=True))
+    exact = {f.attname: i for i, f in enumerate(given) if columns and _exact(f, columns[i])}
+    returned = [f for f in meta.concrete_fields if f.attname not in exact]
+    back = _stored(model, returned, _insert(model, fields, rows, conflict="", returning=returned))
+    if not back:
+        return []
+    names, back_names = [f.attname for f in meta.concrete_fields], [f.attname for f in returned]
+    stored = []
+    for row, got in zip(rows, back, strict=True):
+        values = dict(zip(back_names, got, strict=True))
+        values |= {name: row[i] for name, i in exact.items()}
+        stored.append({name: values[name] for name in names})
+    pks = [values[meta.pk.attname] for values in stored]
+    rows_inserted.send(sender=model, pks=pks, stored=stored)
     return pks
 
 
-def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: str) -> list:
+# Column types that store a value of this Python type exactly as sent (read back, it is equal
+# and hashes the same): the ledger may hash such values as inserted.
+_EXACT = dict.fromkeys(
+    ("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+     "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+     "PositiveSmallIntegerField"), int,
+) | {"CharField": str, "TextField": str, "SlugField": str, "BooleanField": bool,
+     "DateField": dt.date, "DateTimeField": dt.datetime}  # fmt: skip
+
+
+def _exact(field, values) -> bool:
+    """Every one of `values` is stored in `field`'s column and read back unchanged: None, or
+    exactly the column's type (no subclass: an enum, a bool for an int), time stamps aware."""
+    kind = _EXACT.get((field.target_field if field.is_relation else field).get_internal_type())
+    if kind is dt.datetime:
+        return all(v is None or (type(v) is kind and v.utcoffset() is not None) for v in values)
+    return kind is not None and all(v is None or type(v) is kind for v in values)
+
+
+def _stored(model, fields, rows: list) -> list:
+    """Raw rows of `fields`, converted as `values_list` converts them."""
+    compiler = model._base_manager.all().query.get_compiler(connection=connection)
+    converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
+    return list(compiler.apply_converters(rows, converters)) if converters else rows
+
+
+def _insert(
+    model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: str, returning=None
+) -> list:
+    """Rows of the `returning` fields' values (default: the primary key) of rows inserted."""
     if not rows:
         return []
     meta = model._meta
@@ -104,16 +152,9 @@ def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: st
     cols = [meta.get_field(f) for f in fields]
     names = ", ".join(quote(c.column) for c in cols)
     head = f"INSERT INTO {quote(meta.db_table)} ({names}) "
-    returning = f" RETURNING {quote(meta.pk.column)}"
+    returned = ", ".join(quote(f.column) for f in returning or [meta.pk])
+    tail = f"{conflict} RETURNING {returned}"
     if connection.vendor == "postgresql":
-        types = ", ".join(f"%b::{c.db_type(connection)}[]" for c in cols)
-        # WITH ORDINALITY + ORDER BY: the ids are drawn (and returned) in `rows` order.
-        sql = (
-            f"{head}SELECT {', '.join(f'c{i}' for i in range(len(cols)))} "  # noqa: S608
-            f"FROM unnest({types}) WITH ORDINALITY "
-            f"AS u({', '.join(f'c{i}' for i in range(len(cols)))}, n) ORDER BY n"
-            f"{conflict}{returning}"
-        )
         # Values go as they are (psycopg adapts them), but for JSON: the field's encoder.
         columns = [
             [c.get_db_prep_save(v, connection) for v in col]
@@ -121,25 +162,56 @@ def _insert(model, fields: Sequence[str], rows: Sequence[tuple], *, conflict: st
             else list(col)
             for c, col in zip(cols, zip(*rows, strict=True), strict=True)
         ]
+        select, params = _unnest(cols, columns)
         connection.ensure_connection()
         # A server-binding cursor sends the column arrays in binary (%b), not quoted into
         # the SQL text in Python as Django's client-side cursor does; still logged by Django.
         raw = psycopg.Cursor(connection.connection)
         with connection._prepare_cursor(raw) as cursor:
-            cursor.execute(sql, columns)
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"{head}{select}{tail}", params)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
         rows = [
             [c.get_db_prep_save(v, connection) for c, v in zip(cols, row, strict=True)]
             for row in rows
         ]
-        pks = []
+        out = []
         width = len(cols)
         per = max(1, 900 // width)  # SQLite's bound-parameter limit
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
             marks = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-            sql = f"{head}VALUES {marks}{conflict}{returning}"
+            sql = f"{head}VALUES {marks}{tail}"
             cursor.execute(sql, [v for row in chunk for v in row])
-            pks += [row[0] for row in cursor.fetchall()]
-        return pks
+            out += cursor.fetchall()
+        return out
+
+
+# Types whose equal values are the same value to store (not Decimal("1.0") and Decimal("1.00")).
+_PLAIN = (int, str, bool, type(None), dt.date, dt.datetime)
+
+
+def _unnest(cols, columns: list[list]) -> tuple[str, list]:
+    """`SELECT … FROM unnest(…)` of the column arrays, in row order (WITH ORDINALITY + ORDER
+    BY: ids are drawn and returned in that order). A column holding one value in every row
+    (a kind, a time stamp, an actor) is sent once, as a scalar, not as an array of copies."""
+    same = [len(col) > 1 and type(col[0]) in _PLAIN
+            and all(type(v) is type(col[0]) and v == col[0] for v in col)
+            for col in columns]  # fmt: skip
+    same[0] = same[0] and not all(same)  # unnest needs one array
+    picks, scalars, arrays, unnest, aliases = [], [], [], [], []
+    for i, (c, col, one) in enumerate(zip(cols, columns, same, strict=True)):
+        kind = c.db_type(connection)
+        if one:
+            picks.append(f"%b::{kind}")
+            scalars.append(col[0])
+        else:
+            picks.append(f"c{i}")
+            aliases.append(f"c{i}")
+            unnest.append(f"%b::{kind}[]")
+            arrays.append(col)
+    sql = (
+        f"SELECT {', '.join(picks)} FROM unnest({', '.join(unnest)}) WITH ORDINALITY "  # noqa: S608
+        f"AS u({', '.join(aliases)}, n) ORDER BY n"
+    )
+    return sql, [*scalars, *arrays]

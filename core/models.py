@@ -148,6 +148,12 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"]),
             models.Index(fields=["email_status", "email_attempts"]),
+            # `notifications_resolve`: a subject's unread reminders, found without a scan.
+            models.Index(
+                fields=["subject_type", "subject_id"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_subject",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,9 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
-from .bulk import insert_ignore
+from .bulk import id_list, insert_ignore
 from .models import Notification, Webhook, WebhookDelivery
 from .webhooks import SEND_TIMEOUT
 
@@ -64,14 +67,35 @@ NOTIFICATION_COLUMNS = (
 )  # fmt: skip
 
 
-def notify_many(drafts: list[Draft]) -> None:
+@dataclass
+class Tally:
+    queued: int = 0
+
+
+_tallies: ContextVar[tuple[Tally, ...]] = ContextVar("notification_tallies", default=())
+
+
+@contextmanager
+def notifications_tally() -> Iterator[Tally]:
+    """Count the notifications `notify_many` queues inside the block (`Tally.queued`): new
+    rows only, so one already queued (a rerun) is not counted twice. Nested tallies all count;
+    a caller whose transaction rolls back discards its tally."""
+    tally = Tally()
+    token = _tallies.set((*_tallies.get(), tally))
+    try:
+        yield tally
+    finally:
+        _tallies.reset(token)
+
+
+def notify_many(drafts: list[Draft]) -> int:
     """Queue many notifications in a few queries — one `INSERT … ON CONFLICT DO NOTHING`
-    (`core.bulk.insert_ignore`): existing ones are left alone."""
+    (`core.bulk.insert_ignore`): existing ones are left alone. Returns how many were new."""
     if not drafts:
-        return
+        return 0
     notification_kinds.check_sent({d.kind for d in drafts})
     now, pending = timezone.now(), Notification.EmailStatus.PENDING
-    insert_ignore(Notification, NOTIFICATION_COLUMNS, [
+    queued = insert_ignore(Notification, NOTIFICATION_COLUMNS, [
         (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on,
          d.title[:200], d.body, d.reason[:300], d.link[:300], now, pending, 0, "", "")
         for d in drafts
@@ -98,6 +122,9 @@ def notify_many(drafts: list[Draft]) -> None:
             batch_size=500,
         )
     _schedule_delivery()
+    for tally in _tallies.get():
+        tally.queued += queued
+    return queued
 
 
 def _schedule_delivery() -> None:
@@ -325,5 +352,5 @@ def notifications_resolve(*, subject=None, model=None, ids=()) -> int:
     if not ids:
         return 0
     return Notification.objects.filter(
-        subject_type=model._meta.label_lower, subject_id__in=list(ids), read_at__isnull=True
+        subject_type=model._meta.label_lower, subject_id__in=id_list(ids), read_at__isnull=True
     ).update(read_at=timezone.now())

@@ -1,8 +1,9 @@
 """The tamper-evident ledger: every history and append-only record, hash-chained.
 
-Entry *n* stores `payload_digest` = sha256 of the recorded row's canonical JSON (as read back
-from the database in the transaction that wrote it), `prev_hash` = entry *n-1*'s `entry_hash`
-and `entry_hash` = sha256(prev_hash | seq | source | record_pk | payload_digest | created_at).
+Entry *n* stores `payload_digest` = sha256 of the recorded row's canonical JSON (as stored:
+returned by the statement that wrote it, else read back in the transaction that wrote it),
+`prev_hash` = entry *n-1*'s `entry_hash` and
+`entry_hash` = sha256(prev_hash | seq | source | record_pk | payload_digest | created_at).
 `verify()` recomputes it all and names the first broken link, then proves every governed
 live row equals its latest chained history record (`evidence.live`): history alone would not
 show an `UPDATE` of the live table made behind Steward's back.
@@ -120,6 +121,11 @@ def source_fields(model) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
+def digest(row: dict) -> str:
+    """The payload digest of one row ({attname: value} of every concrete field)."""
+    return sha256(canonical(row))
+
+
 def row_digests(model, pks: Iterable[int]) -> dict[int, str]:
     """{pk: payload digest} of rows as stored; one query per chunk."""
     pks = list(pks)
@@ -130,17 +136,23 @@ def row_digests(model, pks: Iterable[int]) -> dict[int, str]:
     for start in range(0, len(pks), CHUNK):
         chunk = model._default_manager.filter(pk__in=id_list(pks[start : start + CHUNK]))
         for row in chunk.values_list(*fields):
-            out[row[at]] = sha256(canonical(dict(zip(fields, row, strict=True))))
+            out[row[at]] = digest(dict(zip(fields, row, strict=True)))
     return out
 
 
 # --- pending: written by every writer, in its own transaction, with no lock -------------
-def enqueue(model, pks: Iterable[int]) -> int:
+def enqueue(model, pks: Iterable[int], stored: list[dict] | None = None) -> int:
     """Record rows `pks` of `model` as pending, with their digests as stored now (part of the
-    caller's transaction; no lock, so concurrent writers proceed in parallel)."""
+    caller's transaction; no lock, so concurrent writers proceed in parallel). `stored`: the
+    rows as the statement that wrote them returned them (`INSERT … RETURNING` every concrete
+    field, converted as `row_digests` reads them), hashed without reading them back."""
     from .models import PendingEntry
 
-    digests = row_digests(model, sorted({pk for pk in pks if pk is not None}))
+    fields, pk_name = source_fields(model), model._meta.pk.attname
+    if stored is not None and all(list(row) == fields for row in stored):
+        digests = {row[pk_name]: digest(row) for row in sorted(stored, key=lambda r: r[pk_name])}
+    else:
+        digests = row_digests(model, sorted({pk for pk in pks if pk is not None}))
     source = label(model)
     insert_ignore(  # no unique constraint: a plain multi-row insert
         PendingEntry,
@@ -360,10 +372,10 @@ def on_record_save(sender, instance, created, raw=False, **kwargs):
         enqueue(sender, [instance.pk])
 
 
-def on_rows_inserted(sender, pks, **kwargs):
+def on_rows_inserted(sender, pks, stored=None, **kwargs):
     """Rows a bulk path wrote (`core.signals.rows_inserted`), chained as saved rows are."""
     if label(sender) in sources():
-        enqueue(sender, pks)
+        enqueue(sender, pks, stored)
 
 
 def on_post_migrate(sender, **kwargs):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import update_returning
+from core.bulk import id_list, update_returning
 from core.history import stamp
 from core.notifications import notifications_resolve
 
@@ -197,17 +197,20 @@ def credentials_end(
     columns, _why = _ending(status, actor=actor, now=now, reason=reason)
     with transaction.atomic():
         ended = update_returning(
-            Credential.objects.filter(pk__in=list(credential_ids), status=CredentialStatus.ACTIVE),
+            Credential.objects.filter(
+                pk__in=id_list(credential_ids), status=CredentialStatus.ACTIVE
+            ),
             skip_locked=skip_locked, status=status, updated_at=now, **columns,
         )  # fmt: skip
-        events = []
+        events, actor_id = [], getattr(actor, "pk", None)  # ids: no instance per row to check
         for c in ended:
             why, about = each.get(c.pk, (reason, related))
             c._change_reason = _ending(status, actor=actor, now=now, reason=why)[1][:100]
             kind, summary = _end_event(c, status, why)
             events.append(LifecycleEvent(
-                identity_id=c.identity_id, kind=kind, actor=actor, occurred_at=now,
-                credential=c, summary=summary, details={"reason": why}, **related_fields(about),
+                identity_id=c.identity_id, kind=kind, actor_id=actor_id, occurred_at=now,
+                credential_id=c.pk, summary=summary, details={"reason": why},
+                **related_fields(about),
             ))  # fmt: skip
         Credential.history.bulk_history_create(ended, update=True, default_user=actor)
         lifecycle_events_record(events)

@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
-from core.notifications import Draft, notify_many
+from core.bulk import id_list
+from core.notifications import Draft, notifications_tally, notify_many
 from core.roles import active_admin_ids
 
 from .choices import NotificationKind
@@ -27,36 +28,42 @@ def isolate(
     subject_type: str,
     now: dt.datetime,
     key: Callable = lambda row: row,
-) -> tuple[int, int]:
-    """`handle(rows)` in one transaction; if it raises, row by row. Returns (handled, failed)."""
+) -> tuple[int, int, int]:
+    """`handle(rows)` in one transaction; if it raises, row by row. Returns (handled, failed,
+    notifications queued by the transactions that committed)."""
     rows = list(rows)
     try:
-        with transaction.atomic():
-            return handle(rows), _resolve(sweep, subject_type, [key(r) for r in rows], now)
+        with transaction.atomic(), notifications_tally() as sent:
+            handled = handle(rows)
+            _resolve(sweep, subject_type, [key(r) for r in rows], now)
+        return handled, 0, sent.queued
     except Exception:  # whatever broke the batch, isolate the row that did
         if len(rows) == 1:
             failure_record(sweep=sweep, subject_type=subject_type, subject_id=key(rows[0]), now=now)
-            return 0, 1
-    handled, failed, ok = 0, 0, []
+            return 0, 1, 0
+    handled, failed, notified, ok = 0, 0, 0, []
     for row in rows:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), notifications_tally() as sent:
                 handled += handle([row])
         except Exception:
             failed += 1
             failure_record(sweep=sweep, subject_type=subject_type, subject_id=key(row), now=now)
         else:
+            notified += sent.queued
             ok.append(key(row))
     _resolve(sweep, subject_type, ok, now)
-    return handled, failed
+    return handled, failed, notified
 
 
-def _resolve(sweep: str, subject_type: str, ids: list, now) -> int:
+def _resolve(sweep: str, subject_type: str, ids: list, now) -> None:
     """Rows handled now close their open failure (not a governed model: a plain update)."""
     SweepFailure.objects.filter(
-        sweep=sweep, subject_type=subject_type, subject_id__in=ids, resolved_at__isnull=True
+        sweep=sweep,
+        subject_type=subject_type,
+        subject_id__in=id_list(ids),
+        resolved_at__isnull=True,
     ).update(resolved_at=now)
-    return 0
 
 
 def failure_record(

@@ -25,6 +25,7 @@ from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
+from core.bulk import id_list
 from core.notifications import Draft, notify_many
 from core.system import system_user
 from governance.choices import DomainKey
@@ -172,15 +173,16 @@ def expiry_sweep(*, now: dt.datetime) -> SweepResult:
 
 def _each_batch(result: SweepResult, rows: list, handle, *, subject_type, now, key=None) -> int:
     """Handle `rows` batch by batch, a failing row isolated (faults.isolate); count failures
-    on `result`. Returns how many were handled."""
+    and the notifications queued on `result`. Returns how many were handled."""
     handled = 0
     for batch in _batches(rows, _batch_size()):
-        done, failed = isolate(
+        done, failed, notified = isolate(
             batch, handle, sweep=result.name, subject_type=subject_type, now=now,
             **({"key": key} if key else {}),
         )  # fmt: skip
         handled += done
         result.failed += failed
+        result.notifications += notified
     return handled
 
 
@@ -191,9 +193,7 @@ def _expire_credentials(ids: list[int], *, actor, now) -> int:
             status=CredentialStatus.EXPIRED, now=now, skip_locked=True,
         )  # fmt: skip
         owners = owners_for({c.identity_id for c in ended}, DomainKey.IDENTITY)
-        names = dict(
-            Identity.objects.filter(pk__in=list(owners)).values_list("pk", "name")
-        )
+        names = dict(Identity.objects.filter(pk__in=id_list(owners)).values_list("pk", "name"))
         notify_many([
             Draft(
                 K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),

@@ -193,3 +193,17 @@ def test_renewing_emergency_access_needs_an_approval(governed, engineer, owner):
     )  # fmt: skip
     assert renewal.status == "pending" and not hasattr(renewal, "grant")
     assert renewal.evaluation.outcome == "needs_approval"
+
+
+@pytest.mark.parametrize("prefix", ["/", "/steward/"])
+def test_request_urls_of_many_are_each_request_s_own_url(prefix):
+    from django.urls import set_script_prefix
+
+    from approvals.models import Request
+
+    set_script_prefix(prefix)
+    try:
+        pks = [1, 42, 9_876_543_210, 10**12]
+        assert Request.urls(pks) == {pk: Request(pk=pk).get_absolute_url() for pk in pks}
+    finally:
+        set_script_prefix("/")

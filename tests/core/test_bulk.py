@@ -71,3 +71,31 @@ def test_id_list_filters_as_the_list_does():
     ids = [IdentityFactory().pk for _ in range(3)]
     picked = set(Identity.objects.filter(pk__in=id_list(ids[:2])).values_list("pk", flat=True))
     assert picked == set(ids[:2])
+
+
+def test_only_values_stored_unchanged_are_hashed_as_sent():
+    """The ledger hashes a sent value instead of the stored one only when the column keeps it
+    as is: not a bool in an integer column, an enum member, a naive time or JSON."""
+    import datetime as dt
+
+    from core.bulk import _exact
+    from identities.choices import EventKind
+
+    field = LifecycleEvent._meta.get_field
+    aware = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert _exact(field("summary"), ["a ", "", None]) and _exact(field("actor"), [1, None])
+    assert _exact(field("occurred_at"), [aware, None])
+    assert not _exact(field("actor"), [True]) and not _exact(field("kind"), [EventKind.IMPORTED])
+    assert not _exact(field("occurred_at"), [aware.replace(tzinfo=None)])
+    assert not _exact(field("details"), [{"n": 1}])
+
+
+def test_a_value_repeated_in_every_row_is_stored_in_every_row():
+    """Columns with one value for all rows go as one scalar: rows alike in every column (no
+    array left but the one unnest needs) and rows that differ in one are stored whole."""
+    identity, actor, now = IdentityFactory(), UserFactory(), timezone.now()
+    same = (identity.pk, "imported", now, actor.pk, "same", None, "", None, {})
+    for rows in ([same, same], [same, (*same[:4], "other", *same[5:])]):
+        pks = insert_rows(LifecycleEvent, EVENT_FIELDS, rows)
+        stored = LifecycleEvent.objects.filter(pk__in=pks).order_by("pk")
+        assert [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in stored] == rows

@@ -178,3 +178,34 @@ def test_verify_names_a_live_row_edited_behind_history_on_any_database(scenario,
         f"approvals.decision pk={decision.pk}: live row differs from its latest history "
         f"record #{decision.history.latest('history_id').pk} in decider_id"
     ]
+
+
+def test_bulk_rows_are_hashed_as_stored_without_reading_them_back(django_assert_num_queries):
+    """`core.bulk.insert_rows` hashes what it sent where the column stores it unchanged and
+    what `INSERT … RETURNING` gives back for the rest (keys, JSON, an enum member): the pending
+    digests equal the read-back ones, with no query but the inserts and the pending entries."""
+    from django.utils import timezone
+
+    from evidence.models import PendingEntry
+    from identities.choices import EventKind
+    from identities.timeline import lifecycle_events_record
+    from tests.factories import IdentityFactory, UserFactory
+
+    identity, actor = IdentityFactory(), UserFactory()
+    events = [
+        LifecycleEvent(identity=identity, kind=kind, actor=actor, summary=f"e{n} é  ",
+                       occurred_at=timezone.now(), details={"n": n, "nested": [1, "x", None]})
+        for n, kind in enumerate(["imported", EventKind.IMPORTED, "imported"])
+    ]  # fmt: skip
+    identity.status = "suspended"
+    with django_assert_num_queries(4):  # two inserts, each with its pending entries
+        lifecycle_events_record(events)
+        history = identity.history.bulk_history_create([identity], update=True, default_user=actor)
+    written = {LifecycleEvent: [e.pk for e in events], identity.history.model: history}
+    for model, pks in written.items():
+        pending = dict(
+            PendingEntry.objects.filter(source=ledger.label(model), record_pk__in=pks).values_list(
+                "record_pk", "payload_digest"
+            )
+        )
+        assert pending == ledger.row_digests(model, pks) and len(pending) == len(pks)

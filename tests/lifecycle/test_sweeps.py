@@ -161,6 +161,25 @@ def test_pending_requests_past_expiry_are_expired(lifecycle_world, now):
     assert notes("request_expired")
 
 
+def test_expiry_counts_every_notification_it_queues_and_a_rerun_counts_none(lifecycle_world, now):
+    """A credential (its R and A told), a grant (its requester and A), a pending request (its
+    requester): the result counts each queued notification once, in every pass."""
+    from tests.approvals_helpers import approved_exception, pending_exception
+
+    identity = lifecycle_world["identity"]
+    api_key(identity, now, age_days=30, expires_in_days=-1)
+    approved_exception(identity, now - timedelta(days=10), days=3)
+    pending_exception(identity, now - timedelta(days=8))
+    Notification.objects.all().delete()  # what submitting and deciding queued
+
+    result = expiry_sweep(now=now)
+    assert result.details == {"credentials": 1, "grants": 1, "requests": 1}
+    kinds = sorted(Notification.objects.values_list("kind", flat=True))
+    assert kinds == ["credential_expired"] * 2 + ["grant_expired"] * 2 + ["request_expired"]
+    assert result.notifications == 5
+    assert expiry_sweep(now=now).notifications == 0
+
+
 def test_identity_past_end_date_gets_reminder_then_is_suspended_after_grace(lifecycle_world, now):
     identity = lifecycle_world["identity"]
     identity.ends_on = (now - timedelta(days=2)).date()
