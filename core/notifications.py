@@ -14,11 +14,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
@@ -49,6 +51,32 @@ class Draft:
     link: str = ""
 
 
+class Subject:
+    """A notification's subject by its model and primary key: what a `Draft` reads of one,
+    without building a model instance per reminder (sweeps queue tens of thousands)."""
+
+    __slots__ = ("_meta", "pk")
+
+    def __init__(self, model, pk: int):
+        self._meta, self.pk = model._meta, pk
+
+
+_PK_MARK = "987654321"
+
+
+@lru_cache(maxsize=32)
+def _pk_url(name: str) -> tuple[str, str]:
+    head, _mark, tail = reverse(name, args=[_PK_MARK]).rpartition(_PK_MARK)
+    return head, tail
+
+
+def pk_link(name: str, pk: int, anchor: str = "") -> str:
+    """`reverse(name, args=[pk]) + anchor`, the URL resolved once per name: a sweep links
+    thousands of reminders."""
+    head, tail = _pk_url(name)
+    return f"{head}{pk}{tail}{anchor}"
+
+
 def notify(*, kind, subject, recipients, due_on, title, reason, body="", link="") -> None:
     notify_many(
         [
@@ -76,7 +104,7 @@ def notify_many(drafts: list[Draft]) -> None:
          d.title[:200], d.body, d.reason[:300], d.link[:300], now, pending, 0, "", "")
         for d in drafts
     ])  # fmt: skip
-    hooks = list(Webhook.objects.filter(active=True).only("id", "kinds"))
+    hooks = active_webhooks()
     if hooks:
         kinds = {d.kind for d in drafts}
         keys = {(d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id) for d in drafts}
@@ -98,6 +126,49 @@ def notify_many(drafts: list[Draft]) -> None:
             batch_size=500,
         )
     _schedule_delivery()
+
+
+def active_webhooks() -> list[Webhook]:
+    return list(Webhook.objects.filter(active=True).only("id", "kinds"))
+
+
+_INSERT_SELECT = """INSERT INTO core_notification (kind, subject_type, subject_id, recipient_id,
+    due_on, title, body, reason, link, created_at, email_status, email_attempts, last_error,
+    claim_token)
+SELECT s.kind, s.subject_type, s.subject_id, s.recipient_id, s.due_on, SUBSTR(s.title, 1, 200),
+       '', SUBSTR(s.reason, 1, 300), SUBSTR(s.link, 1, 300), %s, %s, 0, '', ''
+  FROM ({select}) s WHERE 1 = 1
+    ON CONFLICT DO NOTHING{returning}"""  # WHERE: SQLite's parser needs it before ON CONFLICT
+
+
+def notify_select(select: str, params, *, kinds, hooks=None) -> int:
+    """Queue the notifications a SELECT yields in one `INSERT … SELECT … ON CONFLICT DO
+    NOTHING`: reminders that are a join reach the outbox with no row built in Python. The
+    SELECT names its columns kind, subject_type, subject_id, recipient_id, due_on, title,
+    reason and link; `kinds` are the kinds it may yield (checked against the registry);
+    `hooks` the active webhooks, looked up when not given. The notifications inserted get
+    their webhook deliveries (existing ones had theirs). Returns how many were inserted."""
+    notification_kinds.check_sent(kinds)
+    hooks = active_webhooks() if hooks is None else hooks
+    sql = _INSERT_SELECT.format(select=select, returning=" RETURNING id, kind" if hooks else "")
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), Notification.EmailStatus.PENDING, *params])
+        inserted = cursor.fetchall() if hooks else cursor.rowcount
+    if hooks:
+        WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(webhook_id=h.id, notification_id=pk)
+                for pk, kind in inserted
+                for h in hooks
+                if notification_kinds.subscribed(h.kinds, kind)
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        inserted = len(inserted)
+    if inserted:
+        _schedule_delivery()
+    return inserted
 
 
 def _schedule_delivery() -> None:

@@ -14,7 +14,6 @@ Every function takes `now`: time is injected, never read from a global in tests.
 
 import datetime as dt
 from datetime import timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +24,8 @@ from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
-from core.notifications import Draft, notify_many
+from core.notifications import Draft, active_webhooks, notify_many, notify_select, pk_link
+from core.rowsets import INTEGER, TEXT, json_rows
 from core.system import system_user
 from governance.choices import DomainKey
 from governance.selectors import gap_escalations
@@ -54,9 +54,8 @@ def _batch_size() -> int:
     return settings.LIFECYCLE_SWEEP_BATCH_SIZE
 
 
-@lru_cache(maxsize=4096)
 def _identity_link(identity_id: int, anchor: str = "") -> str:
-    return reverse("identities:detail", args=[identity_id]) + anchor
+    return pk_link("identities:detail", identity_id, anchor)
 
 
 # --- rotation -------------------------------------------------------------------------------
@@ -191,9 +190,7 @@ def _expire_credentials(ids: list[int], *, actor, now) -> int:
             status=CredentialStatus.EXPIRED, now=now, skip_locked=True,
         )  # fmt: skip
         owners = owners_for({c.identity_id for c in ended}, DomainKey.IDENTITY)
-        names = dict(
-            Identity.objects.filter(pk__in=list(owners)).values_list("pk", "name")
-        )
+        names = dict(Identity.objects.filter(pk__in=list(owners)).values_list("pk", "name"))
         notify_many([
             Draft(
                 K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
@@ -288,49 +285,79 @@ def escalation_sweep(*, now: dt.datetime) -> SweepResult:
     requests reach the next A up); overdue post-incident reviews → the A of the emergency
     policy's domain, or admins."""
     result = SweepResult("escalation")
-    week = now.date() - timedelta(days=now.weekday())
     gaps = gap_escalations()
+    gap_notes = _gap_reminders(gaps, week=now.date() - timedelta(days=now.weekday()))
+    rerouted = requests_route_to_deciders(now=now)
+    overdue, review_notes = _reviews_overdue(now=now)
+    result.handled = len(gaps) + overdue
+    result.notifications = gap_notes + review_notes
+    result.details = {
+        "gaps": len(gaps),
+        "reviews_overdue": overdue,
+        "request_deciders_offered": rerouted,
+    }
+    return result
+
+
+_GAP_REASON = (
+    "You are the next accountable owner up for this identity (or an admin, where there is "
+    "none): assign an owner."
+)
+_GAP_ROWS = (("identity_id", INTEGER), ("domain_key", TEXT), ("recipient_id", INTEGER))
+_GAP_REMINDER = """SELECT %s || r.domain_key AS kind, %s AS subject_type,
+       r.identity_id AS subject_id, r.recipient_id AS recipient_id, %s AS due_on,
+       'Ownership gap: ' || i.name || ' has no active A for ' || r.domain_key AS title,
+       %s AS reason, %s AS link
+  FROM ({rows}) r JOIN identities_identity i ON i.id = r.identity_id"""
+
+
+def _gap_reminders(gaps: dict, *, week: dt.date) -> int:
+    """Each gap's reminder to its next A up (else its domain's escalation targets), batch by
+    batch: one `INSERT … SELECT` each, the title joined in SQL. Returns the reminders offered."""
     targets = escalation_targets({k for per in gaps.values() for k in per})
-    names = dict(Identity.objects.filter(pk__in=list(gaps)).values_list("pk", "name"))
-    drafts = [
-        Draft(f"{K.GAP_ESCALATED}:{key}", Identity(pk=identity_id), uid, week,
-              f"Ownership gap: {names.get(identity_id, identity_id)} has no active A for {key}",
-              "You are the next accountable owner up for this identity (or an admin, where "
-              "there is none): assign an owner.", link="/ownership/gaps/")
+    rows = [
+        (identity_id, key, uid)
         for identity_id, per in gaps.items()
         for key, up in per.items()
         for uid in ({up} if up else targets.get(key, ()))
-    ]  # fmt: skip
-    rerouted = requests_route_to_deciders(now=now)
+    ]
+    kinds = {f"{K.GAP_ESCALATED}:{key}" for key in targets}
+    hooks = active_webhooks()
+    for batch in _batches(rows, _batch_size()):
+        rows_sql, rows_params = json_rows(_GAP_ROWS, batch)
+        params = [f"{K.GAP_ESCALATED}:", Identity._meta.label_lower, week, _GAP_REASON,
+                  "/ownership/gaps/", *rows_params]  # fmt: skip
+        with transaction.atomic():
+            notify_select(_GAP_REMINDER.format(rows=rows_sql), params, kinds=kinds, hooks=hooks)
+    return len(rows)
+
+
+def _reviews_overdue(*, now: dt.datetime) -> tuple[int, int]:
+    """Overdue post-incident reviews → the A of the emergency policy's domain for the
+    identity, or the domain's escalation targets. Returns (reviews, reminders offered)."""
     overdue = list(
         Grant.objects.filter(review_due_at__lte=now, reviewed_at__isnull=True)
         .select_related("identity")
         .order_by("review_due_at")
     )
-    if overdue:
-        emergency_domain = policy_for("emergency").approver_domain.key
-        review_owners = owners_for({g.identity_id for g in overdue}, emergency_domain)
-        fallback = escalation_targets([emergency_domain])[emergency_domain]
-        for g in overdue:
-            a = review_owners[g.identity_id].accountable
-            for uid in {a} if a else fallback:
-                drafts.append(Draft(
-                    K.REVIEW_OVERDUE, g, uid, g.review_due_at.date(),
-                    f"Post-incident review overdue: emergency access to {g.identity}",
-                    "You are the A of emergency access for this identity (or an admin).",
-                    link=reverse("approvals:request", args=[g.request_id]),
-                ))  # fmt: skip
+    if not overdue:
+        return 0, 0
+    emergency_domain = policy_for("emergency").approver_domain.key
+    review_owners = owners_for({g.identity_id for g in overdue}, emergency_domain)
+    fallback = escalation_targets([emergency_domain])[emergency_domain]
+    accountable = {g.pk: review_owners[g.identity_id].accountable for g in overdue}
+    drafts = [
+        Draft(K.REVIEW_OVERDUE, g, uid, g.review_due_at.date(),
+              f"Post-incident review overdue: emergency access to {g.identity}",
+              "You are the A of emergency access for this identity (or an admin).",
+              link=reverse("approvals:request", args=[g.request_id]))
+        for g in overdue
+        for uid in ({accountable[g.pk]} if accountable[g.pk] else fallback)
+    ]  # fmt: skip
     for batch in _batches(drafts, _batch_size()):
         with transaction.atomic():
             notify_many(batch)
-    result.handled = len(gaps) + len(overdue)
-    result.notifications = len(drafts)
-    result.details = {
-        "gaps": len(gaps),
-        "reviews_overdue": len(overdue),
-        "request_deciders_offered": rerouted,
-    }
-    return result
+    return len(overdue), len(drafts)
 
 
 SWEEPS = {

@@ -199,6 +199,11 @@ def test_gap_escalates_to_the_domains_global_a_or_admins(governed, now, admin_us
         ("ownership_gap:consumption", "alice-admin"),
         ("ownership_gap:engineering", "olu-owner"),
     }
+    note = Notification.objects.get(kind="ownership_gap:consumption", subject_id=identity.pk)
+    assert (note.subject_type, note.title, note.link, note.due_on) == (
+        "identities.identity", f"Ownership gap: {identity.name} has no active A for consumption",
+        "/ownership/gaps/", (now - timedelta(days=now.weekday())).date(),
+    )  # fmt: skip
     escalation_sweep(now=now + timedelta(days=1))  # same week: nothing new
     assert Notification.objects.filter(kind__startswith="ownership_gap").count() == 2
 
