@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
-from .bulk import insert_ignore
 from .models import Notification, Webhook, WebhookDelivery
+from .rowsets import DATE, INTEGER, TEXT, json_rows
 from .webhooks import SEND_TIMEOUT
 
 log = logging.getLogger(__name__)
@@ -86,24 +86,24 @@ def notify(*, kind, subject, recipients, due_on, title, reason, body="", link=""
     )
 
 
-NOTIFICATION_COLUMNS = (
-    "kind", "subject_type", "subject_id", "recipient", "due_on", "title", "body", "reason",
-    "link", "created_at", "email_status", "email_attempts", "last_error", "claim_token",
+_DRAFT_COLUMNS = (
+    ("kind", TEXT), ("subject_type", TEXT), ("subject_id", INTEGER), ("recipient_id", INTEGER),
+    ("due_on", DATE), ("title", TEXT), ("body", TEXT), ("reason", TEXT), ("link", TEXT),
 )  # fmt: skip
 
 
 def notify_many(drafts: list[Draft]) -> None:
-    """Queue many notifications in a few queries — one `INSERT … ON CONFLICT DO NOTHING`
-    (`core.bulk.insert_ignore`): existing ones are left alone."""
+    """Queue many notifications in a few queries — one `INSERT … SELECT … ON CONFLICT DO
+    NOTHING` of the drafts sent as one JSON parameter: existing ones are left alone."""
     if not drafts:
         return
     notification_kinds.check_sent({d.kind for d in drafts})
-    now, pending = timezone.now(), Notification.EmailStatus.PENDING
-    insert_ignore(Notification, NOTIFICATION_COLUMNS, [
-        (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on,
-         d.title[:200], d.body, d.reason[:300], d.link[:300], now, pending, 0, "", "")
+    rows_sql, rows_params = json_rows(_DRAFT_COLUMNS, [
+        (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on.isoformat(),
+         d.title, d.body, d.reason, d.link)
         for d in drafts
     ])  # fmt: skip
+    _insert_select(rows_sql, rows_params, returning=False)
     hooks = active_webhooks()
     if hooks:
         kinds = {d.kind for d in drafts}
@@ -136,24 +136,30 @@ _INSERT_SELECT = """INSERT INTO core_notification (kind, subject_type, subject_i
     due_on, title, body, reason, link, created_at, email_status, email_attempts, last_error,
     claim_token)
 SELECT s.kind, s.subject_type, s.subject_id, s.recipient_id, s.due_on, SUBSTR(s.title, 1, 200),
-       '', SUBSTR(s.reason, 1, 300), SUBSTR(s.link, 1, 300), %s, %s, 0, '', ''
+       s.body, SUBSTR(s.reason, 1, 300), SUBSTR(s.link, 1, 300), %s, %s, 0, '', ''
   FROM ({select}) s WHERE 1 = 1
     ON CONFLICT DO NOTHING{returning}"""  # WHERE: SQLite's parser needs it before ON CONFLICT
+
+
+def _insert_select(select: str, params, *, returning: bool):
+    """Run `_INSERT_SELECT`: the (id, kind) of the rows inserted, or how many were."""
+    sql = _INSERT_SELECT.format(select=select, returning=" RETURNING id, kind" if returning else "")
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), Notification.EmailStatus.PENDING, *params])
+        return cursor.fetchall() if returning else cursor.rowcount
 
 
 def notify_select(select: str, params, *, kinds, hooks=None) -> int:
     """Queue the notifications a SELECT yields in one `INSERT … SELECT … ON CONFLICT DO
     NOTHING`: reminders that are a join reach the outbox with no row built in Python. The
     SELECT names its columns kind, subject_type, subject_id, recipient_id, due_on, title,
-    reason and link; `kinds` are the kinds it may yield (checked against the registry);
-    `hooks` the active webhooks, looked up when not given. The notifications inserted get
-    their webhook deliveries (existing ones had theirs). Returns how many were inserted."""
+    body, reason and link; `kinds` are the kinds it may yield (checked against the
+    registry); `hooks` the active webhooks, looked up when not given. The notifications
+    inserted get their webhook deliveries (existing ones had theirs). Returns how many were
+    inserted."""
     notification_kinds.check_sent(kinds)
     hooks = active_webhooks() if hooks is None else hooks
-    sql = _INSERT_SELECT.format(select=select, returning=" RETURNING id, kind" if hooks else "")
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), Notification.EmailStatus.PENDING, *params])
-        inserted = cursor.fetchall() if hooks else cursor.rowcount
+    inserted = _insert_select(select, params, returning=bool(hooks))
     if hooks:
         WebhookDelivery.objects.bulk_create(
             [

@@ -9,21 +9,23 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-INTEGER, TEXT = "bigint", "text"
+INTEGER, TEXT, DATE = "bigint", "text", "date"
 
 
 def json_rows(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> tuple[str, list]:
     """(sql, params) of a SELECT yielding `rows` (sequences in `columns` order; values that
-    JSON holds: numbers, strings, None) as columns named `columns`' names, each of its type
-    (`INTEGER` or `TEXT`)."""
+    JSON holds: numbers, strings, None — a date as its ISO text) as columns named `columns`'
+    names, each of its type (`INTEGER`, `TEXT` or `DATE`)."""
     if connection.vendor == "postgresql":
         element, source = "e->>{}", "json_array_elements(%s::json) AS e"
-    else:  # SQLite: a JSON text comes back as TEXT, an integer as INTEGER
+        typed = (INTEGER, DATE)
+    else:  # SQLite: a JSON text comes back as TEXT (a date as Django stores it), a number as is
         element, source = "json_extract(e.value, '$[{}]')", "json_each(%s) AS e"
+        typed = (INTEGER,)
     picked = []
     for i, (name, kind) in enumerate(columns):
         value = element.format(i)
-        picked.append(
-            f"CAST({value} AS {kind}) AS {name}" if kind == INTEGER else f"{value} AS {name}"
-        )
+        if kind in typed:
+            value = f"CAST({value} AS {kind})"
+        picked.append(f"{value} AS {name}")
     return f"SELECT {', '.join(picked)} FROM {source}", [json.dumps(list(rows))]  # noqa: S608

@@ -307,7 +307,7 @@ _GAP_ROWS = (("identity_id", INTEGER), ("domain_key", TEXT), ("recipient_id", IN
 _GAP_REMINDER = """SELECT %s || r.domain_key AS kind, %s AS subject_type,
        r.identity_id AS subject_id, r.recipient_id AS recipient_id, %s AS due_on,
        'Ownership gap: ' || i.name || ' has no active A for ' || r.domain_key AS title,
-       %s AS reason, %s AS link
+       '' AS body, %s AS reason, %s AS link
   FROM ({rows}) r JOIN identities_identity i ON i.id = r.identity_id"""
 
 

@@ -22,7 +22,7 @@ def reminders(rows) -> tuple[str, list]:
     )
     sql = f"""SELECT 'rotation_due_7d' AS kind, 'auth.user' AS subject_type,
                      r.subject_id AS subject_id, r.recipient_id AS recipient_id, %s AS due_on,
-                     r.title AS title, %s AS reason, %s AS link
+                     r.title AS title, '' AS body, %s AS reason, %s AS link
                 FROM ({rows_sql}) r"""  # noqa: S608
     return sql, [DUE, "You are R.", "/identities/1/", *rows_params]
 
