@@ -24,7 +24,14 @@ from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
-from core.notifications import Draft, active_webhooks, notify_many, notify_select, pk_link
+from core.notifications import (
+    Draft,
+    Subject,
+    active_webhooks,
+    notify_many,
+    notify_select,
+    pk_link,
+)
 from core.rowsets import INTEGER, TEXT, json_rows
 from core.system import system_user
 from governance.choices import DomainKey
@@ -38,7 +45,7 @@ from .choices import ExpiryAction
 from .choices import NotificationKind as K
 from .faults import failure_record, isolate
 from .models import RotationPolicy
-from .owners import escalation_targets, owners_for
+from .owners import accountable_for, escalation_targets, owners_for
 from .results import SweepResult
 from .reviews.sweep import reviews_sweep
 
@@ -225,25 +232,26 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
         )
         .values_list("pk", "name", "last_used_at", "created_at")
     )
-    owners = owners_for({r[0] for r in ended} | {r[0] for r in unused}, DomainKey.IDENTITY)
-    drafts = []
-    for pk, name, ends_on, _status in ended:
-        drafts += [
-            Draft(K.DECOMMISSION_DUE, Identity(pk=pk), uid, ends_on,
-                  f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
-                  "You are the accountable owner (A) of the identity domain.",
-                  link=_identity_link(pk))
-            for uid in {owners[pk].accountable} - {None}
-        ]  # fmt: skip
+    due = {r[0] for r in ended} | {r[0] for r in unused}
+    accountable = accountable_for(due, DomainKey.IDENTITY)
+    drafts = [
+        Draft(K.DECOMMISSION_DUE, Subject(Identity, pk), accountable[pk], ends_on,
+              f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
+              "You are the accountable owner (A) of the identity domain.",
+              link=_identity_link(pk))
+        for pk, name, ends_on, _status in ended
+        if pk in accountable
+    ]  # fmt: skip
     for pk, name, last_used, created in unused:
+        if pk not in accountable:
+            continue
         since = (last_used or created).date()
-        drafts += [
-            Draft(K.UNUSED, Identity(pk=pk), uid, since + unused_after,
+        drafts.append(
+            Draft(K.UNUSED, Subject(Identity, pk), accountable[pk], since + unused_after,
                   f"{name} has not been used since {since:%Y-%m-%d}: keep or decommission?",
                   f"You are the A of the identity domain; unused for {unused_after.days}+ days.",
                   link=_identity_link(pk))
-            for uid in {owners[pk].accountable} - {None}
-        ]  # fmt: skip
+        )  # fmt: skip
     with transaction.atomic():
         notify_many(drafts)
     to_suspend = [
@@ -252,7 +260,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
         if status == IdentityStatus.ACTIVE and ends_on < today - grace
     ]
     suspended = _each_batch(
-        result, to_suspend, lambda ids: _suspend(ids, owners=owners, now=now),
+        result, to_suspend, lambda ids: _suspend(ids, accountable=accountable, now=now),
         subject_type="identities.identity", now=now,
     )  # fmt: skip
     result.handled = len(ended) + len(unused)
@@ -261,7 +269,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
     return result
 
 
-def _suspend(ids: list[int], *, owners, now) -> int:
+def _suspend(ids: list[int], *, accountable: dict[int, int], now) -> int:
     with transaction.atomic():
         suspended = identities_set_status(
             actor=system_user(), identity_ids=ids, status=IdentityStatus.SUSPENDED, now=now,
@@ -273,7 +281,7 @@ def _suspend(ids: list[int], *, owners, now) -> int:
                   "You are the accountable owner (A) of the identity domain.",
                   link=_identity_link(i.pk))
             for i in suspended
-            for uid in {owners[i.pk].accountable} - {None}
+            if (uid := accountable.get(i.pk))
         ])  # fmt: skip
     return len(suspended)
 
