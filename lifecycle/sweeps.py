@@ -18,7 +18,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 
 from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
@@ -345,22 +344,21 @@ def _reviews_overdue(*, now: dt.datetime) -> tuple[int, int]:
     identity, or the domain's escalation targets. Returns (reviews, reminders offered)."""
     overdue = list(
         Grant.objects.filter(review_due_at__lte=now, reviewed_at__isnull=True)
-        .select_related("identity")
         .order_by("review_due_at")
+        .values_list("pk", "identity_id", "identity__name", "request_id", "review_due_at")
     )
     if not overdue:
         return 0, 0
     emergency_domain = policy_for("emergency").approver_domain.key
-    review_owners = owners_for({g.identity_id for g in overdue}, emergency_domain)
+    accountable = accountable_for({g[1] for g in overdue}, emergency_domain)
     fallback = escalation_targets([emergency_domain])[emergency_domain]
-    accountable = {g.pk: review_owners[g.identity_id].accountable for g in overdue}
     drafts = [
-        Draft(K.REVIEW_OVERDUE, g, uid, g.review_due_at.date(),
-              f"Post-incident review overdue: emergency access to {g.identity}",
+        Draft(K.REVIEW_OVERDUE, Subject(Grant, pk), uid, due.date(),
+              f"Post-incident review overdue: emergency access to {name}",
               "You are the A of emergency access for this identity (or an admin).",
-              link=reverse("approvals:request", args=[g.request_id]))
-        for g in overdue
-        for uid in ({accountable[g.pk]} if accountable[g.pk] else fallback)
+              link=pk_link("approvals:request", request_id))
+        for pk, identity_id, name, request_id, due in overdue
+        for uid in ({accountable[identity_id]} if identity_id in accountable else fallback)
     ]  # fmt: skip
     for batch in _batches(drafts, _batch_size()):
         with transaction.atomic():

@@ -216,6 +216,12 @@ def test_overdue_post_incident_review_escalates_to_the_a(lifecycle_world, now, e
     assert notes("review_overdue") == [
         ("review_overdue", "olu-owner", grant.pk, grant.review_due_at.date())
     ]
+    note = Notification.objects.get(kind="review_overdue")
+    assert (note.subject_type, note.title, note.link) == (
+        "approvals.grant",
+        f"Post-incident review overdue: emergency access to {grant.identity.name}",
+        f"/approvals/requests/{grant.request_id}/",
+    )
 
 
 def test_run_sweeps_runs_every_sweep(lifecycle_world, now):
