@@ -4,7 +4,7 @@ A request is visible to admins and auditors, its requester, anyone who can see i
 and the owners who may decide it (a join on governance's effective owners, so the navigation
 badge and "waiting for me" are one query however many requests are pending)."""
 
-from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.request_memo import request_memo, request_memo_peek
 from core.roles import can_read_all
 from governance.choices import Role
-from governance.selectors import decides, deciding_rows, owner_rows
+from governance.selectors import decides, deciding_rows
 from identities.selectors import identity_scope
 
 from .choices import ApproverRoles, GrantStatus, RequestKind, RequestStatus
@@ -51,45 +51,43 @@ def _decidable_by(user, requests: QuerySet[Request]) -> QuerySet[Request]:
     return requests.filter(condition) if condition else requests.none()
 
 
+# Who may decide each of some requests now: its acting A in the policy's domain (the first
+# active A of the chain), and where the policy admits R, its effective R (teams expanded).
+_DECIDERS = """
+SELECT r.id, a.user_id
+  FROM ({requests}) r
+  JOIN approvals_approvalpolicy p ON p.kind = r.kind
+  JOIN governance_effectiveowner a
+    ON a.identity_id = r.identity_id AND a.domain_id = p.approver_domain_id AND a.role = %s
+  JOIN auth_user u ON u.id = a.user_id AND u.is_active
+ WHERE NOT EXISTS (
+       SELECT 1 FROM governance_effectiveowner e JOIN auth_user v ON v.id = e.user_id
+        WHERE e.identity_id = a.identity_id AND e.domain_id = a.domain_id AND e.role = a.role
+          AND e.precedence < a.precedence AND v.is_active)
+UNION
+SELECT r.id, u.id
+  FROM ({requests}) r
+  JOIN approvals_approvalpolicy p ON p.kind = r.kind AND p.approver_roles = %s
+  JOIN governance_effectiveowner e
+    ON e.identity_id = r.identity_id AND e.domain_id = p.approver_domain_id AND e.role = %s
+  LEFT JOIN identities_team t ON t.id = e.team_id
+  LEFT JOIN auth_user_groups m ON m.group_id = t.group_id
+  JOIN auth_user u ON u.id = COALESCE(e.user_id, m.user_id) AND u.is_active"""
+
+
 def deciders_of(requests: QuerySet[Request]) -> dict[int, set[int]]:
-    """{request id: ids of the active users who may decide it now} (teams expanded): four
-    queries, whatever the number of requests."""
-    rows = list(requests.values_list("pk", "identity_id", "kind"))
-    if not rows:
-        return {}
-    policies = {p.kind: p for p in ApprovalPolicy.objects.all()}
+    """{request id: ids of the active users who may decide it now} (teams expanded) of the
+    requests that have any: one query, whatever the number of requests."""
+    sql, params = requests.order_by().values("id", "identity_id", "kind").query.sql_with_params()
     either = ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE
-    # (identity id, domain id) -> [acting A, R users, R teams' groups]
-    owners: dict[tuple, list] = {}
-    for identity_id, domain_id, role, _p, user_id, active, group_id, _a in owner_rows(
-        identity_ids=requests.values("identity_id"),
-        domain_ids=[p.approver_domain_id for p in policies.values()],
-    ):
-        entry = owners.setdefault((identity_id, domain_id), [None, set(), set()])
-        if role == Role.ACCOUNTABLE:
-            entry[0] = entry[0] or (user_id if active else None)  # the first active A
-        elif group_id is not None:
-            entry[2].add(group_id)
-        elif active:
-            entry[1].add(user_id)
-    groups = {g for a, users, gs in owners.values() for g in gs}
-    members: dict[int, set[int]] = {}
-    for group_id, user_id in (
-        get_user_model()
-        .groups.through.objects.filter(group_id__in=groups, user__is_active=True)
-        .values_list("group_id", "user_id")
-    ):
-        members.setdefault(group_id, set()).add(user_id)
-    out = {}
-    for pk, identity_id, kind in rows:
-        policy = policies.get(kind)
-        if policy is None:
-            continue
-        a, users, gs = owners.get((identity_id, policy.approver_domain_id), (None, (), ()))
-        ids = {a} if a else set()
-        if policy.approver_roles == either:
-            ids.update(users, *(members.get(g, ()) for g in gs))
-        out[pk] = ids
+    out: dict[int, set[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DECIDERS.format(requests=sql),
+            [*params, Role.ACCOUNTABLE, *params, either, Role.RESPONSIBLE],
+        )
+        for pk, user_id in cursor.fetchall():
+            out.setdefault(pk, set()).add(user_id)
     return out
 
 

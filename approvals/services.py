@@ -15,7 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from core.bulk import id_list, update_returning
 from core.errors import Conflict
 from core.history import stamp
-from core.notifications import Draft, notify_many
+from core.notifications import Draft, Subject, notify_many, pk_link
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from core.system import system_user
@@ -357,20 +357,17 @@ def requests_route_to_deciders(*, now=None) -> int:
     now = now or timezone.now()
     pending = Request.objects.filter(status=RequestStatus.PENDING, expires_at__gt=now)
     deciders = deciders_of(pending)
-    requests = pending.filter(pk__in=list(deciders)).select_related("identity", "requester")
+    labels = dict(RequestKind.choices)  # what get_kind_display shows, without an instance
+    rows = pending.values_list("pk", "kind", "identity__name", "expires_at", "requester_id")
     drafts = [
-        Draft(
-            NotificationKind.APPROVAL_REQUESTED,
-            r,
-            uid,
-            r.expires_at.date(),
-            f"{r.get_kind_display()} request for {r.identity}",
-            "You may decide it now: its owner changed or left.",
-            link=r.get_absolute_url(),
-        )
-        for r in requests
-        for uid in deciders[r.pk] - {r.requester_id}
-    ]
+        Draft(NotificationKind.APPROVAL_REQUESTED, Subject(Request, pk), uid, expires_at.date(),
+              f"{labels.get(kind, kind)} request for {name}",
+              "You may decide it now: its owner changed or left.",
+              link=pk_link("approvals:request", pk))
+        for pk, kind, name, expires_at, requester_id in rows
+        if pk in deciders
+        for uid in deciders[pk] - {requester_id}
+    ]  # fmt: skip
     with transaction.atomic():
         notify_many(drafts)
     return len(drafts)

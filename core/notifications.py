@@ -17,16 +17,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
-from .bulk import id_list, insert_ignore
+from .bulk import id_list
 from .models import Notification, Webhook, WebhookDelivery
+from .rowsets import DATE, INTEGER, TEXT, json_rows
 from .webhooks import SEND_TIMEOUT
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,32 @@ class Draft:
     link: str = ""
 
 
+class Subject:
+    """A notification's subject by its model and primary key: what a `Draft` reads of one,
+    without building a model instance per reminder (sweeps queue tens of thousands)."""
+
+    __slots__ = ("_meta", "pk")
+
+    def __init__(self, model, pk: int):
+        self._meta, self.pk = model._meta, pk
+
+
+_PK_MARK = "987654321"
+
+
+@lru_cache(maxsize=32)
+def _pk_url(name: str) -> tuple[str, str]:
+    head, _mark, tail = reverse(name, args=[_PK_MARK]).rpartition(_PK_MARK)
+    return head, tail
+
+
+def pk_link(name: str, pk: int, anchor: str = "") -> str:
+    """`reverse(name, args=[pk]) + anchor`, the URL resolved once per name: a sweep links
+    thousands of reminders."""
+    head, tail = _pk_url(name)
+    return f"{head}{pk}{tail}{anchor}"
+
+
 def notify(*, kind, subject, recipients, due_on, title, reason, body="", link="") -> None:
     notify_many(
         [
@@ -61,9 +90,9 @@ def notify(*, kind, subject, recipients, due_on, title, reason, body="", link=""
     )
 
 
-NOTIFICATION_COLUMNS = (
-    "kind", "subject_type", "subject_id", "recipient", "due_on", "title", "body", "reason",
-    "link", "created_at", "email_status", "email_attempts", "last_error", "claim_token",
+_DRAFT_COLUMNS = (
+    ("kind", TEXT), ("subject_type", TEXT), ("subject_id", INTEGER), ("recipient_id", INTEGER),
+    ("due_on", DATE), ("title", TEXT), ("body", TEXT), ("reason", TEXT), ("link", TEXT),
 )  # fmt: skip
 
 
@@ -77,9 +106,9 @@ _tallies: ContextVar[tuple[Tally, ...]] = ContextVar("notification_tallies", def
 
 @contextmanager
 def notifications_tally() -> Iterator[Tally]:
-    """Count the notifications `notify_many` queues inside the block (`Tally.queued`): new
-    rows only, so one already queued (a rerun) is not counted twice. Nested tallies all count;
-    a caller whose transaction rolls back discards its tally."""
+    """Count the notifications `notify_many` and `notify_select` queue inside the block
+    (`Tally.queued`): new rows only, so one already queued (a rerun) is not counted twice.
+    Nested tallies all count; a caller whose transaction rolls back discards its tally."""
     tally = Tally()
     token = _tallies.set((*_tallies.get(), tally))
     try:
@@ -88,19 +117,26 @@ def notifications_tally() -> Iterator[Tally]:
         _tallies.reset(token)
 
 
+def _count_queued(queued: int) -> int:
+    for tally in _tallies.get():
+        tally.queued += queued
+    return queued
+
+
 def notify_many(drafts: list[Draft]) -> int:
-    """Queue many notifications in a few queries — one `INSERT … ON CONFLICT DO NOTHING`
-    (`core.bulk.insert_ignore`): existing ones are left alone. Returns how many were new."""
+    """Queue many notifications in a few queries — one `INSERT … SELECT … ON CONFLICT DO
+    NOTHING` of the drafts sent as one JSON parameter: existing ones are left alone. Returns
+    how many were new."""
     if not drafts:
         return 0
     notification_kinds.check_sent({d.kind for d in drafts})
-    now, pending = timezone.now(), Notification.EmailStatus.PENDING
-    queued = insert_ignore(Notification, NOTIFICATION_COLUMNS, [
-        (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on,
-         d.title[:200], d.body, d.reason[:300], d.link[:300], now, pending, 0, "", "")
+    rows_sql, rows_params = json_rows(_DRAFT_COLUMNS, [
+        (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on.isoformat(),
+         d.title, d.body, d.reason, d.link)
         for d in drafts
     ])  # fmt: skip
-    hooks = list(Webhook.objects.filter(active=True).only("id", "kinds"))
+    queued = _insert_select(rows_sql, rows_params, returning=False)
+    hooks = active_webhooks()
     if hooks:
         kinds = {d.kind for d in drafts}
         keys = {(d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id) for d in drafts}
@@ -122,9 +158,56 @@ def notify_many(drafts: list[Draft]) -> int:
             batch_size=500,
         )
     _schedule_delivery()
-    for tally in _tallies.get():
-        tally.queued += queued
-    return queued
+    return _count_queued(queued)
+
+
+def active_webhooks() -> list[Webhook]:
+    return list(Webhook.objects.filter(active=True).only("id", "kinds"))
+
+
+_INSERT_SELECT = """INSERT INTO core_notification (kind, subject_type, subject_id, recipient_id,
+    due_on, title, body, reason, link, created_at, email_status, email_attempts, last_error,
+    claim_token)
+SELECT s.kind, s.subject_type, s.subject_id, s.recipient_id, s.due_on, SUBSTR(s.title, 1, 200),
+       s.body, SUBSTR(s.reason, 1, 300), SUBSTR(s.link, 1, 300), %s, %s, 0, '', ''
+  FROM ({select}) s WHERE 1 = 1
+    ON CONFLICT DO NOTHING{returning}"""  # WHERE: SQLite's parser needs it before ON CONFLICT
+
+
+def _insert_select(select: str, params, *, returning: bool):
+    """Run `_INSERT_SELECT`: the (id, kind) of the rows inserted, or how many were."""
+    sql = _INSERT_SELECT.format(select=select, returning=" RETURNING id, kind" if returning else "")
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), Notification.EmailStatus.PENDING, *params])
+        return cursor.fetchall() if returning else cursor.rowcount
+
+
+def notify_select(select: str, params, *, kinds, hooks=None) -> int:
+    """Queue the notifications a SELECT yields in one `INSERT … SELECT … ON CONFLICT DO
+    NOTHING`: reminders that are a join reach the outbox with no row built in Python. The
+    SELECT names its columns kind, subject_type, subject_id, recipient_id, due_on, title,
+    body, reason and link; `kinds` are the kinds it may yield (checked against the
+    registry); `hooks` the active webhooks, looked up when not given. The notifications
+    inserted get their webhook deliveries (existing ones had theirs). Returns how many were
+    inserted."""
+    notification_kinds.check_sent(kinds)
+    hooks = active_webhooks() if hooks is None else hooks
+    inserted = _insert_select(select, params, returning=bool(hooks))
+    if hooks:
+        WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(webhook_id=h.id, notification_id=pk)
+                for pk, kind in inserted
+                for h in hooks
+                if notification_kinds.subscribed(h.kinds, kind)
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        inserted = len(inserted)
+    if inserted:
+        _schedule_delivery()
+    return _count_queued(inserted)
 
 
 def _schedule_delivery() -> None:

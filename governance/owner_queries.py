@@ -128,14 +128,23 @@ _GAP_FROM = """
  CROSS JOIN governance_controldomain d
   LEFT JOIN governance_effectiveowner e
          ON e.identity_id = i.id AND e.domain_id = d.id AND e.role = %s AND e.precedence = 0
-  LEFT JOIN auth_user u ON u.id = e.user_id
+  LEFT JOIN auth_user u ON u.id = e.user_id{next_up}
  WHERE i.status IN ({statuses}) AND (e.id IS NULL OR NOT u.is_active)"""
-# The next active A up a gap's chain: whom a gap escalates to.
-_NEXT_UP = """(
-    SELECT e2.user_id FROM governance_effectiveowner e2 JOIN auth_user u2 ON u2.id = e2.user_id
-     WHERE e2.identity_id = i.id AND e2.domain_id = d.id AND e2.role = %s
-       AND e2.precedence > 0 AND u2.is_active
-     ORDER BY e2.precedence LIMIT 1)"""
+# The next active A up a gap's chain: whom a gap escalates to. Only a leaver's gap has a
+# chain above it (with no effective A, no wider scope sets one either), so this reads the
+# chains of leavers' rows alone, set-based, and joins the first active A of each.
+_NEXT_UP = """
+  LEFT JOIN (SELECT e2.identity_id, e2.domain_id, e2.user_id,
+                    ROW_NUMBER() OVER (PARTITION BY e2.identity_id, e2.domain_id
+                                       ORDER BY e2.precedence) AS n
+               FROM governance_effectiveowner e0
+               JOIN auth_user u0 ON u0.id = e0.user_id AND NOT u0.is_active
+               JOIN governance_effectiveowner e2
+                 ON e2.identity_id = e0.identity_id AND e2.domain_id = e0.domain_id
+                AND e2.role = e0.role AND e2.precedence > 0
+               JOIN auth_user u2 ON u2.id = e2.user_id AND u2.is_active
+              WHERE e0.role = %s AND e0.precedence = 0) nx
+         ON nx.identity_id = i.id AND nx.domain_id = d.id AND nx.n = 1"""
 
 
 def gap_pairs(
@@ -152,11 +161,12 @@ def gap_pairs(
     is a gap. Columns: i (identity), d (domain), e (its effective A row, NULL for none), u
     (its user); `next_up` prepends the next active A's id; `join` adds fixed joins on i.
     Fixed SQL and parameters only."""
-    sql = f"SELECT {_NEXT_UP + ', ' if next_up else ''}{select}" + _GAP_FROM.format(
-        statuses=", ".join(["%s"] * len(GOVERNED_STATUSES)), join=join
+    sql = f"SELECT {'nx.user_id, ' if next_up else ''}{select}" + _GAP_FROM.format(
+        statuses=", ".join(["%s"] * len(GOVERNED_STATUSES)),
+        join=join,
+        next_up=_NEXT_UP if next_up else "",
     )
-    params = [Role.ACCOUNTABLE] if next_up else []
-    params += [Role.ACCOUNTABLE, *GOVERNED_STATUSES]
+    params = [Role.ACCOUNTABLE, *([Role.ACCOUNTABLE] if next_up else []), *GOVERNED_STATUSES]
     if domain_ids is not None:
         domain_ids = list(domain_ids)
         sql += f" AND d.id IN ({', '.join(['%s'] * len(domain_ids)) or 'NULL'})"

@@ -3,10 +3,11 @@ identities at once, joined from governance's effective owners (`EffectiveOwner`)
 
 from dataclasses import dataclass
 
+from core.bulk import id_list
 from core.roles import active_admin_ids
 from governance.choices import Role, Scope
 from governance.models import Assignment
-from governance.owner_queries import owner_users
+from governance.owner_queries import accountable_owners, owner_users
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,15 @@ def owners_for(identity_ids, domain_key: str) -> dict[int, Owners]:
         else:
             responsible.setdefault(identity_id, set()).add(user_id)
     return {pk: Owners(accountable.get(pk), frozenset(responsible.get(pk, ()))) for pk in ids}
+
+
+def accountable_for(identity_ids, domain_key: str) -> dict[int, int]:
+    """{identity id: its effective A's user id} of the identities in `identity_ids` whose A
+    is active (a gap has none), in one query: `owners_for` without the R."""
+    rows = accountable_owners(domain_key=domain_key).filter(
+        identity_id__in=id_list(identity_ids), user__is_active=True
+    )
+    return dict(rows.values_list("identity_id", "user_id"))
 
 
 def escalation_targets(domain_keys) -> dict[str, frozenset[int]]:

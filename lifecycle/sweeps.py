@@ -14,19 +14,25 @@ Every function takes `now`: time is injected, never read from a global in tests.
 
 import datetime as dt
 from datetime import timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 
 from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
 from core.bulk import id_list
-from core.notifications import Draft, notify_many
+from core.notifications import (
+    Draft,
+    Subject,
+    active_webhooks,
+    notify_many,
+    notify_select,
+    pk_link,
+)
+from core.rowsets import INTEGER, TEXT, json_rows
 from core.system import system_user
 from governance.choices import DomainKey
 from governance.selectors import gap_escalations
@@ -39,7 +45,7 @@ from .choices import ExpiryAction
 from .choices import NotificationKind as K
 from .faults import failure_record, isolate
 from .models import RotationPolicy
-from .owners import escalation_targets, owners_for
+from .owners import accountable_for, escalation_targets, owners_for
 from .results import SweepResult
 from .reviews.sweep import reviews_sweep
 
@@ -55,9 +61,8 @@ def _batch_size() -> int:
     return settings.LIFECYCLE_SWEEP_BATCH_SIZE
 
 
-@lru_cache(maxsize=4096)
 def _identity_link(identity_id: int, anchor: str = "") -> str:
-    return reverse("identities:detail", args=[identity_id]) + anchor
+    return pk_link("identities:detail", identity_id, anchor)
 
 
 # --- rotation -------------------------------------------------------------------------------
@@ -228,43 +233,44 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
         )
         .values_list("pk", "name", "last_used_at", "created_at")
     )
-    owners = owners_for({r[0] for r in ended} | {r[0] for r in unused}, DomainKey.IDENTITY)
-    drafts = []
-    for pk, name, ends_on, _status in ended:
-        drafts += [
-            Draft(K.DECOMMISSION_DUE, Identity(pk=pk), uid, ends_on,
-                  f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
-                  "You are the accountable owner (A) of the identity domain.",
-                  link=_identity_link(pk))
-            for uid in {owners[pk].accountable} - {None}
-        ]  # fmt: skip
+    due = {r[0] for r in ended} | {r[0] for r in unused}
+    accountable = accountable_for(due, DomainKey.IDENTITY)
+    drafts = [
+        Draft(K.DECOMMISSION_DUE, Subject(Identity, pk), accountable[pk], ends_on,
+              f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
+              "You are the accountable owner (A) of the identity domain.",
+              link=_identity_link(pk))
+        for pk, name, ends_on, _status in ended
+        if pk in accountable
+    ]  # fmt: skip
     for pk, name, last_used, created in unused:
+        if pk not in accountable:
+            continue
         since = (last_used or created).date()
-        drafts += [
-            Draft(K.UNUSED, Identity(pk=pk), uid, since + unused_after,
+        drafts.append(
+            Draft(K.UNUSED, Subject(Identity, pk), accountable[pk], since + unused_after,
                   f"{name} has not been used since {since:%Y-%m-%d}: keep or decommission?",
                   f"You are the A of the identity domain; unused for {unused_after.days}+ days.",
                   link=_identity_link(pk))
-            for uid in {owners[pk].accountable} - {None}
-        ]  # fmt: skip
+        )  # fmt: skip
     with transaction.atomic():
-        notify_many(drafts)
+        queued = notify_many(drafts)
     to_suspend = [
         pk
         for pk, _n, ends_on, status in ended
         if status == IdentityStatus.ACTIVE and ends_on < today - grace
     ]
     suspended = _each_batch(
-        result, to_suspend, lambda ids: _suspend(ids, owners=owners, now=now),
+        result, to_suspend, lambda ids: _suspend(ids, accountable=accountable, now=now),
         subject_type="identities.identity", now=now,
     )  # fmt: skip
     result.handled = len(ended) + len(unused)
-    result.notifications = len(drafts)
+    result.notifications += queued  # with the suspensions' reminders (_each_batch)
     result.details = {"suspended": suspended}
     return result
 
 
-def _suspend(ids: list[int], *, owners, now) -> int:
+def _suspend(ids: list[int], *, accountable: dict[int, int], now) -> int:
     with transaction.atomic():
         suspended = identities_set_status(
             actor=system_user(), identity_ids=ids, status=IdentityStatus.SUSPENDED, now=now,
@@ -276,7 +282,7 @@ def _suspend(ids: list[int], *, owners, now) -> int:
                   "You are the accountable owner (A) of the identity domain.",
                   link=_identity_link(i.pk))
             for i in suspended
-            for uid in {owners[i.pk].accountable} - {None}
+            if (uid := accountable.get(i.pk))
         ])  # fmt: skip
     return len(suspended)
 
@@ -288,49 +294,78 @@ def escalation_sweep(*, now: dt.datetime) -> SweepResult:
     requests reach the next A up); overdue post-incident reviews → the A of the emergency
     policy's domain, or admins."""
     result = SweepResult("escalation")
-    week = now.date() - timedelta(days=now.weekday())
     gaps = gap_escalations()
-    targets = escalation_targets({k for per in gaps.values() for k in per})
-    names = dict(Identity.objects.filter(pk__in=list(gaps)).values_list("pk", "name"))
-    drafts = [
-        Draft(f"{K.GAP_ESCALATED}:{key}", Identity(pk=identity_id), uid, week,
-              f"Ownership gap: {names.get(identity_id, identity_id)} has no active A for {key}",
-              "You are the next accountable owner up for this identity (or an admin, where "
-              "there is none): assign an owner.", link="/ownership/gaps/")
-        for identity_id, per in gaps.items()
-        for key, up in per.items()
-        for uid in ({up} if up else targets.get(key, ()))
-    ]  # fmt: skip
+    gap_notes = _gap_reminders(gaps, week=now.date() - timedelta(days=now.weekday()))
     rerouted = requests_route_to_deciders(now=now)
-    overdue = list(
-        Grant.objects.filter(review_due_at__lte=now, reviewed_at__isnull=True)
-        .select_related("identity")
-        .order_by("review_due_at")
-    )
-    if overdue:
-        emergency_domain = policy_for("emergency").approver_domain.key
-        review_owners = owners_for({g.identity_id for g in overdue}, emergency_domain)
-        fallback = escalation_targets([emergency_domain])[emergency_domain]
-        for g in overdue:
-            a = review_owners[g.identity_id].accountable
-            for uid in {a} if a else fallback:
-                drafts.append(Draft(
-                    K.REVIEW_OVERDUE, g, uid, g.review_due_at.date(),
-                    f"Post-incident review overdue: emergency access to {g.identity}",
-                    "You are the A of emergency access for this identity (or an admin).",
-                    link=reverse("approvals:request", args=[g.request_id]),
-                ))  # fmt: skip
-    for batch in _batches(drafts, _batch_size()):
-        with transaction.atomic():
-            notify_many(batch)
-    result.handled = len(gaps) + len(overdue)
-    result.notifications = len(drafts)
+    overdue, review_notes = _reviews_overdue(now=now)
+    result.handled = len(gaps) + overdue
+    result.notifications = gap_notes + review_notes
     result.details = {
         "gaps": len(gaps),
-        "reviews_overdue": len(overdue),
+        "reviews_overdue": overdue,
         "request_deciders_offered": rerouted,
     }
     return result
+
+
+_GAP_REASON = (
+    "You are the next accountable owner up for this identity (or an admin, where there is "
+    "none): assign an owner."
+)
+_GAP_ROWS = (("identity_id", INTEGER), ("domain_key", TEXT), ("recipient_id", INTEGER))
+_GAP_REMINDER = """SELECT %s || r.domain_key AS kind, %s AS subject_type,
+       r.identity_id AS subject_id, r.recipient_id AS recipient_id, %s AS due_on,
+       'Ownership gap: ' || i.name || ' has no active A for ' || r.domain_key AS title,
+       '' AS body, %s AS reason, %s AS link
+  FROM ({rows}) r JOIN identities_identity i ON i.id = r.identity_id"""
+
+
+def _gap_reminders(gaps: dict, *, week: dt.date) -> int:
+    """Each gap's reminder to its next A up (else its domain's escalation targets), batch by
+    batch: one `INSERT … SELECT` each, the title joined in SQL. Returns the reminders offered."""
+    targets = escalation_targets({k for per in gaps.values() for k in per})
+    rows = [
+        (identity_id, key, uid)
+        for identity_id, per in gaps.items()
+        for key, up in per.items()
+        for uid in ({up} if up else targets.get(key, ()))
+    ]
+    kinds = {f"{K.GAP_ESCALATED}:{key}" for key in targets}
+    hooks = active_webhooks()
+    for batch in _batches(rows, _batch_size()):
+        rows_sql, rows_params = json_rows(_GAP_ROWS, batch)
+        params = [f"{K.GAP_ESCALATED}:", Identity._meta.label_lower, week, _GAP_REASON,
+                  "/ownership/gaps/", *rows_params]  # fmt: skip
+        with transaction.atomic():
+            notify_select(_GAP_REMINDER.format(rows=rows_sql), params, kinds=kinds, hooks=hooks)
+    return len(rows)
+
+
+def _reviews_overdue(*, now: dt.datetime) -> tuple[int, int]:
+    """Overdue post-incident reviews → the A of the emergency policy's domain for the
+    identity, or the domain's escalation targets. Returns (reviews, reminders offered)."""
+    overdue = list(
+        Grant.objects.filter(review_due_at__lte=now, reviewed_at__isnull=True)
+        .order_by("review_due_at")
+        .values_list("pk", "identity_id", "identity__name", "request_id", "review_due_at")
+    )
+    if not overdue:
+        return 0, 0
+    emergency_domain = policy_for("emergency").approver_domain.key
+    accountable = accountable_for({g[1] for g in overdue}, emergency_domain)
+    fallback = escalation_targets([emergency_domain])[emergency_domain]
+    drafts = [
+        Draft(K.REVIEW_OVERDUE, Subject(Grant, pk), uid, due.date(),
+              f"Post-incident review overdue: emergency access to {name}",
+              "You are the A of emergency access for this identity (or an admin).",
+              link=pk_link("approvals:request", request_id))
+        for pk, identity_id, name, request_id, due in overdue
+        for uid in ({accountable[identity_id]} if identity_id in accountable else fallback)
+    ]  # fmt: skip
+    for batch in _batches(drafts, _batch_size()):
+        with transaction.atomic():
+            notify_many(batch)
+    return len(overdue), len(drafts)
 
 
 SWEEPS = {

@@ -116,3 +116,7 @@ def test_a_replacement_owner_is_told_of_what_waits(admin_user, platform_a, engin
     escalation_sweep(now=timezone.now())
     told = Notification.objects.get(kind="approval_requested", recipient=successor)
     assert told.subject_id == request.pk
+    assert (told.subject_type, told.title, told.link, told.due_on) == (
+        "approvals.request", f"{request.get_kind_display()} request for {identity}",
+        request.get_absolute_url(), request.expires_at.date(),
+    )  # fmt: skip

@@ -218,6 +218,11 @@ def test_gap_escalates_to_the_domains_global_a_or_admins(governed, now, admin_us
         ("ownership_gap:consumption", "alice-admin"),
         ("ownership_gap:engineering", "olu-owner"),
     }
+    note = Notification.objects.get(kind="ownership_gap:consumption", subject_id=identity.pk)
+    assert (note.subject_type, note.title, note.link, note.due_on) == (
+        "identities.identity", f"Ownership gap: {identity.name} has no active A for consumption",
+        "/ownership/gaps/", (now - timedelta(days=now.weekday())).date(),
+    )  # fmt: skip
     escalation_sweep(now=now + timedelta(days=1))  # same week: nothing new
     assert Notification.objects.filter(kind__startswith="ownership_gap").count() == 2
 
@@ -230,6 +235,12 @@ def test_overdue_post_incident_review_escalates_to_the_a(lifecycle_world, now, e
     assert notes("review_overdue") == [
         ("review_overdue", "olu-owner", grant.pk, grant.review_due_at.date())
     ]
+    note = Notification.objects.get(kind="review_overdue")
+    assert (note.subject_type, note.title, note.link) == (
+        "approvals.grant",
+        f"Post-incident review overdue: emergency access to {grant.identity.name}",
+        f"/approvals/requests/{grant.request_id}/",
+    )
 
 
 def test_run_sweeps_runs_every_sweep(lifecycle_world, now):

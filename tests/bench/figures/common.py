@@ -51,6 +51,23 @@ def timed(fn, repeat: int, *, warmup: int = 1) -> dict:
     return {"median_s": statistics.median(runs), "runs_s": [round(r, 5) for r in runs]}
 
 
+def timed_pair(fn, base, repeat: int) -> tuple[dict, dict]:
+    """`timed` of `fn` and of its baseline `base`, each warmed up once, their runs
+    interleaved so that drift hits both alike: the machine's load, and the dead rows each
+    rolled-back run leaves in the tables both write (every later run pays for them)."""
+    fn(), base()
+    runs: dict = {fn: [], base: []}
+    for _ in range(repeat):
+        for f in (base, fn):
+            t = time.perf_counter()
+            f()
+            runs[f].append(time.perf_counter() - t)
+    return tuple(
+        {"median_s": statistics.median(r), "runs_s": [round(x, 5) for x in r]}
+        for r in (runs[fn], runs[base])
+    )
+
+
 def raw(sql: str, params=None) -> int:
     """Run one statement on the raw psycopg cursor and fetch every row; returns the count."""
     with connection.cursor() as c:

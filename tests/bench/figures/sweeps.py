@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .. import baselines as B
-from .common import queries, raw, rolled_back, time_figure, timed
+from .common import queries, raw, rolled_back, time_figure, timed_pair
 
 
 def _sweep_params(now) -> dict:
@@ -48,7 +48,6 @@ def measure_sweeps(repeat: int) -> list[dict]:
         sweep = SWEEPS[name]
         due = raw(B.SWEEP_DUE[name], params)
         written = _write(statements, params)
-        base = timed(lambda statements=statements: _write(statements, params), repeat)
         result = {}
 
         def run(sweep=sweep, result=result):
@@ -56,7 +55,7 @@ def measure_sweeps(repeat: int) -> list[dict]:
                 result["r"] = sweep(now=now)
 
         n = queries(run)
-        t = timed(run, repeat, warmup=0)
+        t, base = timed_pair(run, lambda s=statements: _write(s, params), repeat)
         r = result["r"]
         out.append(
             time_figure(
