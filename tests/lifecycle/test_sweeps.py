@@ -184,7 +184,7 @@ def test_identity_past_end_date_gets_reminder_then_is_suspended_after_grace(life
     identity = lifecycle_world["identity"]
     identity.ends_on = (now - timedelta(days=2)).date()
     identity.save()
-    decommission_sweep(now=now)
+    assert decommission_sweep(now=now).notifications == 1
     assert notes("decommission_due") == [
         ("decommission_due", "olu-owner", identity.pk, identity.ends_on)
     ]
@@ -196,6 +196,8 @@ def test_identity_past_end_date_gets_reminder_then_is_suspended_after_grace(life
     assert result.details["suspended"] == 1
     assert identity.events.filter(kind="suspended").count() == 1
     assert len(notes("decommission_due")) == 1  # not sent again
+    assert result.notifications == 1  # the suspension's reminder, counted once
+    assert decommission_sweep(now=now + timedelta(days=8)).notifications == 0
 
 
 def test_unused_identity_gets_decommission_reminder(lifecycle_world, now):
