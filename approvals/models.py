@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.history import AppendOnlyManager, GovernedHistory
 from core.models import TimeStampedModel
+from core.notifications import pk_link
 from identities.models import Credential, Identity
 
 from .choices import (
@@ -137,11 +138,9 @@ class Request(TimeStampedModel):
 
     @staticmethod
     def urls(pks) -> dict[int, str]:
-        """{pk: `get_absolute_url()`} of many requests with one `reverse` (the `<int:pk>` path
-        is the same around every id), not one per request: a sweep links thousands."""
-        marker = 9_876_543_210
-        head, _, tail = reverse("approvals:request", args=[marker]).partition(str(marker))
-        return {pk: f"{head}{pk}{tail}" for pk in pks}
+        """{pk: `get_absolute_url()`} of many requests, the URL resolved once (`pk_link`): a
+        sweep links thousands."""
+        return {pk: pk_link("approvals:request", pk) for pk in pks}
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} for {self.identity}"

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
@@ -69,7 +69,8 @@ _PK_MARK = "987654321"
 
 
 @lru_cache(maxsize=32)
-def _pk_url(name: str) -> tuple[str, str]:
+def _pk_url(name: str, script_prefix: str) -> tuple[str, str]:
+    """The URL around the pk; keyed by the script prefix too, which `reverse` puts in front."""
     head, _mark, tail = reverse(name, args=[_PK_MARK]).rpartition(_PK_MARK)
     return head, tail
 
@@ -77,7 +78,7 @@ def _pk_url(name: str) -> tuple[str, str]:
 def pk_link(name: str, pk: int, anchor: str = "") -> str:
     """`reverse(name, args=[pk]) + anchor`, the URL resolved once per name: a sweep links
     thousands of reminders."""
-    head, tail = _pk_url(name)
+    head, tail = _pk_url(name, get_script_prefix())
     return f"{head}{pk}{tail}{anchor}"
 
 
