@@ -60,7 +60,7 @@ SELECT r.id, a.user_id
   JOIN governance_effectiveowner a
     ON a.identity_id = r.identity_id AND a.domain_id = p.approver_domain_id AND a.role = %s
   JOIN auth_user u ON u.id = a.user_id AND u.is_active
- WHERE NOT EXISTS (
+ WHERE a.precedence = 0 OR NOT EXISTS (
        SELECT 1 FROM governance_effectiveowner e JOIN auth_user v ON v.id = e.user_id
         WHERE e.identity_id = a.identity_id AND e.domain_id = a.domain_id AND e.role = a.role
           AND e.precedence < a.precedence AND v.is_active)

@@ -121,9 +121,10 @@ def field_rule(model, field) -> Rule | None:
         return None
     if field.choices:
         return None
+    tracked = getattr(model, "instance_type", model)  # a history model keeps its model's rules
     declared = {
-        **FIELD_RULES.get(model._meta.label_lower, {}),
-        **getattr(model, "text_guard", {}),
+        **FIELD_RULES.get(tracked._meta.label_lower, {}),
+        **getattr(tracked, "text_guard", {}),
     }
     if field.name in declared:
         return Rule(declared[field.name])

@@ -41,7 +41,10 @@ def acting_accountable(*, user=None) -> QuerySet[EffectiveOwner]:
         precedence__lt=OuterRef("precedence"),
         user__is_active=True,
     )
-    rows = EffectiveOwner.objects.filter(role=Role.ACCOUNTABLE).exclude(Exists(earlier_active))
+    # The chain's first row has nothing before it: most rows are asked no further question.
+    rows = EffectiveOwner.objects.filter(
+        Q(precedence=0) | ~Exists(earlier_active), role=Role.ACCOUNTABLE
+    )
     if user is None:
         return rows.filter(user__is_active=True)
     return rows.filter(user=user) if user.is_active else rows.none()

@@ -14,6 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from core.notifications import pk_link
+
 from ..choices import CredentialKind, Environment, IdentityKind, PlatformKind, RiskTier
 from ..models import Credential, Identity, Platform, Team
 from ..secrets import find_secret_values
@@ -221,7 +223,13 @@ class IdentityRefSerializer(serializers.Serializer):
 
 
 def _url(name: str, serializer, **kwargs) -> str:
-    return reverse(name, kwargs=kwargs, request=serializer.context.get("request"))
+    """An absolute link. A pk route is resolved once per name (`pk_link`): a list page links
+    every row twice, and a `reverse` each was a tenth of its time."""
+    request = serializer.context.get("request")
+    if set(kwargs) != {"pk"}:
+        return reverse(name, kwargs=kwargs, request=request)
+    path = pk_link(name, kwargs["pk"])
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 class IdentityLinksSerializer(serializers.Serializer):

@@ -230,6 +230,9 @@ WITH ended AS (
      AND c.status = 'active' AND c.expires_at <= %(now)s AND p.action_at_expiry <> 'notify'
   RETURNING c.*),
 h AS ({_history(Credential, "ended", "expired: reached its expiry (sweep)")}),
+r AS (UPDATE core_notification SET read_at = %(now)s  -- their reminders resolved
+       WHERE read_at IS NULL AND subject_type = 'identities.credential'
+         AND subject_id IN (SELECT id FROM ended)),
 e AS (INSERT INTO identities_lifecycleevent (identity_id, kind, occurred_at, actor_id, summary,
         credential_id, related_type, details)
       SELECT identity_id, 'credential_expired', %(now)s, %(actor)s,

@@ -191,3 +191,14 @@ def test_the_guard_covers_every_model_of_the_project_and_no_third_party_one():
             "approvals.Request", "lifecycle.ReviewCampaign", "usage.SignalNote",
             "identities.HistoricalIdentity"} <= guarded  # fmt: skip
     assert not {label for label in guarded if label.split(".")[0] in {"auth", "sessions"}}
+
+
+def test_a_history_model_keeps_its_models_rules():
+    """A revoke reason may take several lines: so may its copy in the grant's history (the
+    history row is checked by the same rule, not as a one-line field)."""
+    from approvals.models import Grant
+    from core.text_guard import Rule, field_rule
+
+    history = Grant.history.model
+    assert field_rule(history, history._meta.get_field("end_reason")) is Rule.TEXT
+    assert field_rule(Grant, Grant._meta.get_field("end_reason")) is Rule.TEXT
