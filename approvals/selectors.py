@@ -4,12 +4,16 @@ A request is visible to admins and auditors, its requester, anyone who can see i
 and the owners who may decide it (a join on governance's effective owners, so the navigation
 badge and "waiting for me" are one query however many requests are pending)."""
 
+import functools
+
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from core.request_memo import request_memo, request_memo_peek
+from core.prepared import MARK_DATETIME, MARK_INT, Prepared
+from core.request_memo import request_memo
 from core.roles import can_read_all
 from governance.choices import Role
 from governance.selectors import decides, deciding_rows
@@ -22,29 +26,62 @@ RELATED = ("identity__team", "identity__platform", "requester", "evaluation__pol
 
 
 def waiting_for(user) -> list[int]:
-    """Ids of pending requests this user may decide: one join over the effective owners."""
+    """Ids of pending requests this user may decide: one join over the effective owners,
+    compiled once per process and set of policies (building it cost more than running it)."""
     if not user.is_authenticated:
         return []
-    return list(_decidable_by(user, _pending_for(user)).values_list("pk", flat=True))
+    if not user.is_active:  # signed in, yet deactivated since: the ORM, as written
+        return list(_decidable_by(user, _pending_for(user)).values_list("pk", flat=True))
+    policies = _policies()
+    if not policies:  # nothing names a decider (the query would match nothing)
+        return []
+    prepared = _WAITING.get(policies)
+    if prepared is None:
+        build = functools.partial(_waiting, policies=policies)
+        prepared = _WAITING[policies] = Prepared(build, user_id=MARK_INT, now=MARK_DATETIME)
+    return [pk for (pk,) in prepared.rows(user_id=user.pk, now=timezone.now())]
 
 
-def _pending_for(user) -> QuerySet[Request]:
+# {policies: the compiled `_waiting`}: a policy edit makes a new key, so a new compile.
+_WAITING: dict[tuple, Prepared] = {}
+
+
+def _waiting(*, user_id: int, now, policies) -> QuerySet:
+    """`waiting_for` as a queryset of an active user known by id (an unsaved stand-in: the
+    query reads nothing else of it)."""
+    user = get_user_model()(pk=user_id, is_active=True)
+    # Unordered: sorting by age tempted the planner into walking every request by date.
+    pending = _pending_for(user, now=now).order_by()
+    return _decidable_by(user, pending, policies).values_list("pk")
+
+
+def _policies() -> tuple[tuple[str, int, str], ...]:
+    """(kind, approver domain id, approver roles) of each approval policy."""
+    return tuple(
+        ApprovalPolicy.objects.order_by("pk").values_list(
+            "kind", "approver_domain_id", "approver_roles"
+        )
+    )
+
+
+def _pending_for(user, *, now=None) -> QuerySet[Request]:
     return Request.objects.filter(
-        status=RequestStatus.PENDING, expires_at__gt=timezone.now()
+        status=RequestStatus.PENDING, expires_at__gt=now or timezone.now()
     ).exclude(requester=user)
 
 
-def _decidable_by(user, requests: QuerySet[Request]) -> QuerySet[Request]:
+def _decidable_by(user, requests: QuerySet[Request], policies=None) -> QuerySet[Request]:
     """`requests` whose policy names `user` as a decider for its identity now: its acting A
     in the policy's domain, or (when the policy admits R) one of its R. Two queries: the
-    policies, then `requests` joined to governance's effective owners."""
+    policies (unless given, as `_policies` reads them), then `requests` joined to
+    governance's effective owners."""
     condition = Q()
     rows = deciding_rows(user)  # built once for every policy
-    for policy in ApprovalPolicy.objects.only("kind", "approver_domain_id", "approver_roles"):
-        condition |= Q(kind=policy.kind) & decides(
+    for kind, domain_id, roles in _policies() if policies is None else policies:
+        condition |= Q(kind=kind) & decides(
             user=user,
-            domain_id=policy.approver_domain_id,
-            with_responsible=policy.approver_roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE,
+            domain_id=domain_id,
+            with_responsible=roles == ApproverRoles.ACCOUNTABLE_OR_RESPONSIBLE,
             identity_ref="identity_id",
             rows=rows,
         )
@@ -97,17 +134,9 @@ def waiting_for_once(user):
 
 
 def waiting_count(user) -> int:
-    """The navigation badge and the dashboard's figure. On a page that resolved the ids
-    already (the inbox), their number; elsewhere a COUNT, once per web request."""
-    if not user.is_authenticated:
-        return 0
-    ids = request_memo_peek(("approvals.waiting_for", user.pk))
-    if ids is not None:
-        return len(ids)
-    return request_memo(
-        ("approvals.waiting_count", user.pk),
-        lambda: _decidable_by(user, _pending_for(user)).count(),
-    )
+    """The navigation badge and the dashboard's figure: how many `waiting_for_once` holds
+    (the inbox and its badge share one resolution per web request)."""
+    return len(waiting_for_once(user)) if user.is_authenticated else 0
 
 
 def request_scope(user) -> QuerySet[Request]:

@@ -7,8 +7,8 @@ compiled and substitutes each call's values for the markers' parameters — the 
 written once, in the ORM, with no hand-written SQL beside it.
 
 A marker must reach the compiled parameters unchanged (it does on PostgreSQL for strings,
-dates and aware datetimes); where one does not (SQLite adapts datetimes to text), the query
-is built and run by the ORM on every call, as it would be without this class."""
+integers, dates and aware datetimes); where one does not (SQLite adapts datetimes to text),
+the query is built and run by the ORM on every call, as it would be without this class."""
 
 import datetime as dt
 import uuid
@@ -20,6 +20,7 @@ from django.db import connections, router
 MARK_TEXT = f"\x01marker-{uuid.uuid4().hex}"
 MARK_DATETIME = dt.datetime(1001, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
 MARK_DATE = dt.date(1001, 2, 3)
+MARK_INT = 7_340_032_001_337  # a bigint no id of ours reaches
 
 
 class Prepared:

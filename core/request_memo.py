@@ -20,12 +20,6 @@ def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
-def request_memo_peek(key: Hashable):
-    """What `request_memo` holds under `key` in this web request, else None."""
-    memo = _memo.get()
-    return None if memo is None else memo.get(key)
-
-
 def on_request_started(**kwargs) -> None:
     _memo.set({})
 

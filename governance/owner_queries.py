@@ -5,6 +5,7 @@ Liveness is joined, never stored: the effective A is the chain's first row; the 
 the first row whose user is active (a leaver's next active A up); a gap is an identity and
 domain whose first row is missing or names a deactivated user (`EffectiveRaci.is_gap`)."""
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -54,8 +55,11 @@ def deciding_rows(user) -> tuple[QuerySet[EffectiveOwner], QuerySet[EffectiveOwn
     """`user`'s acting-A rows and effective-R rows (in person or through a team they belong
     to), every domain: what `decides` narrows to one domain. Built once when several
     conditions are (the ORM's build of the correlated subquery costs more than running it)."""
+    # Memberships by the user's id, not `user.groups`: a related manager of an unsaved
+    # instance (approvals' compiled query builds with a stand-in) finds no groups.
+    groups = get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
     responsible = EffectiveOwner.objects.filter(
-        Q(user=user) | Q(team__group__in=user.groups.values("pk")), role=Role.RESPONSIBLE
+        Q(user=user) | Q(team__group__in=groups), role=Role.RESPONSIBLE
     )
     return acting_accountable(user=user), responsible
 

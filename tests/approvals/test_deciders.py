@@ -58,3 +58,22 @@ def test_the_first_active_a_alone_decides_and_a_policy_of_the_a_leaves_the_r_out
                       assignee_user=UserFactory())  # fmt: skip
     request = submit_exception(actor=engineer, identity=identity)
     assert deciders_of(Request.objects.all()) == {request.pk: {platform_a.pk}}  # not the global A
+
+
+def test_waiting_for_follows_a_policy_edit_at_once(governed, owner, engineer, admin_user,
+                                                   django_assert_num_queries):  # fmt: skip
+    """ "Waiting for me" is compiled once per set of policies: an edit that lets the R decide
+    is seen by the next call, and a call is two queries (the policies, then the join)."""
+    identity = IdentityFactory(team=TeamFactory(members=[engineer]))
+    r_user = UserFactory(username="rae-r")
+    AssignmentFactory(domain=governed["runtime_policy"], scope_kind="identity",
+                      identity=identity, role="R", assignee_user=r_user)  # fmt: skip
+    request = submit_exception(actor=engineer, identity=identity)
+    assert (waiting_for(owner), waiting_for(r_user)) == ([request.pk], [])  # the A alone
+    services.policy_update(
+        actor=admin_user, policy=ApprovalPolicy.objects.get(kind="exception"), reason="R too",
+        approver_roles="AR",
+    )  # fmt: skip
+    assert (waiting_for(owner), waiting_for(r_user)) == ([request.pk], [request.pk])
+    with django_assert_num_queries(2):
+        assert waiting_for(r_user) == [request.pk]
