@@ -29,6 +29,7 @@ def test_owner_sees_rotation_reminder_records_rotation_and_it_clears(
     reminder.wait_for()
     screenshot("rotation-reminder-in-inbox")
     reminder.click()
+    page.wait_for_load_state("networkidle")  # the identity page's htmx panels in place
 
     page.get_by_role("row").filter(has_text="deploy key").get_by_role("link", name="Rotate").click()
     page.get_by_label("New fingerprint").fill("SHA256:9f86d081884c7d65")
