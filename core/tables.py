@@ -75,14 +75,17 @@ class RankedChoiceColumn(tables.Column):
         return queryset.order_by(rank, "-pk" if is_descending else "pk"), True
 
     def render(self, value, record, bound_column):
+        # django-tables2 hands a choice field's cell its label (get_FOO_display), so the
+        # stored value, which picks the pill's tone, is read from the row itself.
         *path, field = str(bound_column.accessor).split("__")
         owner = record
         for step in path:  # a choice on a related row: identity__risk_tier
             owner = getattr(owner, step)
-        label = force_str(_choice_labels(type(owner), field).get(value, value), strings_only=True)
+        stored = getattr(owner, field, value)
+        label = force_str(_choice_labels(type(owner), field).get(stored, value), strings_only=True)
         if self.pills is None:
             return label
-        tone = self.pills.get(str(value), "")
+        tone = self.pills.get(str(stored), "")
         return format_html('<span class="pill {}">{}</span>', tone, label)
 
 

@@ -75,3 +75,20 @@ def test_when_is_djangos_date_format_in_the_viewers_zone(zone):
             moment = moment if moment.tzinfo else timezone.make_aware(moment, dt.UTC)
             assert when(moment) == date_format(timezone.localtime(moment), WHEN)
     assert when(None) == ""
+
+
+def test_choice_pills_take_the_tone_of_the_stored_value(client, admin_user, engineer, governed):
+    """django-tables2 hands a choice cell its label; the tone comes from the stored value —
+    on the row itself and through a relation (the inbox's risk is its identity's)."""
+    team = TeamFactory(members=[engineer])
+    IdentityFactory(name="risky", team=team, risk_tier="critical", status="active")
+    submit_exception(
+        actor=engineer, identity=IdentityFactory(team=team, risk_tier="high", status="active")
+    )
+    client.force_login(admin_user)
+    listed = client.get(reverse("identities:list")).content.decode()
+    assert '<span class="pill bad">Critical</span>' in listed
+    assert '<span class="pill ok">Active</span>' in listed
+    inbox = client.get(reverse("approvals:inbox"), {"box": "all"}).content.decode()
+    assert '<span class="pill warn">High</span>' in inbox
+    assert '<span class="pill info">Pending</span>' in inbox
