@@ -101,7 +101,7 @@ def insert_rows(model, fields: Sequence[str], rows: Sequence[tuple]) -> list:
     columns = list(zip(*rows, strict=True))
     exact = {f.attname: i for i, f in enumerate(given) if columns and _exact(f, columns[i])}
     returned = [f for f in meta.concrete_fields if f.attname not in exact]
-    back = _stored(model, returned, _insert(model, fields, rows, conflict="", returning=returned))
+    back = as_read(model, returned, _insert(model, fields, rows, conflict="", returning=returned))
     if not back:
         return []
     names, back_names = [f.attname for f in meta.concrete_fields], [f.attname for f in returned]
@@ -134,8 +134,9 @@ def _exact(field, values) -> bool:
     return kind is not None and all(v is None or type(v) is kind for v in values)
 
 
-def _stored(model, fields, rows: list) -> list:
-    """Raw rows of `fields`, converted as `values_list` converts them."""
+def as_read(model, fields, rows: list) -> list:
+    """Raw rows of `fields` (as a cursor returned them), converted as `values_list` converts
+    them: what the ledger hashes for rows announced with their `stored` values."""
     compiler = model._base_manager.all().query.get_compiler(connection=connection)
     converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
     return list(compiler.apply_converters(rows, converters)) if converters else rows
