@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.history import AppendOnlyManager, GovernedHistory
 from core.models import TimeStampedModel
-from core.notifications import pk_link
+from core.notifications import pk_linker
 from identities.models import Credential, Identity
 
 from .choices import (
@@ -138,9 +138,10 @@ class Request(TimeStampedModel):
 
     @staticmethod
     def urls(pks) -> dict[int, str]:
-        """{pk: `get_absolute_url()`} of many requests, the URL resolved once (`pk_link`): a
+        """{pk: `get_absolute_url()`} of many requests, the URL resolved once (`pk_linker`): a
         sweep links thousands."""
-        return {pk: pk_link("approvals:request", pk) for pk in pks}
+        link = pk_linker("approvals:request")
+        return {pk: link(pk) for pk in pks}
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} for {self.identity}"

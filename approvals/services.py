@@ -15,7 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from core.bulk import id_list, update_returning
 from core.errors import Conflict
 from core.history import stamp
-from core.notifications import Draft, Subject, notify_many, pk_link
+from core.notifications import Draft, Subject, notify_many, pk_linker
 from core.observability import log_write
 from core.roles import is_admin, is_read_only
 from core.system import system_user
@@ -359,11 +359,12 @@ def requests_route_to_deciders(*, now=None) -> int:
     deciders = deciders_of(pending)
     labels = dict(RequestKind.choices)  # what get_kind_display shows, without an instance
     rows = pending.values_list("pk", "kind", "identity__name", "expires_at", "requester_id")
+    request_link = pk_linker("approvals:request")
     drafts = [
         Draft(NotificationKind.APPROVAL_REQUESTED, Subject(Request, pk), uid, expires_at.date(),
               f"{labels.get(kind, kind)} request for {name}",
               "You may decide it now: its owner changed or left.",
-              link=pk_link("approvals:request", pk))
+              link=request_link(pk))
         for pk, kind, name, expires_at, requester_id in rows
         if pk in deciders
         for uid in deciders[pk] - {requester_id}

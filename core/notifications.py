@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -75,11 +75,18 @@ def _pk_url(name: str, script_prefix: str) -> tuple[str, str]:
     return head, tail
 
 
-def pk_link(name: str, pk: int, anchor: str = "") -> str:
-    """`reverse(name, args=[pk]) + anchor`, the URL resolved once per name: a sweep links
-    thousands of reminders."""
+def pk_linker(name: str, anchor: str = "") -> Callable[[int], str]:
+    """`pk -> reverse(name, args=[pk]) + anchor`, the route and the script prefix read once:
+    a loop that links thousands of rows (a sweep's reminders) takes one of these (reading
+    the prefix, a context-local, was a tenth of building a reminder)."""
     head, tail = _pk_url(name, get_script_prefix())
-    return f"{head}{pk}{tail}{anchor}"
+    tail += anchor
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def pk_link(name: str, pk: int, anchor: str = "") -> str:
+    """`reverse(name, args=[pk]) + anchor`, the URL resolved once per name."""
+    return pk_linker(name, anchor)(pk)
 
 
 def notify(*, kind, subject, recipients, due_on, title, reason, body="", link="") -> None:

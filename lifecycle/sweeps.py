@@ -30,7 +30,7 @@ from core.notifications import (
     active_webhooks,
     notify_many,
     notify_select,
-    pk_link,
+    pk_linker,
 )
 from core.rowsets import INTEGER, TEXT, json_rows
 from core.system import system_user
@@ -59,10 +59,6 @@ def _batches(items: list, size: int):
 
 def _batch_size() -> int:
     return settings.LIFECYCLE_SWEEP_BATCH_SIZE
-
-
-def _identity_link(identity_id: int, anchor: str = "") -> str:
-    return pk_link("identities:detail", identity_id, anchor)
 
 
 # --- rotation -------------------------------------------------------------------------------
@@ -102,6 +98,7 @@ def rotation_sweep(*, now: dt.datetime) -> SweepResult:
     the A) of the identity domain, and escalation to the A after the policy's grace."""
     result = SweepResult("rotation")
     candidates = rotation_candidates(now=now)
+    credentials_link = pk_linker("identities:detail", "#credentials")
     for batch in _batches(candidates, _batch_size()):
         owners = owners_for({c[1] for c in batch}, DomainKey.IDENTITY)
         drafts = []
@@ -110,7 +107,7 @@ def rotation_sweep(*, now: dt.datetime) -> SweepResult:
             if who is None:
                 continue
             subject = Credential(pk=pk)
-            link = _identity_link(identity_id, "#credentials")
+            link = credentials_link(identity_id)
             when = f"{due:%Y-%m-%d}"
             escalate = due <= now - timedelta(days=policy.escalate_after_days)
             if escalate and who.accountable and who.accountable not in who.remind:
@@ -199,12 +196,13 @@ def _expire_credentials(ids: list[int], *, actor, now) -> int:
         )  # fmt: skip
         owners = owners_for({c.identity_id for c in ended}, DomainKey.IDENTITY)
         names = dict(Identity.objects.filter(pk__in=id_list(owners)).values_list("pk", "name"))
+        credentials_link = pk_linker("identities:detail", "#credentials")
         notify_many([
             Draft(
                 K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
                 f"'{c.label}' of {names[c.identity_id]} expired",
                 "You own this identity's credentials.",
-                link=_identity_link(c.identity_id, "#credentials"),
+                link=credentials_link(c.identity_id),
             )
             for c in ended
             for uid in owners[c.identity_id].remind | {owners[c.identity_id].accountable} - {None}
@@ -235,11 +233,12 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
     )
     due = {r[0] for r in ended} | {r[0] for r in unused}
     accountable = accountable_for(due, DomainKey.IDENTITY)
+    identity_link = pk_linker("identities:detail")
     drafts = [
         Draft(K.DECOMMISSION_DUE, Subject(Identity, pk), accountable[pk], ends_on,
               f"{name} passed its end date ({ends_on:%Y-%m-%d}): decommission it",
               "You are the accountable owner (A) of the identity domain.",
-              link=_identity_link(pk))
+              link=identity_link(pk))
         for pk, name, ends_on, _status in ended
         if pk in accountable
     ]  # fmt: skip
@@ -251,7 +250,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
             Draft(K.UNUSED, Subject(Identity, pk), accountable[pk], since + unused_after,
                   f"{name} has not been used since {since:%Y-%m-%d}: keep or decommission?",
                   f"You are the A of the identity domain; unused for {unused_after.days}+ days.",
-                  link=_identity_link(pk))
+                  link=identity_link(pk))
         )  # fmt: skip
     with transaction.atomic():
         queued = notify_many(drafts)
@@ -271,6 +270,7 @@ def decommission_sweep(*, now: dt.datetime) -> SweepResult:
 
 
 def _suspend(ids: list[int], *, accountable: dict[int, int], now) -> int:
+    identity_link = pk_linker("identities:detail")
     with transaction.atomic():
         suspended = identities_set_status(
             actor=system_user(), identity_ids=ids, status=IdentityStatus.SUSPENDED, now=now,
@@ -280,7 +280,7 @@ def _suspend(ids: list[int], *, accountable: dict[int, int], now) -> int:
         notify_many([
             Draft(K.SUSPENDED, i, uid, i.ends_on, f"{i.name} was suspended (ended {i.ends_on})",
                   "You are the accountable owner (A) of the identity domain.",
-                  link=_identity_link(i.pk))
+                  link=identity_link(i.pk))
             for i in suspended
             if (uid := accountable.get(i.pk))
         ])  # fmt: skip
@@ -354,11 +354,12 @@ def _reviews_overdue(*, now: dt.datetime) -> tuple[int, int]:
     emergency_domain = policy_for("emergency").approver_domain.key
     accountable = accountable_for({g[1] for g in overdue}, emergency_domain)
     fallback = escalation_targets([emergency_domain])[emergency_domain]
+    request_link = pk_linker("approvals:request")
     drafts = [
         Draft(K.REVIEW_OVERDUE, Subject(Grant, pk), uid, due.date(),
               f"Post-incident review overdue: emergency access to {name}",
               "You are the A of emergency access for this identity (or an admin).",
-              link=pk_link("approvals:request", request_id))
+              link=request_link(request_id))
         for pk, identity_id, name, request_id, due in overdue
         for uid in ({accountable[identity_id]} if identity_id in accountable else fallback)
     ]  # fmt: skip
