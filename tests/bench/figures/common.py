@@ -40,31 +40,22 @@ def rolled_back():
         pass
 
 
-def timed(fn, repeat: int, *, warmup: int = 1) -> dict:
+def timed_together(*fns, repeat: int, warmup: int = 1) -> tuple[dict, ...]:
+    """The median and runs of each of `fns` (a figure's subjects and its baseline), their runs
+    interleaved so that drift hits all alike: the machine's speed, which varies by tens of
+    per cent within minutes on a shared host, and the dead rows each rolled-back run leaves
+    in the tables they write (every later run pays for them)."""
     for _ in range(warmup):
-        fn()
-    runs = []
+        for f in fns:
+            f()
+    runs: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return {"median_s": statistics.median(runs), "runs_s": [round(r, 5) for r in runs]}
-
-
-def timed_pair(fn, base, repeat: int) -> tuple[dict, dict]:
-    """`timed` of `fn` and of its baseline `base`, each warmed up once, their runs
-    interleaved so that drift hits both alike: the machine's load, and the dead rows each
-    rolled-back run leaves in the tables both write (every later run pays for them)."""
-    fn(), base()
-    runs: dict = {fn: [], base: []}
-    for _ in range(repeat):
-        for f in (base, fn):
+        for f, r in zip(fns, runs, strict=True):
             t = time.perf_counter()
             f()
-            runs[f].append(time.perf_counter() - t)
+            r.append(time.perf_counter() - t)
     return tuple(
-        {"median_s": statistics.median(r), "runs_s": [round(x, 5) for x in r]}
-        for r in (runs[fn], runs[base])
+        {"median_s": statistics.median(r), "runs_s": [round(x, 5) for x in r]} for r in runs
     )
 
 
@@ -122,7 +113,7 @@ def figure(key, name, value, baseline, unit, *, ratio=None, target=None, ok=None
 
 
 def time_figure(key: str, name: str, t: dict, base: dict, *, limit: float, ok=True, **extra):
-    """A figure of two `timed` results: ok when Steward's median is at most `limit` times
+    """A figure of two `timed_together` results: ok when Steward's median is at most `limit` times
     the baseline's (and `ok`, a figure's further condition, holds)."""
     ratio = t["median_s"] / base["median_s"]
     return figure(

@@ -7,7 +7,7 @@ import io
 
 from django.db import connection, transaction
 
-from .common import TARGETS, figure, peak_rss, timed
+from .common import TARGETS, figure, peak_rss, timed_together
 
 
 def _access_sql() -> str:
@@ -55,8 +55,7 @@ def measure_export(repeat: int) -> list[dict]:
             export()
         with peak_rss() as copy_mem:
             copy()
-        base = timed(copy, repeat)
-        t = timed(export, repeat)
+        base, t = timed_together(copy, export, repeat=repeat)
     rows = state["rows"]
     rate, base_rate = rows / t["median_s"], rows / base["median_s"]
     ratio = rate / base_rate

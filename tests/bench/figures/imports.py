@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from .common import bench_users, queries, rolled_back, time_figure, timed
+from .common import bench_users, queries, rolled_back, time_figure, timed_together
 
 NO_HISTORY = "bulk_create, no history"
 
@@ -90,9 +90,7 @@ def measure_import(repeat: int, n: int) -> list[dict]:
             bulk_create_with_history(objs(), Identity, batch_size=1000, default_user=admin)
 
     nq = queries(with_history)
-    base = timed(without_history, repeat)
-    bulk = timed(bulk_with_history, repeat)
-    t = timed(with_history, repeat, warmup=0)
+    base, bulk, t = timed_together(without_history, bulk_with_history, with_history, repeat=repeat)
     return [
         time_figure(
             "5",

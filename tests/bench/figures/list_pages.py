@@ -11,7 +11,7 @@ from .common import (
     raw,
     signed_in_client,
     time_figure,
-    timed,
+    timed_together,
 )
 
 
@@ -30,23 +30,22 @@ def measure_list(repeat: int) -> list[dict]:
         for sql, params in sqls:
             raw(sql, params)
 
-    base = timed(by_hand, repeat)
-    out = []
-    for name, url in (
-        ("identity list page", f"/identities/?{query}"),
-        ("identity list API", f"/api/v1/identities/?{query}"),
-    ):
-
-        def get(url=url):
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-            return response
-
-        n = queries(get)
-        t = timed(get, repeat)
-        out.append(
-            time_figure(
-                "1", name, t, base, limit=1.5, ok=n <= 12, queries=n, baseline_queries=len(sqls)
-            )
+    pages = {
+        "identity list page": f"/identities/?{query}",
+        "identity list API": f"/api/v1/identities/?{query}",
+    }
+    gets = [lambda url=url: _get(client, url) for url in pages.values()]
+    counts = [queries(get) for get in gets]
+    base, *times = timed_together(by_hand, *gets, repeat=repeat)
+    return [
+        time_figure(
+            "1", name, t, base, limit=1.5, ok=n <= 12, queries=n, baseline_queries=len(sqls)
         )
-    return out
+        for name, t, n in zip(pages, times, counts, strict=True)
+    ]
+
+
+def _get(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response

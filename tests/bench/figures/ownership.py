@@ -4,7 +4,7 @@ each."""
 from __future__ import annotations
 
 from .. import baselines as B
-from .common import bench_users, raw, time_figure, timed
+from .common import bench_users, raw, time_figure, timed_together
 
 
 def measure_ownership(repeat: int) -> list[dict]:
@@ -23,7 +23,6 @@ def measure_ownership(repeat: int) -> list[dict]:
         ("gap report (ownership_gaps, admin)", lambda: ownership_gaps(user=admin), B.GAPS),
     ]
     for name, fn, sql in cases:
-        base = timed(lambda sql=sql: raw(sql), repeat)
-        t = timed(fn, repeat)
+        base, t = timed_together(lambda sql=sql: raw(sql), fn, repeat=repeat)
         out.append(time_figure("2", name, t, base, limit=2))
     return out

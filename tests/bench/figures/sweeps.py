@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .. import baselines as B
-from .common import queries, raw, rolled_back, time_figure, timed_pair
+from .common import queries, raw, rolled_back, time_figure, timed_together
 
 
 def _sweep_params(now) -> dict:
@@ -55,7 +55,7 @@ def measure_sweeps(repeat: int) -> list[dict]:
                 result["r"] = sweep(now=now)
 
         n = queries(run)
-        t, base = timed_pair(run, lambda s=statements: _write(s, params), repeat)
+        base, t = timed_together(lambda s=statements: _write(s, params), run, repeat=repeat)
         r = result["r"]
         out.append(
             time_figure(
