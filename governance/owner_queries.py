@@ -114,6 +114,14 @@ def owner_users(*, identity_ids, domain_key: str) -> list[tuple[int, str, int]]:
     """(identity id, role, user id) of the active effective owners in a domain: the effective
     A (the chain's first row, when its user is active — a gap has none) and every effective R,
     a team expanded to its active members. `identity_ids`: ids or a subquery."""
+    sql, params = owner_users_sql(identity_ids=identity_ids, domain_key=domain_key)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def owner_users_sql(*, identity_ids, domain_key: str) -> tuple[str, list]:
+    """`owner_users` as (sql, params), to join: columns identity_id, role and id (the user)."""
     if isinstance(identity_ids, QuerySet):
         ids_sql, ids_params = identity_ids.query.sql_with_params()
     elif connection.vendor == "postgresql":
@@ -121,12 +129,10 @@ def owner_users(*, identity_ids, domain_key: str) -> list[tuple[int, str, int]]:
     else:  # the embedded SQLite default: a placeholder per id
         ids_params = list(identity_ids)
         ids_sql = ", ".join(["%s"] * len(ids_params)) or "NULL"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _OWNER_USERS.format(ids=ids_sql),
-            [domain_key, *ids_params, Role.RESPONSIBLE, Role.ACCOUNTABLE],
-        )
-        return cursor.fetchall()
+    return (
+        _OWNER_USERS.format(ids=ids_sql),
+        [domain_key, *ids_params, Role.RESPONSIBLE, Role.ACCOUNTABLE],
+    )
 
 
 # --- gaps ---------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
-from core.bulk import id_list
 from core.notifications import (
     Draft,
     Subject,
@@ -32,9 +31,10 @@ from core.notifications import (
     notify_select,
     pk_linker,
 )
-from core.rowsets import INTEGER, TEXT, json_rows
+from core.rowsets import DATE, INTEGER, TEXT, json_rows
 from core.system import system_user
 from governance.choices import DomainKey
+from governance.owner_queries import owner_users_sql
 from governance.selectors import gap_escalations
 from identities.choices import CredentialStatus, IdentityStatus
 from identities.credentials import credentials_end
@@ -188,25 +188,41 @@ def _each_batch(result: SweepResult, rows: list, handle, *, subject_type, now, k
     return handled
 
 
+_EXPIRED_ROWS = (
+    ("subject_id", INTEGER), ("identity_id", INTEGER), ("label", TEXT), ("due_on", DATE),
+    ("link", TEXT),
+)  # fmt: skip
+# To every active owner of the identity domain — the A and each R: whom `owners_for` reminds
+# (the R, else the A) and the A — the identity's name joined in SQL.
+_EXPIRED_REMINDER = """SELECT %s AS kind, %s AS subject_type, r.subject_id,
+       o.id AS recipient_id, r.due_on, '''' || r.label || ''' of ' || i.name || ' expired' AS title,
+       '' AS body, %s AS reason, r.link
+  FROM ({rows}) r JOIN identities_identity i ON i.id = r.identity_id
+  JOIN ({owners}) o ON o.identity_id = r.identity_id"""
+
+
 def _expire_credentials(ids: list[int], *, actor, now) -> int:
     with transaction.atomic():
         ended = credentials_end(
             actor=actor, credential_ids=ids, reason="reached its expiry (sweep)",
             status=CredentialStatus.EXPIRED, now=now, skip_locked=True,
         )  # fmt: skip
-        owners = owners_for({c.identity_id for c in ended}, DomainKey.IDENTITY)
-        names = dict(Identity.objects.filter(pk__in=id_list(owners)).values_list("pk", "name"))
-        credentials_link = pk_linker("identities:detail", "#credentials")
-        notify_many([
-            Draft(
-                K.CREDENTIAL_EXPIRED, c, uid, c.expires_at.date(),
-                f"'{c.label}' of {names[c.identity_id]} expired",
-                "You own this identity's credentials.",
-                link=credentials_link(c.identity_id),
-            )
+        if not ended:
+            return 0
+        link = pk_linker("identities:detail", "#credentials")
+        rows_sql, rows_params = json_rows(_EXPIRED_ROWS, [
+            (c.pk, c.identity_id, c.label, c.expires_at.date().isoformat(), link(c.identity_id))
             for c in ended
-            for uid in owners[c.identity_id].remind | {owners[c.identity_id].accountable} - {None}
         ])  # fmt: skip
+        owners_sql, owners_params = owner_users_sql(
+            identity_ids={c.identity_id for c in ended}, domain_key=DomainKey.IDENTITY
+        )
+        notify_select(
+            _EXPIRED_REMINDER.format(rows=rows_sql, owners=owners_sql),
+            [K.CREDENTIAL_EXPIRED, Credential._meta.label_lower,
+             "You own this identity's credentials.", *rows_params, *owners_params],
+            kinds={K.CREDENTIAL_EXPIRED},
+        )  # fmt: skip
     return len(ended)
 
 
