@@ -23,6 +23,7 @@ from approvals.choices import GrantStatus, RequestStatus
 from approvals.grants import grants_end
 from approvals.models import Grant, Request
 from approvals.services import policy_for, requests_expire_pending, requests_route_to_deciders
+from core.bulk import id_list
 from core.notifications import (
     Draft,
     Subject,
@@ -144,14 +145,8 @@ def expiry_sweep(*, now: dt.datetime) -> SweepResult:
     expiry are expired. Owners are told."""
     result = SweepResult("expiry")
     actor = system_user()
-    window = Q(pk__in=[])
-    for kind, tier in RotationPolicy.objects.exclude(
-        action_at_expiry=ExpiryAction.NOTIFY
-    ).values_list("credential_kind", "risk_tier"):
-        window |= Q(kind=kind, identity__risk_tier=tier)
-    due = Credential.objects.filter(window, status=CredentialStatus.ACTIVE, expires_at__lte=now)
     expired = _each_batch(
-        result, list(due.order_by("expires_at", "pk").values_list("pk", flat=True)),
+        result, _credentials_past_expiry(now),
         lambda ids: _expire_credentials(ids, actor=actor, now=now),
         subject_type="identities.credential", now=now,
     )  # fmt: skip
@@ -171,6 +166,31 @@ def expiry_sweep(*, now: dt.datetime) -> SweepResult:
     result.handled = expired + ended + requests
     result.details = {"credentials": expired, "grants": ended, "requests": requests}
     return result
+
+
+def _credentials_past_expiry(now) -> list[int]:
+    """Active credentials past their expiry whose policy (kind, risk tier) has Steward end
+    them, soonest first. Read in two indexed steps, the policy matched here: joined with the
+    identities in one query, PostgreSQL takes most of the active credentials for past their
+    expiry (such rows are mostly no longer active) and hash-joins a scan of every identity
+    for a few thousand rows (~60 ms at 100,000 identities)."""
+    ended_by_steward = set(
+        RotationPolicy.objects.exclude(action_at_expiry=ExpiryAction.NOTIFY).values_list(
+            "credential_kind", "risk_tier"
+        )
+    )
+    due = list(
+        Credential.objects.filter(
+            status=CredentialStatus.ACTIVE, expires_at__lte=now,
+            kind__in={kind for kind, _tier in ended_by_steward},
+        ).order_by("expires_at", "pk").values_list("pk", "kind", "identity_id")
+    )  # fmt: skip
+    tiers = dict(
+        Identity.objects.filter(pk__in=id_list({i for _pk, _kind, i in due})).values_list(
+            "pk", "risk_tier"
+        )
+    )
+    return [pk for pk, kind, i in due if (kind, tiers[i]) in ended_by_steward]
 
 
 def _each_batch(result: SweepResult, rows: list, handle, *, subject_type, now, key=None) -> int:
