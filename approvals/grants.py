@@ -17,10 +17,10 @@ from governance.owner_queries import owner_users
 from governance.selectors import deciders_for
 from identities.choices import EventKind
 from identities.credentials import credentials_end
-from identities.models import Credential, Identity, LifecycleEvent
+from identities.models import Credential, Identity
 from identities.secrets import ensure_no_secret_values
 from identities.selectors import can_change_identity
-from identities.timeline import lifecycle_event_record, lifecycle_events_record
+from identities.timeline import event_row, lifecycle_event_record, lifecycle_event_rows_insert
 
 from .choices import GRANT_ENDED_KIND, GrantStatus, RequestKind
 from .models import Grant, GrantCredential, Request
@@ -69,16 +69,16 @@ def grants_end(*, grant_ids, status: str, actor=None, reason: str = "", now=None
         )
         for g in grants:
             g.identity = identities[g.identity_id]
-        lifecycle_events_record(
+        lifecycle_event_rows_insert(
             [
-                LifecycleEvent(
+                event_row(
                     identity_id=g.identity_id,
                     kind=GRANT_END_EVENT[status],
                     actor_id=actor.pk,
                     occurred_at=now,
-                    related_type="approvals.grant",
-                    related_id=g.pk,
-                    summary=f"{g.get_kind_display()} grant #{g.pk} {status}: {why}"[:300],
+                    related=g,
+                    summary=f"{g.get_kind_display()} grant #{g.pk} {status}: {why}",
+                    details={},
                 )
                 for g in grants
             ]

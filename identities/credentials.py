@@ -14,11 +14,11 @@ from core.history import stamp
 from core.notifications import notifications_resolve
 
 from .choices import CredentialStatus, EventKind, IdentityStatus
-from .models import Credential, Identity, LifecycleEvent
+from .models import Credential, Identity
 from .secrets import ensure_no_secret_values
 from .selectors import can_change_identity
 from .signals import credential_recorded
-from .timeline import lifecycle_event_record, lifecycle_events_record, related_fields
+from .timeline import event_row, lifecycle_event_record, lifecycle_event_rows_insert
 
 CREDENTIAL_TEXT_FIELDS = ("label", "key_id", "storage_location", "fingerprint", "last_chars")
 CREDENTIAL_IDENTIFIER_FIELDS = ("key_id", "storage_location", "fingerprint", "last_chars")
@@ -207,12 +207,11 @@ def credentials_end(
             why, about = each.get(c.pk, (reason, related))
             c._change_reason = _ending(status, actor=actor, now=now, reason=why)[1][:100]
             kind, summary = _end_event(c, status, why)
-            events.append(LifecycleEvent(
+            events.append(event_row(
                 identity_id=c.identity_id, kind=kind, actor_id=actor_id, occurred_at=now,
-                credential_id=c.pk, summary=summary, details={"reason": why},
-                **related_fields(about),
+                credential_id=c.pk, summary=summary, details={"reason": why}, related=about,
             ))  # fmt: skip
         Credential.history.bulk_history_create(ended, update=True, default_user=actor)
-        lifecycle_events_record(events)
+        lifecycle_event_rows_insert(events)
         notifications_resolve(model=Credential, ids=[c.pk for c in ended])
     return ended

@@ -13,8 +13,8 @@ from core.history import stamp
 from core.observability import log_write
 
 from .choices import STATUS_TRANSITIONS, EventKind, IdentityStatus
-from .models import Identity, LifecycleEvent
-from .timeline import lifecycle_event_record, lifecycle_events_record, related_fields
+from .models import Identity
+from .timeline import event_row, lifecycle_event_record, lifecycle_event_rows_insert
 
 STATUS_EVENT = {
     IdentityStatus.SUSPENDED: EventKind.SUSPENDED,
@@ -32,12 +32,11 @@ def allowed_from(status: str) -> list[str]:
     return sorted(s for s, to in STATUS_TRANSITIONS.items() if status in to)
 
 
-def status_event(*, identity_id: int, previous: str, status: str, reason: str, actor) -> dict:
+def status_event(*, identity_id: int, previous: str, status: str, reason: str) -> dict:
     """The timeline event of one status change (the same for one identity or many)."""
     return {
         "identity_id": identity_id,
         "kind": STATUS_EVENT.get(status, EventKind.STATUS_CHANGED),
-        "actor": actor,
         "summary": f"{IdentityStatus(previous).label} → {IdentityStatus(status).label}: {reason}",
         "details": {"from": previous, "to": status, "reason": reason},
     }
@@ -59,11 +58,9 @@ def identity_set_status(
         locked.status = status
         stamp(locked, actor=actor, reason=reason)
         locked.save(update_fields=["status", "updated_at"])
-        event = status_event(
-            identity_id=locked.pk, previous=previous, status=status, reason=reason, actor=actor
-        )
+        event = status_event(identity_id=locked.pk, previous=previous, status=status, reason=reason)
         del event["identity_id"]
-        lifecycle_event_record(identity=locked, related=related, **event)
+        lifecycle_event_record(identity=locked, actor=actor, related=related, **event)
     log_write("identity.set_status", actor=actor, obj=locked, status=status, previous=previous)
     return locked
 
@@ -92,11 +89,11 @@ def identities_set_status(
         Identity.history.bulk_history_create(
             changed, update=True, default_user=actor, default_change_reason=reason[:100]
         )  # fmt: skip
-        lifecycle_events_record([
-            LifecycleEvent(
-                occurred_at=now, **related_fields(related),
+        lifecycle_event_rows_insert([
+            event_row(
+                occurred_at=now, related=related, actor_id=getattr(actor, "pk", None),
                 **status_event(identity_id=i.pk, previous=i.previous, status=status,
-                               reason=reason, actor=actor),
+                               reason=reason),
             )
             for i in changed
         ])  # fmt: skip

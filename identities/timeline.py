@@ -48,11 +48,27 @@ EVENT_FIELDS = (
 
 
 def event_row(
-    *, identity_id: int, kind: str, actor_id, summary: str, details: dict, occurred_at
+    *,
+    identity_id: int,
+    kind: str,
+    actor_id,
+    summary: str,
+    details: dict,
+    occurred_at,
+    credential_id: int | None = None,
+    related=None,
 ) -> tuple:
-    """One event as `EVENT_FIELDS` values (no credential, nothing related), for
-    `core.bulk.insert_rows` without building a model instance per event."""
-    return (identity_id, kind, occurred_at, actor_id, summary[:300], None, "", None, details)
+    """One event as `EVENT_FIELDS` values, for `lifecycle_event_rows_insert`: many events
+    without a model instance each (building those was ~8 µs an event)."""
+    about = related_fields(related)
+    return (identity_id, kind, occurred_at, actor_id, summary[:300], credential_id,
+            about["related_type"], about["related_id"], details)  # fmt: skip
+
+
+def lifecycle_event_rows_insert(rows: list[tuple]) -> list[int]:
+    """Append many events given as `event_row`s in one insert (the ledger chains them in the
+    same transaction); returns their ids."""
+    return insert_rows(LifecycleEvent, EVENT_FIELDS, rows)
 
 
 def lifecycle_events_record(events: list[LifecycleEvent]) -> list[LifecycleEvent]:
