@@ -138,6 +138,35 @@ def test_expired_credentials_are_ended_with_event_and_owners_told(lifecycle_worl
     assert LifecycleEvent.objects.filter(kind="credential_expired").count() == 1
 
 
+def test_expiry_ends_a_credential_only_where_its_kind_and_risk_tier_policy_says_expire(
+    lifecycle_world, now
+):
+    """The policy is per (credential kind, identity risk tier): `notify` keeps a credential
+    active past its expiry (reminders only), `expire` ends it."""
+    from lifecycle.models import RotationPolicy
+
+    policies = {("api_key", "high"): "notify", ("api_key", "medium"): "expire",
+                ("ssh_key", "high"): "expire"}  # fmt: skip
+    for (kind, tier), action in policies.items():
+        RotationPolicy.objects.filter(credential_kind=kind, risk_tier=tier).update(
+            action_at_expiry=action
+        )
+    team = lifecycle_world["team"]
+    high = IdentityFactory(team=team, risk_tier="high")
+    kept = api_key(high, now, age_days=9, expires_in_days=-1)
+    ssh = CredentialFactory(
+        identity=high, kind="ssh_key", issued_at=now - timedelta(days=9),
+        expires_at=now - timedelta(days=1),
+    )  # fmt: skip
+    ended = api_key(lifecycle_world["identity"], now, age_days=9, expires_in_days=-1)
+    result = expiry_sweep(now=now)
+    for credential in (kept, ssh, ended):
+        credential.refresh_from_db()
+    assert kept.status == CredentialStatus.ACTIVE
+    assert (ssh.status, ended.status) == (CredentialStatus.EXPIRED, CredentialStatus.EXPIRED)
+    assert result.details["credentials"] == 2
+
+
 def test_grant_whose_end_passed_while_worker_was_down_is_ended_next_run(lifecycle_world, now):
     from approvals.models import Grant
     from tests.approvals_helpers import approved_exception
