@@ -2,7 +2,7 @@
 identities by COPY (ids drawn from their sequence first), their history rows by
 `INSERT ... SELECT` from them, each chained in the evidence ledger through
 `core.signals.rows_inserted`, elsewhere by `bulk_create_with_history`; their onboarded events
-by `core.bulk.insert_rows` everywhere. The rows equal what
+by `timeline.lifecycle_event_rows_insert` everywhere. The rows equal what
 `bulk_create_with_history` and `LifecycleEvent.objects.bulk_create` would write.
 
 Table and column names come from the models' metadata (code, never input); values are params
@@ -16,12 +16,12 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.bulk import as_read, insert_rows
+from core.bulk import as_read
 from core.signals import rows_inserted
 
 from .choices import EventKind
-from .models import Identity, LifecycleEvent
-from .timeline import EVENT_FIELDS, event_row
+from .models import Identity
+from .timeline import event_row, lifecycle_event_rows_insert
 
 
 def identities_insert(identities: list[Identity]) -> list[Identity]:
@@ -120,7 +120,7 @@ def onboarded_events_insert(identities: list[Identity], *, actor, source: str) -
                 occurred_at=now,
             )
         )
-    insert_rows(LifecycleEvent, EVENT_FIELDS, rows)
+    lifecycle_event_rows_insert(rows)
 
 
 def onboarded_event(identity: Identity, actor, source: str, now) -> dict:

@@ -77,7 +77,7 @@ def lifecycle_events_record(events: list[LifecycleEvent]) -> list[LifecycleEvent
     for event in events:
         event.summary = event.summary[:300]
     rows = [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in events]
-    for event, pk in zip(events, insert_rows(LifecycleEvent, EVENT_FIELDS, rows), strict=True):
+    for event, pk in zip(events, lifecycle_event_rows_insert(rows), strict=True):
         event.pk = pk
         event._state.adding = False
     return events

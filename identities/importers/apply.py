@@ -9,15 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import insert_rows
-
 from ..choices import EventKind, IdentityStatus, RiskTier
 from ..credentials import credential_record, credential_rotate
 from ..findings import findings_raise_many
-from ..models import Credential, Identity, LifecycleEvent, Platform, Team
+from ..models import Credential, Identity, Platform, Team
 from ..secrets import secret_reasons_memoised
 from ..services import identities_register_many, identity_build, identity_update
-from ..timeline import EVENT_FIELDS, event_row
+from ..timeline import event_row, lifecycle_event_rows_insert
 from .base import (
     CREATE,
     ERROR,
@@ -67,7 +65,7 @@ def apply_import(
             written[row.action] += 1
             if progress and index % PROGRESS_EVERY == 0:
                 progress(index)
-        insert_rows(LifecycleEvent, EVENT_FIELDS, imported)
+        lifecycle_event_rows_insert(imported)
         raised = findings_raise_many(actor=actor, findings=findings, source=source)
         written["findings"] = len(raised)
     return written
