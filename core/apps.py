@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
         from django.core import checks
         from django.core.signals import request_finished, request_started
 
-        from . import lookups, observability  # noqa: F401 (registers `in_ids`; Celery request ids)
+        from . import lookups, observability  # noqa: F401 (registers `in_ids` and `any_of`; Celery request ids)
         from .metrics import register_gauges
         from .request_memo import on_request_finished, on_request_started
         from .sessions import mark_signed_in

@@ -8,7 +8,7 @@ the same page takes a few milliseconds. Elsewhere (SQLite), and for a list of va
 the plain `IN`."""
 
 from django.db.models import Field
-from django.db.models.lookups import In
+from django.db.models.lookups import In, Lookup
 
 
 @Field.register_lookup
@@ -19,3 +19,22 @@ class InIds(In):
         if connection.vendor == "postgresql" and not self.rhs_is_direct_value():
             return f"= ANY(ARRAY{rhs})"
         return super().get_rhs_op(connection, rhs)
+
+
+@Field.register_lookup
+class AnyOf(Lookup):
+    """`field__any_of=<values>`: on PostgreSQL `= ANY(<one array parameter>)`, which the server
+    matches by hashing the array whatever plan it takes. `id_list`'s `IN (SELECT unnest(…))`
+    may be planned as a nested loop over the array for each row: on a table whose statistics
+    say it is near empty but that holds thousands of rows written since (a sweep resolving the
+    reminders it just wrote), ~0.1 s for a batch instead of ~1 ms. Elsewhere, the plain `IN`."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor != "postgresql":
+            return In(self.lhs, list(self.rhs)).as_sql(compiler, connection)
+        lhs, params = self.process_lhs(compiler, connection)
+        kind = self.lhs.output_field.db_type(connection)
+        return f"{lhs} = ANY(%s::{kind}[])", [*params, list(self.rhs)]

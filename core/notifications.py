@@ -27,7 +27,6 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
-from .bulk import id_list
 from .models import Notification, Webhook, WebhookDelivery
 from .rowsets import DATE, INTEGER, TEXT, json_rows
 from .webhooks import SEND_TIMEOUT
@@ -443,5 +442,5 @@ def notifications_resolve(*, subject=None, model=None, ids=()) -> int:
     if not ids:
         return 0
     return Notification.objects.filter(
-        subject_type=model._meta.label_lower, subject_id__in=id_list(ids), read_at__isnull=True
+        subject_type=model._meta.label_lower, subject_id__any_of=ids, read_at__isnull=True
     ).update(read_at=timezone.now())

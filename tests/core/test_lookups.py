@@ -1,4 +1,4 @@
-"""`in_ids`: the same rows as `in`, fetched by primary key on PostgreSQL (core/lookups.py)."""
+"""`in_ids` and `any_of`: the same rows as `in` (core/lookups.py)."""
 
 import pytest
 from django.db import connection
@@ -23,3 +23,20 @@ def test_in_ids_is_an_array_of_the_subquery_on_postgresql():
     sql = str(Identity.objects.filter(pk__in_ids=Identity.objects.values("pk")).query)
     array = connection.vendor == "postgresql"
     assert ("= ANY(ARRAY(SELECT" in sql) is array and (" IN (SELECT" in sql) is not array
+
+
+def test_any_of_selects_what_in_selects():
+    identities = IdentityFactory.create_batch(3)
+    for field, values in (
+        ("pk", [identities[0].pk, identities[2].pk, 10**12]),
+        ("name", [identities[1].name, "no such name"]),
+        ("pk", []),
+    ):
+        expected = set(Identity.objects.filter(**{f"{field}__in": values}))
+        assert set(Identity.objects.filter(**{f"{field}__any_of": values})) == expected
+
+
+def test_any_of_is_one_array_parameter_on_postgresql():
+    sql = str(Identity.objects.filter(pk__any_of=[1, 2, 3]).query)
+    array = connection.vendor == "postgresql"
+    assert ("= ANY(" in sql) is array and (" IN (1, 2, 3)" in sql) is not array
