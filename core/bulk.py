@@ -65,7 +65,10 @@ def update_returning(queryset, *, previous: str = "", skip_locked: bool = False,
             f"FROM ({inner}) AS prev(id{', old' if previous else ''}) "
             f"WHERE t.{quote(pk)} = prev.id RETURNING {', '.join('t.' + c for c in columns)}{old}"
         )
-        return list(model.objects.raw(sql, [*params, *inner_params]))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *inner_params])
+            rows = cursor.fetchall()
+        return _instances(model, rows, previous=bool(previous))
     # SQLite: RETURNING may not name the FROM table; writers are serialised anyway.
     with connection.cursor() as cursor:
         cursor.execute(inner, inner_params)
@@ -77,10 +80,28 @@ def update_returning(queryset, *, previous: str = "", skip_locked: bool = False,
         f"UPDATE {quote(table)} SET {', '.join(assignments)} "  # noqa: S608
         f"WHERE {quote(pk)} IN ({marks}) RETURNING {', '.join(columns)}"
     )
-    rows = sorted(model.objects.raw(sql, [*params, *before]), key=lambda r: r.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *before])
+        rows = sorted(_instances(model, cursor.fetchall()), key=lambda r: r.pk)
     for row in rows:
         row.previous = before[row.pk]
     return rows
+
+
+def _instances(model, rows: list, *, previous: bool = False) -> list:
+    """Raw rows of every concrete field (then the `previous` value) as instances, converted as
+    a queryset converts them — what `Model.objects.raw` returns, at a third of its cost."""
+    fields = model._meta.concrete_fields
+    names = [f.attname for f in fields]
+    width = len(fields)
+    values = as_read(model, fields, [row[:width] for row in rows] if previous else rows)
+    out = []
+    for row, got in zip(rows, values, strict=True):
+        instance = model.from_db(connection.alias, names, got)
+        if previous:
+            instance.previous = row[width]
+        out.append(instance)
+    return out
 
 
 def insert_ignore(model, fields: Sequence[str], rows: Sequence[tuple]) -> int:
@@ -127,11 +148,26 @@ _EXACT = dict.fromkeys(
 
 def _exact(field, values) -> bool:
     """Every one of `values` is stored in `field`'s column and read back unchanged: None, or
-    exactly the column's type (no subclass: an enum, a bool for an int), time stamps aware."""
-    kind = _EXACT.get((field.target_field if field.is_relation else field).get_internal_type())
+    exactly the column's type (no subclass: an enum, a bool for an int), time stamps aware,
+    JSON built of plain values (`_plain_json`)."""
+    internal = (field.target_field if field.is_relation else field).get_internal_type()
+    if internal == "JSONField":
+        return all(_plain_json(v) for v in values)
+    kind = _EXACT.get(internal)
     if kind is dt.datetime:
         return all(v is None or (type(v) is kind and v.utcoffset() is not None) for v in values)
     return kind is not None and all(v is None or type(v) is kind for v in values)
+
+
+def _plain_json(value) -> bool:
+    """A JSON value that reads back equal: dicts with text keys, lists, text, int, bool and
+    None, exactly those types. Not a float (a large one reads back as an int), nor an enum."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain_json(v) for v in value)
+    return value is None or kind in (str, int, bool)
 
 
 def as_read(model, fields, rows: list) -> list:

@@ -87,7 +87,28 @@ def test_only_values_stored_unchanged_are_hashed_as_sent():
     assert _exact(field("occurred_at"), [aware, None])
     assert not _exact(field("actor"), [True]) and not _exact(field("kind"), [EventKind.IMPORTED])
     assert not _exact(field("occurred_at"), [aware.replace(tzinfo=None)])
-    assert not _exact(field("details"), [{"n": 1}])
+    assert _exact(field("details"), [{"n": 1, "ok": True, "l": ["a", None]}, {}])
+    for unplain in ({"n": 1.5}, {"k": EventKind.IMPORTED}, {"t": (1,)}, {1: "a"}):
+        assert not _exact(field("details"), [{}, unplain]), unplain
+
+
+def test_json_hashed_as_sent_hashes_as_the_ledger_reads_it_back():
+    """Plain JSON is hashed as sent (not returned and parsed); anything else as stored. Both
+    digests equal those of the rows read back, which the ledger's verification recomputes: a
+    float such as 1e300 reads back as an integer."""
+    from evidence.ledger import row_digests
+
+    identity, actor, now = IdentityFactory(), UserFactory(), timezone.now()
+    for details in (
+        {"reason": "é", "n": 10**20, "ok": False, "l": [None, {"x": "y"}]},
+        {"f": 1e300},
+    ):
+        rows = [(identity.pk, "imported", now, actor.pk, "e", None, "", None, details)] * 2
+        pks = insert_rows(LifecycleEvent, EVENT_FIELDS, rows)
+        pending = PendingEntry.objects.filter(source="identities.lifecycleevent", record_pk__in=pks)
+        assert dict(pending.values_list("record_pk", "payload_digest")) == row_digests(
+            LifecycleEvent, pks
+        )
 
 
 def test_a_value_repeated_in_every_row_is_stored_in_every_row():
