@@ -153,12 +153,25 @@ def _columns(model) -> str:
 
 
 def _history(model, source: str, reason: str) -> str:
-    """INSERT the history rows of the rows in CTE `source` (simple-history's columns)."""
+    """INSERT the history rows of the rows in CTE `source` (simple-history's columns),
+    RETURNING them for `_ledger`."""
     cols = _columns(model)
     table = model.history.model._meta.db_table
     return f"""INSERT INTO {table} ({cols}, history_date, history_change_reason, history_type,
                                 history_user_id)
-               SELECT {cols}, now(), '{reason}', '~', %(actor)s FROM {source}"""  # noqa: S608
+               SELECT {cols}, now(), '{reason}', '~', %(actor)s FROM {source}
+               RETURNING *"""  # noqa: S608
+
+
+def _ledger(model, source: str) -> str:
+    """The evidence ledger's pending row of each row in CTE `source` (history or timeline rows
+    just inserted): its digest, SHA-256 of the row's JSON — as Steward writes one for every
+    history and timeline row, in the same transaction (it hashes canonical JSON in Python)."""
+    label, pk = model._meta.label_lower, model._meta.pk.column
+    return f"""INSERT INTO evidence_pendingentry (source, record_pk, payload_digest)
+               SELECT '{label}', s.{pk},
+                      encode(sha256(convert_to(row_to_json(s)::text, 'UTF8')), 'hex')
+                 FROM {source} s"""  # noqa: S608
 
 
 NOTIFY = """INSERT INTO core_notification (kind, subject_type, subject_id, recipient_id, due_on,
@@ -220,7 +233,9 @@ ON CONFLICT DO NOTHING
 
 def expiry_writes() -> list[str]:
     from approvals.models import Grant, Request
-    from identities.models import Credential
+    from identities.models import Credential, LifecycleEvent
+
+    historical_credential = Credential.history.model
 
     credentials = f"""
 WITH ended AS (
@@ -230,13 +245,15 @@ WITH ended AS (
      AND c.status = 'active' AND c.expires_at <= %(now)s AND p.action_at_expiry <> 'notify'
   RETURNING c.*),
 h AS ({_history(Credential, "ended", "expired: reached its expiry (sweep)")}),
+hl AS ({_ledger(historical_credential, "h")}),
 r AS (UPDATE core_notification SET read_at = %(now)s  -- their reminders resolved
        WHERE read_at IS NULL AND subject_type = 'identities.credential'
          AND subject_id IN (SELECT id FROM ended)),
 e AS (INSERT INTO identities_lifecycleevent (identity_id, kind, occurred_at, actor_id, summary,
         credential_id, related_type, details)
       SELECT identity_id, 'credential_expired', %(now)s, %(actor)s,
-             '''' || label || ''' expired', id, '', '{{}}' FROM ended),
+             '''' || label || ''' expired', id, '', '{{}}' FROM ended RETURNING *),
+el AS ({_ledger(LifecycleEvent, "e")}),
 own AS {_owners(_due_identities("ended"))}
 {NOTIFY}
 SELECT 'credential_expired', 'identities.credential', c.id, o.user_id, c.expires_at::date,
@@ -250,10 +267,29 @@ WITH ended AS (
          end_reason = 'reached its end time'
    WHERE status = 'active' AND expires_at <= %(now)s RETURNING *),
 h AS ({_history(Grant, "ended", "grant expired: reached its end time")}),
+hl AS ({_ledger(Grant.history.model, "h")}),
 e AS (INSERT INTO identities_lifecycleevent (identity_id, kind, occurred_at, actor_id, summary,
         related_type, related_id, details)
       SELECT identity_id, 'grant_expired', %(now)s, %(actor)s, 'grant #' || id || ' expired',
-             'approvals.grant', id, '{{}}' FROM ended),
+             'approvals.grant', id, '{{}}' FROM ended RETURNING *),
+el AS ({_ledger(LifecycleEvent, "e")}),
+-- the credentials issued under them end with them: revoked, history, an event, reminders
+c AS (UPDATE identities_credential c SET status = 'revoked', updated_at = %(now)s,
+             revoked_at = %(now)s, revoked_by_id = %(actor)s
+        FROM approvals_grantcredential x
+       WHERE x.grant_id IN (SELECT id FROM ended) AND c.id = x.credential_id
+         AND c.status = 'active' RETURNING c.*, x.grant_id),
+ch AS ({_history(Credential, "c", "revoked by Steward: reached its end time")}),
+chl AS ({_ledger(historical_credential, "ch")}),
+cr AS (UPDATE core_notification SET read_at = %(now)s
+        WHERE read_at IS NULL AND subject_type = 'identities.credential'
+          AND subject_id IN (SELECT id FROM c)),
+ce AS (INSERT INTO identities_lifecycleevent (identity_id, kind, occurred_at, actor_id, summary,
+         credential_id, related_type, related_id, details)
+       SELECT identity_id, 'credential_revoked', %(now)s, %(actor)s,
+              '''' || label || ''' revoked: reached its end time', id, 'approvals.grant',
+              grant_id, '{{}}' FROM c RETURNING *),
+cel AS ({_ledger(LifecycleEvent, "ce")}),
 own AS {_owners(_due_identities("ended"))}
 {NOTIFY}
 SELECT 'grant_expired', 'approvals.grant', g.id, u.user_id, %(today)s, 'Access has ended', '',
@@ -268,7 +304,8 @@ ON CONFLICT DO NOTHING"""  # noqa: S608
 WITH ended AS (
   UPDATE approvals_request SET status = 'expired', decided_at = %(now)s
    WHERE status = 'pending' AND expires_at <= %(now)s RETURNING *),
-h AS ({_history(Request, "ended", "expired without a decision")})
+h AS ({_history(Request, "ended", "expired without a decision")}),
+hl AS ({_ledger(Request.history.model, "h")})
 {NOTIFY}
 SELECT 'request_expired', 'approvals.request', id, requester_id, expires_at::date,
        'Your request expired', '', 'You made this request.',
@@ -278,7 +315,7 @@ SELECT 'request_expired', 'approvals.request', id, requester_id, expires_at::dat
 
 
 def decommission_writes() -> list[str]:
-    from identities.models import Identity
+    from identities.models import Identity, LifecycleEvent
 
     ended = """SELECT id, name, ends_on FROM identities_identity
                 WHERE status IN ('active', 'suspended') AND ends_on < %(today)s"""
@@ -306,10 +343,12 @@ WITH changed AS (
   UPDATE identities_identity SET status = 'suspended', updated_at = %(now)s
    WHERE status = 'active' AND ends_on < %(suspend_before)s RETURNING *),
 h AS ({_history(Identity, "changed", "suspended by Steward")}),
+hl AS ({_ledger(Identity.history.model, "h")}),
 e AS (INSERT INTO identities_lifecycleevent (identity_id, kind, occurred_at, actor_id, summary,
         related_type, details)
       SELECT id, 'suspended', %(now)s, %(actor)s, 'Active → Suspended', '',
-             '{{"from": "active", "to": "suspended"}}' FROM changed),
+             '{{"from": "active", "to": "suspended"}}' FROM changed RETURNING *),
+el AS ({_ledger(LifecycleEvent, "e")}),
 own AS {_owners("(SELECT * FROM identities_identity WHERE id IN (SELECT id FROM changed))")}
 {NOTIFY}
 SELECT 'suspended', 'identities.identity', c.id, o.user_id, c.ends_on,
