@@ -27,6 +27,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from . import notification_kinds, webhooks
+from .bulk import insert_ignore
 from .models import Notification, Webhook, WebhookDelivery
 from .rowsets import DATE, INTEGER, TEXT, json_rows
 from .webhooks import SEND_TIMEOUT
@@ -132,40 +133,17 @@ def _count_queued(queued: int) -> int:
 
 def notify_many(drafts: list[Draft]) -> int:
     """Queue many notifications in a few queries — one `INSERT … SELECT … ON CONFLICT DO
-    NOTHING` of the drafts sent as one JSON parameter: existing ones are left alone. Returns
-    how many were new."""
+    NOTHING` of the drafts sent as one JSON parameter: existing ones are left alone (and get
+    no new webhook delivery). Returns how many were new."""
     if not drafts:
         return 0
-    notification_kinds.check_sent({d.kind for d in drafts})
+    kinds = {d.kind for d in drafts}
     rows_sql, rows_params = json_rows(_DRAFT_COLUMNS, [
         (d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id, d.due_on.isoformat(),
          d.title, d.body, d.reason, d.link)
         for d in drafts
     ])  # fmt: skip
-    queued = _insert_select(rows_sql, rows_params, returning=False)
-    hooks = active_webhooks()
-    if hooks:
-        kinds = {d.kind for d in drafts}
-        keys = {(d.kind, d.subject._meta.label_lower, d.subject.pk, d.recipient_id) for d in drafts}
-        fresh = Notification.objects.filter(
-            kind__in=kinds,
-            due_on__in={d.due_on for d in drafts},
-            subject_id__in={d.subject.pk for d in drafts},
-            recipient_id__in={d.recipient_id for d in drafts},
-        ).only("id", "kind", "subject_type", "subject_id", "recipient_id")
-        WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(webhook_id=h.id, notification_id=n.id)
-                for n in fresh
-                if (n.kind, n.subject_type, n.subject_id, n.recipient_id) in keys
-                for h in hooks
-                if notification_kinds.subscribed(h.kinds, n.kind)
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
-    _schedule_delivery()
-    return _count_queued(queued)
+    return notify_select(rows_sql, rows_params, kinds=kinds)
 
 
 def active_webhooks() -> list[Webhook]:
@@ -201,20 +179,24 @@ def notify_select(select: str, params, *, kinds, hooks=None) -> int:
     hooks = active_webhooks() if hooks is None else hooks
     inserted = _insert_select(select, params, returning=bool(hooks))
     if hooks:
-        WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(webhook_id=h.id, notification_id=pk)
-                for pk, kind in inserted
-                for h in hooks
-                if notification_kinds.subscribed(h.kinds, kind)
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
+        now = timezone.now()
+        insert_ignore(  # set-based: a sweep's tens of thousands of reminders, one statement
+            WebhookDelivery, _DELIVERY_FIELDS,
+            [(h.id, pk, WebhookDelivery.Status.PENDING.value, 0, now, "", "")
+             for pk, kind in inserted
+             for h in hooks
+             if notification_kinds.subscribed(h.kinds, kind)],
+        )  # fmt: skip
         inserted = len(inserted)
     if inserted:
         _schedule_delivery()
     return _count_queued(inserted)
+
+
+_DELIVERY_FIELDS = (
+    "webhook_id", "notification_id", "status", "attempts", "next_attempt_at", "last_error",
+    "claim_token",
+)  # fmt: skip
 
 
 def _schedule_delivery() -> None:

@@ -67,3 +67,23 @@ def test_pk_link_is_the_reversed_url():
         reverse("identities:detail", args=[42]) + "#credentials"
     )
     assert pk_link("approvals:request", 7) == reverse("approvals:request", args=[7])
+
+
+def test_a_webhook_is_sent_only_the_notifications_queued_after_it(owner, engineer):
+    """`notify_many` gives deliveries to the rows it inserted: not to one already queued (a
+    rerun), nor to an older one of the same kind, subject and recipient whose due date the
+    batch shares — the webhook would receive a stale reminder."""
+    from core.notifications import Draft, notify_many
+
+    first = Draft("rotation_due_7d", owner, owner.pk, DUE, "queued before the hook", "r")
+    notify_many([first])
+    hook = Webhook.objects.create(name="every", url="https://hooks.example.com/a", kinds=[])
+    later = date(2026, 12, 8)
+    assert notify_many([
+        first,
+        Draft("rotation_due_7d", owner, owner.pk, later, "next cycle", "r"),
+        Draft("rotation_due_7d", engineer, owner.pk, DUE, "another subject", "r"),
+    ]) == 2  # fmt: skip
+    assert sorted(
+        WebhookDelivery.objects.filter(webhook=hook).values_list("notification__title", flat=True)
+    ) == ["another subject", "next cycle"]
