@@ -5,13 +5,13 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
 
-from .bulk import insert_rows
+from .bulk import as_read, insert_rows
 from .signals import rows_inserted
 
 
@@ -75,6 +75,53 @@ class ChainedHistoryManager(HistoryManager):
                          reason, kind))  # fmt: skip
         columns = (*tracked, "history_date", "history_user_id", "history_change_reason")
         return insert_rows(model, (*columns, "history_type"), rows)
+
+
+def insert_with_history(model, fields, rows, *, user_id, reason: str, now) -> list[int]:
+    """New rows of a governed model with a '+' history row each, in two statements whatever
+    their number and no instance per row: the rows (`insert_rows`, tuples in `fields` order),
+    then `history_rows_insert`. Returns their primary keys in `rows` order."""
+    pks = insert_rows(model, fields, rows)
+    history_rows_insert(model, pks, user_id=user_id, reason=reason, now=now)
+    return pks
+
+
+_IDS_PER_STATEMENT = 900  # SQLite's bound-parameter limit; PostgreSQL takes one array
+
+
+def history_rows_insert(model, pks: list[int], *, user_id, reason: str, now) -> None:
+    """A '+' history row of each of `model`'s rows `pks`, copied from the rows as stored
+    (`INSERT … SELECT … RETURNING`) and announced to the ledger as returned: what
+    `bulk_history_create` writes for new rows (the reason cut to its column, as it does),
+    without reading them into instances."""
+    history = model.history.model
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in history.tracked_fields)
+    fields = history._meta.concrete_fields
+    pk = qn(model._meta.pk.column)
+    sql = (
+        f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, "  # noqa: S608
+        "history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, %s, %s, '+', %s FROM {qn(model._meta.db_table)} WHERE {{where}} "
+        f"ORDER BY {pk} RETURNING {', '.join(qn(f.column) for f in fields)}"
+    )
+    reason = reason[: history._meta.get_field("history_change_reason").max_length]
+    rows = []
+    postgres = connection.vendor == "postgresql"
+    step = max(len(pks), 1) if postgres else _IDS_PER_STATEMENT
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), step):
+            chunk = list(pks[start : start + step])
+            if postgres:
+                where, params = f"{pk} = ANY(%s)", [chunk]
+            else:
+                where, params = f"{pk} IN ({', '.join(['%s'] * len(chunk))})", chunk
+            cursor.execute(sql.format(where=where), [now, reason, user_id, *params])
+            rows += cursor.fetchall()
+    names = [f.attname for f in fields]
+    stored = [dict(zip(names, row, strict=True)) for row in as_read(history, fields, rows)]
+    key = history._meta.pk.attname
+    rows_inserted.send(sender=history, pks=[row[key] for row in stored], stored=stored)
 
 
 class GovernedHistory(HistoricalRecords):

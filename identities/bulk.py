@@ -16,8 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from core.bulk import as_read
-from core.signals import rows_inserted
+from core.history import history_rows_insert
 
 from .choices import EventKind
 from .models import Identity
@@ -33,29 +32,11 @@ def identities_insert(identities: list[Identity]) -> list[Identity]:
     for identity in identities:
         identity.created_at = identity.updated_at = now
     _copy_identities(identities)
-    history = Identity.history.model
-    qn = connection.ops.quote_name
-    own = [qn(f.column) for f in Identity._meta.concrete_fields]
-    columns = ", ".join(own)
-    # The history rows come back whole, as the ledger hashes them: no reading them back.
-    fields = history._meta.concrete_fields
-    returning = ", ".join(qn(f.column) for f in fields)
     key = lambda i: (i._history_user.pk, i._change_reason)  # noqa: E731
-    rows = []
-    with connection.cursor() as cursor:
-        for (user_id, reason), group in groupby(sorted(identities, key=key), key=key):
-            cursor.execute(
-                f"INSERT INTO {qn(history._meta.db_table)} ({columns}, history_date, "  # noqa: S608
-                "history_change_reason, history_type, history_user_id) "
-                f"SELECT {columns}, %s, %s, '+', %s FROM {qn(Identity._meta.db_table)} "
-                f"WHERE id = ANY(%s) ORDER BY id RETURNING {returning}",
-                [now, reason, user_id, [i.pk for i in group]],
-            )
-            rows += cursor.fetchall()
-    names = [f.attname for f in fields]
-    stored = [dict(zip(names, row, strict=True)) for row in as_read(history, fields, rows)]
-    pk = history._meta.pk.attname
-    rows_inserted.send(sender=history, pks=[row[pk] for row in stored], stored=stored)
+    for (user_id, reason), group in groupby(sorted(identities, key=key), key=key):
+        history_rows_insert(
+            Identity, sorted(i.pk for i in group), user_id=user_id, reason=reason, now=now
+        )
     return identities
 
 

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from core.errors import Conflict
-from core.history import stamp
+from core.history import insert_with_history, stamp
 from core.notifications import Draft, notify_many
 from core.roles import active_admin_ids, is_admin, is_auditor, is_read_only
 from identities.choices import EventKind, RiskTier
@@ -23,7 +23,7 @@ from identities.secrets import ensure_no_secret_values
 from identities.services import identity_update
 from identities.timeline import lifecycle_event_record, lifecycle_events_record
 
-from ..choices import CampaignStatus, OverdueRule, ReviewDecision, ReviewerRule
+from ..choices import CampaignStatus, OverdueAction, OverdueRule, ReviewDecision, ReviewerRule
 from ..choices import ReviewNotificationKind as K
 from ..services import identity_decommission
 from .assign import clean_scope, reviewers_for, scope_identities, scope_label
@@ -172,32 +172,32 @@ def campaign_launch(*, campaign_id: int, actor, now: dt.datetime | None = None) 
             return 0
         ids = list(scope_identities(campaign.scope).order_by("pk").values_list("pk", flat=True))
         assignments = reviewers_for(ids, campaign.reviewer_rule)
-        items = [
-            ReviewItem(
-                campaign=campaign,
-                identity_id=identity_id,
-                reviewer_id=a.reviewer_id,
-                assigned_reason=a.reason[:300],
-                is_gap=a.is_gap,
-                created_at=now,
-            )
-            for identity_id, a in assignments.items()
-        ]
-        bulk_create_with_history(
-            items, ReviewItem, batch_size=1000, default_user=actor,
-            default_change_reason=f"assigned at launch of '{campaign.name}'",
+        # Set-based: an all-identities campaign is ~100,000 items (no instance each).
+        insert_with_history(
+            ReviewItem, _ITEM_FIELDS,
+            [(now, now, campaign.pk, identity_id, a.reviewer_id, a.reason[:300], a.is_gap, "",
+              OverdueAction.NONE.value)
+             for identity_id, a in assignments.items()],
+            user_id=actor.pk, reason=f"assigned at launch of '{campaign.name}'", now=now,
         )  # fmt: skip
         campaign.status = CampaignStatus.OPEN
         campaign.launched_at = now
-        stamp(campaign, actor=actor, reason=f"launched: {len(items)} identities to review")
+        stamp(campaign, actor=actor, reason=f"launched: {len(assignments)} identities to review")
         campaign.save(update_fields=["status", "launched_at", "updated_at"])
         counts: dict[int | None, int] = {}
-        for item in items:
-            counts[item.reviewer_id] = counts.get(item.reviewer_id, 0) + 1
+        for a in assignments.values():
+            counts[a.reviewer_id] = counts.get(a.reviewer_id, 0) + 1
         notify_many(_reviewer_drafts(campaign, counts, K.ASSIGNED, "assigned"))
-        if not items:
+        if not assignments:
             _close(campaign, actor=actor, now=now)
-    return len(items)
+    return len(assignments)
+
+
+# A launched item's columns; the decision's stay empty (NULL) until it is decided.
+_ITEM_FIELDS = (
+    "created_at", "updated_at", "campaign_id", "identity_id", "reviewer_id", "assigned_reason",
+    "is_gap", "comment", "overdue_action",
+)  # fmt: skip
 
 
 def _reviewer_drafts(campaign, counts: dict, kind: str, verb: str) -> list[Draft]:

@@ -11,7 +11,13 @@ from core.errors import Conflict
 from core.models import Notification
 from governance.services import permissions_sync
 from identities.choices import IdentityStatus
-from lifecycle.choices import CampaignStatus, OverdueRule, ReviewDecision, ReviewerRule
+from lifecycle.choices import (
+    CampaignStatus,
+    OverdueAction,
+    OverdueRule,
+    ReviewDecision,
+    ReviewerRule,
+)
 from lifecycle.models import ReviewCampaign, ReviewItem
 from lifecycle.reviews import services
 from lifecycle.reviews.assign import scope_identities
@@ -389,3 +395,34 @@ def test_items_are_never_reassigned_to_an_auditor(admin_user, auditor):
     with pytest.raises(ValidationError) as exc:
         services.item_reassign(actor=admin_user, item_id=0, reviewer=auditor, reason="holiday")
     assert "reviewer" in exc.value.message_dict
+
+
+def test_a_launch_writes_each_item_and_its_history_row_as_the_ledger_reads_them(world, admin_user):
+    """Items and their '+' history rows are written set-based: each item as a reviewer would
+    find it, its history naming the launching admin and the campaign (the reason cut to its
+    column), and the ledger's digests equal to those of the rows read back."""
+    from evidence.ledger import row_digests
+    from evidence.models import PendingEntry
+
+    campaign = services.campaign_create(
+        actor=admin_user, name="Q" * 150, starts_on=TODAY, due_on=TODAY + dt.timedelta(days=7),
+        now=NOW,
+    )  # fmt: skip
+    items = list(campaign.items.order_by("pk"))
+    assert len(items) == 3 and {i.created_at for i in items} == {NOW}
+    assert {(i.decision, i.comment, i.decided_at, i.overdue_action) for i in items} == {
+        (None, "", None, OverdueAction.NONE)
+    }
+    history = ReviewItem.history.filter(id__in=[i.pk for i in items])
+    assert sorted(history.values_list("id", "history_type", "history_user_id", "reviewer_id")) == [
+        (i.pk, "+", admin_user.pk, i.reviewer_id) for i in items
+    ]
+    reason = f"assigned at launch of '{'Q' * 150}'"[:100]
+    assert {h.history_change_reason for h in history} == {reason}
+    pks = list(history.values_list("history_id", flat=True))
+    pending = PendingEntry.objects.filter(
+        source="lifecycle.historicalreviewitem", record_pk__in=pks
+    )
+    assert dict(pending.values_list("record_pk", "payload_digest")) == row_digests(
+        ReviewItem.history.model, pks
+    )
