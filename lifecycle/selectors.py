@@ -4,7 +4,18 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
 
 from approvals.selectors import active_emergency_grants
 from governance.selectors import gap_count
@@ -54,28 +65,37 @@ def overdue_credentials(*, user=None, now: dt.datetime) -> QuerySet[Credential]:
     return rotating_credentials(user).filter(_due_by(now, list(RotationPolicy.objects.all())))
 
 
-def rotation_due(*, user, now: dt.datetime, within_days: int = 30) -> list[DueCredential]:
+def _max_age(policies: list[RotationPolicy], value) -> Case:
+    """Per credential, `value(policy)` of its policy (its kind and its identity's risk tier),
+    NULL when no policy covers it."""
+    return Case(
+        *[When(kind=p.credential_kind, identity__risk_tier=p.risk_tier, then=value(p))
+          for p in policies],
+        default=None,
+    )  # fmt: skip
+
+
+def rotation_due(*, user, now: dt.datetime, within_days: int = 30) -> QuerySet[Credential]:
     """Active credentials in the user's scope due within `within_days` (overdue included),
-    soonest first: two queries. A credential no policy covers is due at its expiry."""
+    soonest first, each annotated with its `due` moment and its policy's `max_age_days` —
+    `credential_due` in SQL, so a page reads 50 rows of tens of thousands (an admin at
+    100,000 identities). A credential no policy covers is due at its expiry."""
     policies = list(RotationPolicy.objects.all())
-    by_key = {(p.credential_kind, p.risk_tier): p for p in policies}
-    rows = (
+    by_age = ExpressionWrapper(
+        F("issued_at") + _max_age(policies, lambda p: Value(timedelta(days=p.max_age_days))),
+        output_field=DateTimeField(),
+    )
+    # The earlier of the two, either one alone when the other is NULL (LEAST is NULL-blind on
+    # PostgreSQL only).
+    due = Least(Coalesce(by_age, F("expires_at")), Coalesce(F("expires_at"), by_age))
+    max_age_days = _max_age(policies, lambda p: Value(p.max_age_days))
+    return (
         rotating_credentials(user)
         .filter(_due_by(now + timedelta(days=within_days), policies))
+        .annotate(due=due, max_age_days=ExpressionWrapper(max_age_days, IntegerField()))
         .select_related("identity__team")
+        .order_by("due", "pk")
     )
-    out = []
-    for c in rows:
-        policy = by_key.get((c.kind, c.identity.risk_tier))
-        if policy is None:
-            out.append(DueCredential(c, c.expires_at, None))
-        else:
-            out.append(
-                DueCredential(
-                    c, credential_due(c.issued_at, c.expires_at, policy.max_age_days), policy
-                )
-            )
-    return sorted(out, key=lambda d: d.due)
 
 
 def identity_rotation(*, identity) -> list[DueCredential]:
@@ -94,7 +114,7 @@ def dashboard_counts(*, user, now: dt.datetime) -> dict:
     due = rotation_due(user=user, now=now, within_days=7)
     return {
         "rotation_overdue": overdue_credentials(user=user, now=now).count(),
-        "expiring_7d": sum(1 for d in due if now < d.due),
+        "expiring_7d": due.filter(due__gt=now).count(),
         "decommission_due": identity_scope(user)
         .filter(
             status__in=(IdentityStatus.ACTIVE, IdentityStatus.SUSPENDED),

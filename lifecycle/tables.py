@@ -13,14 +13,16 @@ from .choices import ReviewDecision
 
 
 class RotationTable(StewardTable):
+    """Credentials annotated with `due` and `max_age_days` (`selectors.rotation_due`)."""
+
     locked_columns = ("due",)
 
     due = tables.Column(verbose_name="Due")
-    credential = tables.Column(accessor="credential__label", verbose_name="Credential")
-    identity = tables.Column(accessor="credential__identity__name", verbose_name="Identity")
-    team = tables.Column(accessor="credential__identity__team__name", verbose_name="Team")
-    policy = tables.Column(accessor="policy__max_age_days", verbose_name="Policy")
-    age = tables.Column(accessor="credential__age_days", verbose_name="Age")
+    credential = tables.Column(accessor="label", verbose_name="Credential")
+    identity = tables.Column(accessor="identity__name", verbose_name="Identity")
+    team = tables.Column(accessor="identity__team__name", verbose_name="Team")
+    policy = tables.Column(accessor="max_age_days", verbose_name="Policy")
+    age = tables.Column(accessor="age_days", verbose_name="Age", order_by=("-issued_at", "pk"))
 
     class Meta(StewardTable.Meta):
         empty_text = "Nothing due."
@@ -35,21 +37,17 @@ class RotationTable(StewardTable):
         )
 
     def render_credential(self, record):
-        credential = record.credential
         return format_html(
-            '{} <span class="muted small">{}</span>',
-            credential.label,
-            credential.get_kind_display(),
+            '{} <span class="muted small">{}</span>', record.label, record.get_kind_display()
         )
 
     def render_identity(self, record):
-        identity = record.credential.identity
+        identity = record.identity
         url = reverse("identities:detail", args=[identity.pk]) + "#credentials"
         return format_html('<a href="{}">{}</a>', url, identity.name)
 
     def render_policy(self, record):
-        policy = record.policy
-        return f"max {policy.max_age_days} d ({policy.get_risk_tier_display()})"
+        return f"max {record.max_age_days} d ({record.identity.get_risk_tier_display()})"
 
     def render_age(self, value):
         return f"{value} d"

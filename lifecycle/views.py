@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from core import tables
+from core.pagination import BoundedCountPaginator
 from core.views import ServiceFormView
 from identities.selectors import identity_get
 
@@ -30,8 +31,12 @@ class RotationView(TemplateView):
         user = self.request.user
         due = selectors.rotation_due(user=user, now=now, within_days=0 if only_overdue else window)
         return super().get_context_data(
-            table=tables.configure(RotationTable(due, noun="credentials"), self.request),
-            total=len(due),
+            # exact counts up to 1,000 credentials, "1,000+" beyond (core/pagination.py)
+            table=tables.configure(
+                RotationTable(due, noun="credentials"),
+                self.request,
+                paginator_class=BoundedCountPaginator,
+            ),
             overdue=selectors.overdue_credentials(user=user, now=now).count(),
             window=window,
             windows=WINDOWS,

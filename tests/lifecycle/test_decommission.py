@@ -100,16 +100,37 @@ def test_rotation_page_shows_due_credentials_in_scope_with_bounded_queries(
         CredentialFactory(identity=lifecycle_world["identity"], kind="api_key",
                           issued_at=now - timedelta(days=200))  # fmt: skip
     client.force_login(engineer)
-    with django_assert_max_num_queries(45):  # one per rotation policy (28) + page plumbing
+    with django_assert_max_num_queries(16):  # the policies, the count, one page of rows
         response = client.get("/lifecycle/rotation/?overdue=1")
     assert response.context["table"].paginator.count == 20
 
 
-def test_dashboard_cards_count_and_link(client, lifecycle_world, owner):
-    now = timezone.now()
-    CredentialFactory(identity=lifecycle_world["identity"], kind="api_key",
-                      issued_at=now - timedelta(days=200))  # fmt: skip
-    client.force_login(owner)
-    response = client.get("/lifecycle/panels/dashboard/")
-    assert response.context["counts"]["rotation_overdue"] == 1
-    assert b'href="/lifecycle/rotation/?overdue=1"' in response.content
+def test_rotation_due_is_credential_due_in_sql_soonest_first(lifecycle_world, engineer):
+    """The page pages in SQL: each row's `due` is `credential_due` (the earlier of its expiry
+    and its policy's maximum age; its expiry when no policy covers it), soonest first."""
+    from lifecycle.models import RotationPolicy
+    from lifecycle.selectors import rotation_due
+    from lifecycle.sweeps import credential_due
+
+    now = timezone.now().replace(microsecond=0)
+    identity = lifecycle_world["identity"]
+    policy = RotationPolicy.objects.get(credential_kind="api_key", risk_tier=identity.risk_tier)
+    RotationPolicy.objects.filter(credential_kind="ssh_key").delete()  # none covers these
+    age = policy.max_age_days
+    made = [
+        CredentialFactory(identity=identity, kind=kind, issued_at=now - timedelta(days=d),
+                          expires_at=now + timedelta(days=e) if e is not None else None)
+        for kind, d, e in (("api_key", age + 3, None), ("api_key", 10, 5),
+                           ("api_key", age - 2, 20), ("api_key", 1, None),
+                           ("ssh_key", age + 9, 1), ("ssh_key", age + 9, None))
+    ]  # fmt: skip
+    horizon = now + timedelta(days=30)
+    expected = []
+    for c in made:
+        covered = c.kind == "api_key"
+        due = credential_due(c.issued_at, c.expires_at, age) if covered else c.expires_at
+        if due is not None and due <= horizon:
+            expected.append((due, c.pk, age if covered else None))
+    rows = rotation_due(user=engineer, now=now, within_days=30)
+    assert [(c.due, c.pk, c.max_age_days) for c in rows] == sorted(expected)
+    assert len(expected) == 4  # the never-expiring uncovered one and the fresh one are not due
