@@ -302,22 +302,30 @@ def _norm(item: dict, keys: tuple) -> dict:
     return out
 
 
-def access_rows(filters: dict, user=None) -> Iterator[dict]:
+def access_rows(
+    filters: dict, user=None, *, window: tuple[int, int] | None = None
+) -> Iterator[dict]:
     """One query on PostgreSQL (approvers and credentials as JSON array subqueries), streamed
-    with a server-side cursor; on SQLite one query per chunk plus two for its relations."""
+    with a server-side cursor; on SQLite one query per chunk plus two for its relations.
+    `window` (start, stop): those rows only, by LIMIT/OFFSET — a page: a server-side cursor
+    WITH HOLD reads the whole result before the first row (~1 s at 50,000 requests)."""
     qs = access_queryset(filters).values(**ACCESS_VALUES)
     if connection.vendor == "postgresql":
         qs = qs.annotate(approvers=approvers_subquery(), credentials=credentials_subquery())
-        for r in qs.iterator(chunk_size=CHUNK):
+        for r in _stream(qs, window):
             yield _access_row(r, r["approvers"] or [], r["credentials"] or [])
         return
     chunk: list[dict] = []
-    for r in qs.iterator(chunk_size=CHUNK):
+    for r in _stream(qs, window):
         chunk.append(r)
         if len(chunk) >= CHUNK:
             yield from _flush(chunk)
             chunk = []
     yield from _flush(chunk)
+
+
+def _stream(qs, window):
+    return qs[window[0] : window[1]] if window else qs.iterator(chunk_size=CHUNK)
 
 
 def _flush(chunk):

@@ -170,3 +170,21 @@ def test_access_evidence_page_query_count(scenario, client, auditor, django_asse
     with django_assert_max_num_queries(10):  # 7 measured
         response = client.get(reverse("evidence:index"), {"kind": "exception"})
     assert response.context["table"].rows
+
+
+def test_access_evidence_pages_are_windows_of_the_export(scenario, client, auditor, monkeypatch):
+    """Each page is its window of the export's rows, in the export's order (read by LIMIT and
+    OFFSET, not by streaming the whole export), and offers a next page only while rows remain."""
+    from evidence import views
+    from evidence.exports import EXPORTS
+
+    monkeypatch.setattr(views, "PAGE", 2)
+    client.force_login(auditor)
+    exported = [r["request_id"] for r in EXPORTS["access"].rows({}, auditor)]
+    assert len(exported) == 3
+    shown, nexts = [], []
+    for page in (1, 2):
+        table = client.get(reverse("evidence:index"), {"page": page}).context["table"]
+        shown += [row.record["request_id"] for row in table.rows]
+        nexts.append(table.uncounted_page["has_next"])
+    assert shown == exported and nexts == [True, False]
