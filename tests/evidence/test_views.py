@@ -188,3 +188,18 @@ def test_access_evidence_pages_are_windows_of_the_export(scenario, client, audit
         shown += [row.record["request_id"] for row in table.rows]
         nexts.append(table.uncounted_page["has_next"])
     assert shown == exported and nexts == [True, False]
+
+
+def test_the_access_evidence_api_pages_by_offset_in_the_export_order(
+    scenario, client, auditor, monkeypatch
+):
+    from evidence.api import views as api_views
+    from evidence.exports import EXPORTS
+
+    monkeypatch.setattr(api_views, "MAX_ROWS", 2)
+    client.force_login(auditor)
+    exported = [r["request_id"] for r in EXPORTS["access"].rows({}, auditor)]
+    first = client.get("/api/v1/evidence/access/").json()
+    second = client.get("/api/v1/evidence/access/", {"offset": first["next_offset"]}).json()
+    assert (first["next_offset"], second["next_offset"]) == (2, None)
+    assert [r["request_id"] for r in first["results"] + second["results"]] == exported
