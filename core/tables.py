@@ -113,6 +113,7 @@ class StewardTable(tables.Table):
 
     htmx_target: str = ""
     locked_columns: tuple[str, ...] = ()  # always shown (the row's name/link)
+    uncounted_order: str = "newest first"  # said above an uncounted list (configure_uncounted)
     default_hidden: tuple[str, ...] = ()  # shown once the user asks for them
 
     class Meta:

@@ -1,6 +1,6 @@
 """The evidence pages' tables (core/tables.py). Both lists are read a page at a time by
-their views and not counted (configure_uncounted), newest first: the audit browser merges
-every history table, access evidence streams the export's rows."""
+their views and not counted (configure_uncounted): the audit browser merges every history
+table, newest first; access evidence is the export's rows, oldest first."""
 
 import django_tables2 as tables
 from django.template.defaultfilters import truncatechars
@@ -69,6 +69,7 @@ class AccessTable(StewardTable):
     keeps usernames; `people` ({username: user}, core.people.people_named) gives their names."""
 
     locked_columns = ("request",)
+    uncounted_order = "oldest first"  # the export's order: requests by creation
 
     request = tables.Column(empty_values=(), verbose_name="Request")
     identity = tables.Column(empty_values=(), verbose_name="Identity")

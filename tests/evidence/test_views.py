@@ -203,3 +203,13 @@ def test_the_access_evidence_api_pages_by_offset_in_the_export_order(
     second = client.get("/api/v1/evidence/access/", {"offset": first["next_offset"]}).json()
     assert (first["next_offset"], second["next_offset"]) == (2, None)
     assert [r["request_id"] for r in first["results"] + second["results"]] == exported
+
+
+def test_each_uncounted_list_says_the_order_it_shows(scenario, client, auditor):
+    """Access evidence is the export's rows, oldest request first; the audit browser shows
+    the newest change first. Each says so above its rows."""
+    client.force_login(auditor)
+    access = client.get(reverse("evidence:index"))
+    ids = [row.record["request_id"] for row in access.context["table"].rows]
+    assert ids == sorted(ids) and b"Requests, oldest first" in access.content
+    assert b", newest first" in client.get(reverse("evidence:audit")).content
