@@ -157,8 +157,8 @@ def assignment_set(
                 return current
             if current is not None and not replace:
                 raise _accountable_taken(domain, scope_kind, scope_obj)
-            if current is not None:
-                _delete(actor, current, f"replaced: {reason}")
+            if current is not None:  # its permissions follow with the new A's, below
+                _delete(actor, current, f"replaced: {reason}", sync_permissions=False)
         else:
             same = Assignment.objects.filter(
                 **where, role=role, assignee_user=assignee_user, assignee_team=assignee_team
@@ -200,19 +200,21 @@ def assignment_remove(*, actor, assignment: Assignment, reason: str) -> None:
         _delete(actor, locked, reason)
 
 
-def _delete(actor, assignment: Assignment, reason: str) -> None:
+def _delete(actor, assignment: Assignment, reason: str, *, sync_permissions=True) -> None:
     summary = f"{assignment.role} {assignment.assignee_label} removed: {reason}"
     assignment._change_reason = reason
     assignment._history_user = actor
     pk = assignment.pk
     assignment.delete()
     assignment.pk = pk  # keep it for the permission sync and the timeline
-    _after_change(actor, assignment, summary)
+    _after_change(actor, assignment, summary, sync_permissions=sync_permissions)
     log_write("assignment.remove", actor=actor, obj=assignment, role=assignment.role)
 
 
-def _after_change(actor, assignment: Assignment, summary: str) -> None:
-    if assignment.domain.key in PERMISSION_DOMAINS:
+def _after_change(actor, assignment: Assignment, summary: str, *, sync_permissions=True) -> None:
+    """`sync_permissions=False`: a replaced A, whose successor (same domain and scope, same
+    transaction) syncs the same identities — a global A's sync is every identity's (~2 s)."""
+    if sync_permissions and assignment.domain.key in PERMISSION_DOMAINS:
         permissions_sync(identity_ids=affected_identity_ids(assignment))
     if assignment.scope_kind == Scope.IDENTITY:
         lifecycle_event_record(

@@ -148,6 +148,25 @@ def _assignment_edited_in_place(org, domains, admin_user):
     c.save()
 
 
+def _assignment_moved_to_another_domain(org, domains, admin_user):
+    """By the admin: its rows leave the old domain and appear in the new one (only those two
+    domains are recomputed); made a C, it leaves no row at all."""
+    r = AssignmentFactory(
+        domain=domains["consumption"],
+        scope_kind="team",
+        team=org["t"][0],
+        role="R",
+        assignee_user=org["people"][4],
+    )
+    r.domain = domains["engineering"]
+    r.save()
+    assert differences() == []
+    r.role = "C"
+    r.save()
+    assert differences() == []
+    assert not EffectiveOwner.objects.filter(assignment_id=r.pk).exists()
+
+
 def _identities_deleted(org, domains, admin_user):
     """One with an identity-scope cell (its rows cascade)."""
     gone = IdentityFactory(team=org["t"][0], platform=org["p"][0])
@@ -170,6 +189,7 @@ def _identities_deleted(org, domains, admin_user):
         _identities_created,
         _leaver_at_global_scope,
         _assignment_edited_in_place,
+        _assignment_moved_to_another_domain,
         _identities_deleted,
     ],
     ids=lambda change: change.__name__.strip("_"),

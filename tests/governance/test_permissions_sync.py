@@ -65,6 +65,23 @@ def test_removing_an_assignment_revokes(domains, admin_user):
     assert perms(owner, identity) == set()
 
 
+def test_replacing_an_accountable_moves_the_permissions_in_one_sync(domains, admin_user):
+    """The replaced A's permissions are not synced on their own: the new A's sync, in the same
+    transaction and scope, takes them from the old A and gives them to the new one."""
+    identity = IdentityFactory()
+    old, new = UserFactory(), UserFactory()
+    add(admin_user, domains["identity"], "A", kind="team", obj=identity.team, user=old)
+    assert "change_identity" in perms(old, identity)
+    assignment_set(
+        actor=admin_user, domain=domains["identity"], scope_kind="team", scope_obj=identity.team,
+        role="A", assignee_user=new, reason="handover", replace=True,
+    )  # fmt: skip
+    assert (perms(old, identity), perms(new, identity)) == (
+        set(),
+        {"view_identity", "change_identity"},
+    )
+
+
 def test_override_moves_permissions(domains, admin_user):
     identity, sibling = IdentityFactory.create_batch(2)
     team_a, override = UserFactory(), UserFactory()
