@@ -103,7 +103,6 @@ def refresh_for_assignment(assignment: Assignment, *, created: bool) -> None:
     those whose rows still name it (its old scope, or its removal)."""
     if assignment.role not in (Role.ACCOUNTABLE, Role.RESPONSIBLE) and created:
         return
-    naming_it = EffectiveOwner.objects.filter(assignment_id=assignment.pk).values("identity_id")
     affected = affected_identity_ids(assignment)
     if created:
         refresh(identity_ids=affected, domain_id=assignment.domain_id)
@@ -112,8 +111,9 @@ def refresh_for_assignment(assignment: Assignment, *, created: bool) -> None:
     # domain its rows are in and its domain now — a row derives only from assignments of its
     # own domain, so no other domain moves (a global A replaced at 100,000 identities:
     # every domain recomputed took 8 s of the request).
-    ids = set(naming_it.values_list("identity_id", flat=True))
-    domains = set(naming_it.values_list("domain_id", flat=True).distinct())
+    naming_it = EffectiveOwner.objects.filter(assignment_id=assignment.pk)
+    rows = list(naming_it.values_list("identity_id", "domain_id"))
+    ids, domains = {i for i, _d in rows}, {d for _i, d in rows}
     if assignment.pk is not None and Assignment.objects.filter(pk=assignment.pk).exists():
         ids |= set(affected.values_list("pk", flat=True))
         domains.add(assignment.domain_id)

@@ -312,11 +312,11 @@ def access_rows(
     qs = access_queryset(filters).values(**ACCESS_VALUES)
     if connection.vendor == "postgresql":
         qs = qs.annotate(approvers=approvers_subquery(), credentials=credentials_subquery())
-        for r in _stream(qs, window):
+        for r in _read(qs, window):
             yield _access_row(r, r["approvers"] or [], r["credentials"] or [])
         return
     chunk: list[dict] = []
-    for r in _stream(qs, window):
+    for r in _read(qs, window):
         chunk.append(r)
         if len(chunk) >= CHUNK:
             yield from _flush(chunk)
@@ -324,7 +324,8 @@ def access_rows(
     yield from _flush(chunk)
 
 
-def _stream(qs, window):
+def _read(qs, window):
+    """The rows of `window` by LIMIT/OFFSET, or every row streamed."""
     return qs[window[0] : window[1]] if window else qs.iterator(chunk_size=CHUNK)
 
 
