@@ -45,6 +45,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.bulk import id_list, insert_ignore
@@ -227,13 +228,17 @@ def head() -> dict:
 
 
 def unchained(model):
-    """Rows of `model` neither chained nor pending (a queryset, two anti-joins)."""
+    """Rows of `model` neither chained nor pending. The chain by NOT EXISTS, an anti-join on
+    its unique (source, record_pk) index: PostgreSQL cannot turn `NOT IN (subquery)` into one
+    (NULL semantics), and once a source's entries outgrow `work_mem` it reruns the subquery
+    for every row — verification at a million entries never finished. The pending entries,
+    drained by every `chain()`, stay a hashed `NOT IN`: no index to probe, and small."""
     from .models import LedgerEntry, PendingEntry
 
     source = label(model)
-    chained = LedgerEntry.objects.filter(source=source).values("record_pk")
+    chained = LedgerEntry.objects.filter(source=source, record_pk=OuterRef("pk"))
     pending = PendingEntry.objects.filter(source=source).values("record_pk")
-    return model._default_manager.exclude(pk__in=chained).exclude(pk__in=pending)
+    return model._default_manager.filter(~Exists(chained)).exclude(pk__in=pending)
 
 
 def catch_up() -> int:

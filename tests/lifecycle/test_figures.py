@@ -34,7 +34,7 @@ def figures(lifecycle_world):
     CredentialFactory(identity=identity, issued_at=old, expires_at=now - timedelta(days=1),
                       status="revoked", revoked_at=now - timedelta(days=2))  # fmt: skip
     CredentialFactory(identity=gone, issued_at=old, expires_at=now - timedelta(days=1))
-    return {"overdue": 3, "identities": 6}
+    return {"overdue": 3, "soon": 1, "identities": 6}
 
 
 def _figure(html: bytes, element_id: str) -> int:
@@ -59,6 +59,7 @@ def test_dashboard_rotation_and_posture_show_the_same_figures(client, auditor, f
         "metrics gauge": _gauges()["rotations_overdue"][1],
     }
     assert set(overdue.values()) == {figures["overdue"]}, overdue
+    assert _figure(lifecycle.content, "card-expiring") == figures["soon"]  # not overdue
     totals = {
         "dashboard": _figure(registry.content, "identities-total"),
         "posture": _figure(posture.content, "identities-total"),
