@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db.models import DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
@@ -115,9 +114,7 @@ def _max_age(now):
     from lifecycle.selectors import overdue_credentials, rotating_credentials
 
     overdue = overdue_credentials(now=now)
-    return rotating_credentials().count(), list(
-        overdue.order_by("pk").values_list("pk", flat=True)
-    )
+    return rotating_credentials().count(), list(overdue.order_by("pk").values_list("pk", flat=True))
 
 
 @register(
@@ -295,18 +292,35 @@ def _still_active_at_source(now):
     return still_active_at_source()
 
 
-# --- chain status (cached: verification reads the whole ledger) ------------------------------
-CHAIN_CACHE_KEY = "evidence:chain-status"
+# --- chain status (verification reads the whole ledger: pages show the last one) -----------
+KEEP_VERIFICATIONS = dt.timedelta(days=30)
 
 
-def chain_status(*, refresh: bool = False, ttl: int = 300) -> dict:
+def chain_status(*, refresh: bool = False) -> dict:
+    """The last verification of the ledger (`ChainVerification`: beat runs `verify_chain`
+    every LEDGER_VERIFY_INTERVAL), shared by every process; `refresh` — or none yet — verifies
+    now. Pages never verify on their own: at 1.26 million entries a verification takes a
+    minute, past any web worker's timeout, and each process used to pay it every 5 minutes."""
+    from .models import ChainVerification
+
+    if not refresh:
+        last = ChainVerification.objects.values_list("report", flat=True).first()
+        if last is not None:
+            return last
+    return record_verification()
+
+
+def record_verification() -> dict:
+    """Verify the ledger, keep the result (and a month of earlier ones); the report."""
     from .ledger import verify
+    from .models import ChainVerification
 
-    report = None if refresh else cache.get(CHAIN_CACHE_KEY)
-    if report is None:
-        report = verify().as_dict()
-        cache.set(CHAIN_CACHE_KEY, report, ttl)
-    return report
+    report = verify()
+    ChainVerification.objects.create(
+        checked_at=report.checked_at, ok=report.ok, report=report.as_dict()
+    )
+    ChainVerification.objects.filter(checked_at__lt=report.checked_at - KEEP_VERIFICATIONS).delete()
+    return report.as_dict()
 
 
 # --- posture -----------------------------------------------------------------------------------

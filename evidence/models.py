@@ -48,3 +48,21 @@ class PendingEntry(models.Model):
 
     def __str__(self) -> str:
         return f"pending {self.source}:{self.record_pk}"
+
+
+class ChainVerification(models.Model):
+    """One verification of the ledger end to end (`evidence.ledger.verify`) and what it found,
+    as pages show it. Beat verifies every `LEDGER_VERIFY_INTERVAL`; pages read the last one
+    instead of verifying in the request (a minute at a million entries). A month is kept."""
+
+    text_guard = {"report": Rule.EXEMPT}  # hashes, counts and problems naming rows, no values
+
+    checked_at = models.DateTimeField(db_index=True)
+    ok = models.BooleanField()
+    report = models.JSONField(help_text="`Report.as_dict()`: what the pages and the API show.")
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{'intact' if self.ok else 'broken'} at {self.checked_at:%Y-%m-%d %H:%M}"

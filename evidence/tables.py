@@ -166,7 +166,6 @@ class AccessTable(StewardTable):
             by,
         )
 
-
     def render_accountable_owner(self, record):
         return self._person(record["accountable_owner"])
 

@@ -5,26 +5,17 @@ name the row (model, pk, fields). On PostgreSQL, like production."""
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
 from approvals.models import Decision, PolicyEvaluation
 from evidence import ledger, live
-from evidence.checks import CHAIN_CACHE_KEY, chain_status
+from evidence.checks import chain_status
 from governance.models import Assignment
 from identities.models import LifecycleEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_chain_status():
-    """The chain status is cached: never leave a tampered verdict to the next test."""
-    cache.delete(CHAIN_CACHE_KEY)
-    yield
-    cache.delete(CHAIN_CACHE_KEY)
 
 
 def _sql(statement: str, model, params=()) -> None:
