@@ -60,17 +60,25 @@ def _resync_identity(sender, identity=None, identity_ids=None, **kwargs):
 
 # Plumbing: the effective owners (`EffectiveOwner`) follow every write of the matrix and of
 # an identity's scope in the same transaction, whoever makes it (service, admin, fixture).
+# An A replaced by `services.assignment_set(replace=True)` is marked: its rows stay until its
+# successor, saved next in the same transaction, takes them over (`materialise.reassign`).
 def _assignment_saved(sender, instance, created, raw=False, **kwargs):
-    from .materialise import refresh_for_assignment
+    from .materialise import reassign, refresh_for_assignment
 
-    if not raw:
+    if raw:
+        return
+    replaced = getattr(instance, "_replaces", None)
+    if created and replaced is not None:
+        reassign(replaced, instance)
+    else:
         refresh_for_assignment(instance, created=created)
 
 
 def _assignment_deleted(sender, instance, **kwargs):
     from .materialise import refresh_for_assignment
 
-    refresh_for_assignment(instance, created=False)
+    if not getattr(instance, "_successor_follows", False):
+        refresh_for_assignment(instance, created=False)
 
 
 def _identity_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):

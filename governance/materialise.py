@@ -7,7 +7,8 @@ team > platform > global is the window order below — the same rule as
 
 Who calls `refresh` (inside the writing transaction):
 - an assignment saved or deleted (`apps.py`, model signals: services, admin and fixtures
-  alike): the identities it applies to, in its domain;
+  alike): the identities it applies to, in its domain — except an A replaced by the service,
+  whose rows pass to its successor (`reassign`);
 - an identity created, or moved team or platform (`apps.py`: its `post_save`, and
   `identity_scope_changed` for a bulk registration, which sends no `post_save`);
 - `rebuild_effective_owners` and the bench generator: everything.
@@ -17,7 +18,8 @@ A user's deactivation moves nothing here: queries join `auth_user.is_active`.
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from core.bulk import id_list
 from identities.models import Identity
@@ -121,6 +123,19 @@ def refresh_for_assignment(assignment: Assignment, *, created: bool) -> None:
         refresh(identity_ids=sorted(ids), domain_id=domain_id)
 
 
+def reassign(replaced_id: int, successor: Assignment) -> int:
+    """A replaced A's rows, handed to its successor (`services.assignment_set(replace=True)`):
+    same domain, scope and role, so the same identities at the same place in each chain — a
+    chain orders its A's by scope, and a domain has one A per scope — only the assignee
+    differs. One UPDATE instead of recomputing the domain twice, for the removal and for the
+    new A (6.5 of the 8.9 s of replacing a global A at 100,000 identities)."""
+    return EffectiveOwner.objects.filter(assignment_id=replaced_id).update(
+        assignment_id=successor.pk,
+        user_id=successor.assignee_user_id,
+        team_id=successor.assignee_team_id,
+    )
+
+
 def affected_identity_ids(assignment: Assignment) -> QuerySet:
     """The identities an assignment can apply to, as a subquery of ids."""
     qs = Identity.objects.all()
@@ -164,6 +179,19 @@ def _orphans() -> list[int]:
     )
 
 
+def _stale_assignees() -> list[int]:
+    """Rows whose assignee, copied from their assignment (queries join on it), is no longer
+    the assignment's."""
+    rows = EffectiveOwner.objects.alias(
+        copied_user=Coalesce("user_id", Value(0)),
+        copied_team=Coalesce("team_id", Value(0)),
+        assignee_user=Coalesce("assignment__assignee_user_id", Value(0)),
+        assignee_team=Coalesce("assignment__assignee_team_id", Value(0)),
+    )
+    stale = rows.exclude(copied_user=F("assignee_user"), copied_team=F("assignee_team"))
+    return list(stale.values_list("pk", flat=True)[:100])
+
+
 def _resolver_view(identity_ids, domains: list[ControlDomain]) -> dict[tuple, tuple]:
     out = {}
     rows = identity_rows(_identities(identity_ids).values("pk"))
@@ -185,6 +213,7 @@ def differences(*, identity_ids=None, domain_keys: Iterable[str] | None = None) 
     table = _table_view(identity_ids, domains)
     resolver = _resolver_view(identity_ids, domains)
     out = [f"row {pk}: names a removed assignment or identity" for pk in _orphans()]
+    out += [f"row {pk}: its assignee is not its assignment's" for pk in _stale_assignees()]
     for key in sorted(set(table) | set(resolver)):
         if table.get(key) != resolver.get(key):
             out.append(

@@ -150,6 +150,7 @@ def assignment_set(
     reason = _require_reason(reason)
     _validate(domain, scope_kind, scope_obj, role, assignee_user, assignee_team)
     where = {"domain": domain, **_scope_filter(scope_kind, scope_obj)}
+    replaced = None
     with transaction.atomic():
         if role == Role.ACCOUNTABLE:
             current = Assignment.objects.select_for_update().filter(**where, role=role).first()
@@ -157,8 +158,10 @@ def assignment_set(
                 return current
             if current is not None and not replace:
                 raise _accountable_taken(domain, scope_kind, scope_obj)
-            if current is not None:  # its permissions follow with the new A's, below
+            if current is not None:  # its rows and permissions pass to the new A, below
+                current._successor_follows = True  # governance.apps, materialise.reassign
                 _delete(actor, current, f"replaced: {reason}", sync_permissions=False)
+                replaced = current.pk
         else:
             same = Assignment.objects.filter(
                 **where, role=role, assignee_user=assignee_user, assignee_team=assignee_team
@@ -174,6 +177,7 @@ def assignment_set(
         )
         assignment._change_reason = reason
         assignment._history_user = actor
+        assignment._replaces = replaced
         try:
             with transaction.atomic():
                 assignment.save()

@@ -95,6 +95,17 @@ def _assignments_set_and_removed(org, domains, admin_user):
         replace=True,
     )
     assert differences() == []
+    # the global A: effective where nothing narrower sets one, next up under t1's
+    assignment_set(
+        actor=admin_user,
+        domain=domains["identity"],
+        scope_kind="global",
+        role="A",
+        assignee_user=people[3],
+        reason="t",
+        replace=True,
+    )
+    assert differences() == []
     assignment_remove(actor=admin_user, assignment=a, reason="t")
     assignment_remove(actor=admin_user, assignment=b, reason="t")
 
@@ -222,6 +233,9 @@ def test_check_names_a_difference_and_rebuild_mends_it(org, domains):
         assignment_id=10**9, user=org["people"][0],
     )  # fmt: skip
     assert f"row {orphan.pk}: names a removed assignment or identity" in differences()
+    moved = EffectiveOwner.objects.filter(role="A").exclude(pk=orphan.pk).first()
+    EffectiveOwner.objects.filter(pk=moved.pk).update(user=org["people"][5])
+    assert f"row {moved.pk}: its assignee is not its assignment's" in differences()
     call_command("rebuild_effective_owners")
     call_command("check_effective_owners")
     assert differences() == []
