@@ -174,9 +174,12 @@ class Gap:
         return self.raci.gap_label
 
 
-def _governed_identities(user, filters: dict | None) -> tuple[QuerySet, list[ControlDomain]]:
+def _governed_identities(user, filters: dict | None) -> tuple[QuerySet | None, list[ControlDomain]]:
+    """The user's governed identities the filters keep — None when that is all of them (the
+    gap SQL tests the status itself: no subquery of every identity) — and the domains."""
     filterset = GapFilterSet(filters or {}, queryset=identity_scope(user))
-    qs = filterset.qs.filter(status__in=GOVERNED_STATUSES)
+    qs = filterset.qs
+    qs = qs.filter(status__in=GOVERNED_STATUSES) if qs.query.where else None
     domain = filterset.form.cleaned_data.get("domain") if filterset.is_valid() else None
     return qs, domains_for([domain.key] if domain else None)
 

@@ -199,3 +199,40 @@ def test_gaps_are_scoped_to_the_user(domains, engineer):
 def test_decommissioned_identities_are_not_gaps(domains, auditor):
     IdentityFactory(status="decommissioned")
     assert gap_count(user=auditor) == 0
+
+
+def test_gaps_equal_the_resolver_whatever_heads_the_chains(domains, admin_user, engineer):
+    """The gap SQL reads only deactivated A's rows and the domains with no global A
+    (governance.owner_queries): every kind of chain, compared with the resolver."""
+    from governance.resolution import identity_rows, resolve
+    from governance.selectors import gap_identity_ids
+    from identities.models import Identity
+
+    team, platform = TeamFactory(members=[engineer]), PlatformFactory()
+    on_platform = IdentityFactory.create_batch(2, platform=platform)
+    in_team = IdentityFactory.create_batch(2, team=team)
+    IdentityFactory(status="decommissioned")
+    IdentityFactory(status="pending")
+    leaver, gone_global, alive = UserFactory(), UserFactory(), UserFactory()
+    set_a(admin_user, domains["identity"], Scope.GLOBAL, None, alive)
+    set_a(admin_user, domains["identity"], Scope.TEAM, team, leaver)  # a leaver heads it
+    set_a(admin_user, domains["runtime_policy"], Scope.GLOBAL, None, gone_global)
+    set_a(admin_user, domains["consumption"], Scope.PLATFORM, platform, alive)  # no global A
+    set_a(admin_user, domains["engineering"], Scope.GLOBAL, None, alive)
+    for user in (leaver, gone_global):
+        user.is_active = False
+        user.save()
+
+    governed = Identity.objects.exclude(status="decommissioned").values("pk")
+    expected = {}
+    for identity_id, per_domain in resolve(identity_rows(governed), list(domains.values())).items():
+        keys = sorted(key for key, raci in per_domain.items() if raci.is_gap)
+        if keys:
+            expected[identity_id] = keys
+    found = {i: sorted(keys) for i, keys in gap_identity_ids().items()}
+    assert found == expected
+    assert {"runtime_policy", "exceptions"} <= set(found[on_platform[0].pk])
+    assert "consumption" not in found[on_platform[0].pk] and "identity" in found[in_team[0].pk]
+    assert gap_count(user=admin_user) == len(expected)
+    mine = {g.identity.pk for g in ownership_gaps(user=engineer)}
+    assert mine == {i.pk for i in in_team} and gap_count(user=engineer) == 2
