@@ -307,20 +307,22 @@ def chain_status(*, refresh: bool = False) -> dict:
         last = ChainVerification.objects.values_list("report", flat=True).first()
         if last is not None:
             return last
-    return record_verification()
+    return record_verification().as_dict()
 
 
-def record_verification() -> dict:
-    """Verify the ledger, keep the result (and a month of earlier ones); the report."""
+def record_verification(*, limit: int = 100):
+    """Verify the ledger (`ledger.verify`, naming `limit` problems at most) and keep the
+    verdict pages show, with a month of earlier ones; the `Report`. Beat, `?verify=1`, the
+    API's refresh and `manage.py verify_audit` all record theirs."""
     from .ledger import verify
     from .models import ChainVerification
 
-    report = verify()
+    report = verify(limit=limit)
     ChainVerification.objects.create(
         checked_at=report.checked_at, ok=report.ok, report=report.as_dict()
     )
     ChainVerification.objects.filter(checked_at__lt=report.checked_at - KEEP_VERIFICATIONS).delete()
-    return report.as_dict()
+    return report
 
 
 # --- posture -----------------------------------------------------------------------------------

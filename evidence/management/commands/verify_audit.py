@@ -1,11 +1,12 @@
 """Recompute the audit ledger's hash chain and compare every governed live row with its latest
-chained history record; exit 1 naming what differs (entry, or model, pk and fields)."""
+chained history record; exit 1 naming what differs (entry, or model, pk and fields). The
+verdict is kept for the pages (`evidence.checks.record_verification`), as beat's is."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence.ledger import verify
+from evidence.checks import record_verification
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=20, help="Problems to list at most.")
 
     def handle(self, *args, **options):
-        report = verify(limit=options["limit"])
+        report = record_verification(limit=options["limit"])
         if options["json"]:
             self.stdout.write(_dumps(report.as_dict()))
         elif report.ok:
