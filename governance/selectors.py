@@ -5,7 +5,7 @@ Public interface for other apps (approvals, lifecycle, evidence):
 `gap_count`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -188,27 +188,87 @@ _IDENTITY_SHOWN = ("id", "name", "external_id", "status", "team_id", "platform_i
 _SCOPE_SHOWN = ("id", "name", "slug")
 
 
-def ownership_gaps(*, user, filters: dict | None = None) -> list[Gap]:
+def ownership_gaps(*, user, filters: dict | None = None) -> "GapList":
     """Every (identity, domain, reason) without an effective, active A, in the user's scope,
-    by identity name then domain. Filters: domain (key), team and platform (slugs), q. One
-    join over the effective owners with the columns the report shows, then the deactivated
-    A's assignments: three queries in all."""
+    by identity name then domain. Filters: domain (key), team and platform (slugs), q.
+    Lazy: its length is one count, a slice one page (a report of 18,833 gaps built every row
+    to show 50); iterating it reads every gap."""
     if not user.is_authenticated:
-        return []
+        return GapList(None, {})
     qs, domains = _governed_identities(user, filters)
     by_id = {d.pk: d for d in domains}
     sql, params = gap_pairs(
-        select="i.id, i.name, i.external_id, i.status, i.team_id, i.platform_id, "
-        "t.id, t.name, t.slug, p.id, p.name, p.slug, d.id, e.assignment_id",
+        select="i.id AS gap_identity, i.name, i.external_id, i.status, i.team_id, "
+        "i.platform_id, t.id, t.name, t.slug, p.id, p.name, p.slug, d.id, e.assignment_id",
         identities=qs,
         domain_ids=by_id,
-        order="i.name, i.id, d.position, d.name",
         join="JOIN identities_team t ON t.id = i.team_id "
         "JOIN identities_platform p ON p.id = i.platform_id",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    return GapList((sql, params), by_id)
+
+
+class GapList(Sequence):
+    """The gaps of one query (`ownership_gaps`): `len` counts them (and `identities` the
+    identities among them) in SQL, a slice reads that window of the report's order, and
+    iteration reads them all — each at most once. Every read is three queries: the rows, then
+    the deactivated A's assignments (and the two small reads of `gap_pairs`, once)."""
+
+    ORDER = " ORDER BY i.name, i.id, d.position, d.name"
+
+    def __init__(self, query: tuple[str, list] | None, domains: dict[int, ControlDomain]):
+        self.query, self.domains = query, domains
+        self._all: list[Gap] | None = [] if query is None else None
+        self._counts: tuple[int, int] | None = None
+
+    def _counted(self) -> tuple[int, int]:
+        if self._all is not None:
+            return len(self._all), len({g.identity.pk for g in self._all})
+        if self._counts is None:
+            sql, params = self.query
+            with connection.cursor() as cursor:
+                counting = f"SELECT COUNT(*), COUNT(DISTINCT g.gap_identity) FROM ({sql}) g"  # noqa: S608 (gap_pairs: fixed SQL)
+                cursor.execute(counting, params)
+                self._counts = cursor.fetchone()
+        return self._counts
+
+    def __len__(self) -> int:
+        return self._counted()[0]
+
+    @property
+    def identities(self) -> int:
+        """How many identities the gaps are on."""
+        return self._counted()[1]
+
+    def __iter__(self):
+        if self._all is None:
+            self._all = self._read("", [])
+        return iter(self._all)
+
+    def sort(self, *, key=None, reverse: bool = False) -> None:
+        """Sorted by another column (the table's headers): every gap read, then sorted."""
+        self._all = sorted(self, key=key, reverse=reverse)
+
+    def __getitem__(self, index):
+        if self._all is not None:
+            return self._all[index]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return list(self)[index]
+            return self._read(" LIMIT %s OFFSET %s", [max(stop - start, 0), start])
+        return list(self)[index]
+
+    def _read(self, window: str, window_params: list) -> list[Gap]:
+        sql, params = self.query
+        with connection.cursor() as cursor:
+            cursor.execute(sql + self.ORDER + window, [*params, *window_params])
+            rows = cursor.fetchall()
+        return _gaps(rows, self.domains)
+
+
+def _gaps(rows: list[tuple], by_id: dict[int, ControlDomain]) -> list[Gap]:
+    """Gap rows (`ownership_gaps`' columns) as `Gap`s, with their deactivated A's source."""
     sources = Assignment.objects.filter(pk__in={r[-1] for r in rows if r[-1]}).select_related(
         "assignee_user", "platform", "team", "identity"
     )

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
+from django_tables2.data import TableListData
 
 from core import tables
 from core.csv_export import SafeWriter
@@ -165,9 +166,10 @@ class GapsView(ReaderRequired, TemplateView):
         gaps = selectors.ownership_gaps(user=self.request.user, filters=filters)
         return super().get_context_data(
             filterset=GapFilterSet(filters),
-            table=tables.configure(GapTable(gaps, noun="gaps"), self.request),
+            # wrapped as django-tables2's list data, which a plain sequence would be copied into
+            table=tables.configure(GapTable(TableListData(gaps), noun="gaps"), self.request),
             total=len(gaps),
-            identities=len({g.identity.pk for g in gaps}),
+            identities=gaps.identities,
             **kwargs,
         )
 
