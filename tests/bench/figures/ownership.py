@@ -20,7 +20,13 @@ def measure_ownership(repeat: int) -> list[dict]:
             B.EFFECTIVE_RACI,
         ),
         ("gaps, all identities (gap_identity_ids)", gap_identity_ids, B.GAPS),
-        ("gap report (ownership_gaps, admin)", lambda: list(ownership_gaps(user=admin)), B.GAPS),
+        (
+            "gap report (ownership_gaps, admin)",
+            # every gap read (a page reads one window); iter(): list() would ask its length,
+            # an SQL count the whole report does not need
+            lambda: list(iter(ownership_gaps(user=admin))),
+            B.GAPS,
+        ),
     ]
     for name, fn, sql in cases:
         base, t = timed_together(lambda sql=sql: raw(sql), fn, repeat=repeat)
