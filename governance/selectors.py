@@ -214,12 +214,28 @@ class GapList(Sequence):
     iteration reads them all — each at most once. Every read is three queries: the rows, then
     the deactivated A's assignments (and the two small reads of `gap_pairs`, once)."""
 
-    ORDER = " ORDER BY i.name, i.id, d.position, d.name"
+    ORDER = ("i.name", "i.id", "d.position", "d.name")
+    SORTS = {"identity": "i.name", "team": "t.name", "platform": "p.name", "domain": "d.name"}
 
     def __init__(self, query: tuple[str, list] | None, domains: dict[int, ControlDomain]):
         self.query, self.domains = query, domains
+        self.order = " ORDER BY " + ", ".join(self.ORDER)
         self._all: list[Gap] | None = [] if query is None else None
         self._counts: tuple[int, int] | None = None
+
+    def sort_by(self, names) -> bool:
+        """Order by the report's columns `names` ("-" first: descending) in SQL, then its own
+        order; False, and unchanged, when one of them has no SQL order (`SORTS`)."""
+        terms = []
+        for name in names:
+            column = self.SORTS.get(name.lstrip("-"))
+            if column is None:
+                return False
+            terms.append(f"{column} DESC" if name.startswith("-") else column)
+        self.order = " ORDER BY " + ", ".join([*terms, *self.ORDER])
+        if self.query is not None:
+            self._all = None  # read again, in this order
+        return True
 
     def _counted(self) -> tuple[int, int]:
         if self._all is not None:
@@ -262,7 +278,7 @@ class GapList(Sequence):
     def _read(self, window: str, window_params: list) -> list[Gap]:
         sql, params = self.query
         with connection.cursor() as cursor:
-            cursor.execute(sql + self.ORDER + window, [*params, *window_params])
+            cursor.execute(sql + self.order + window, [*params, *window_params])
             rows = cursor.fetchall()
         return _gaps(rows, self.domains)
 

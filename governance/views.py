@@ -158,6 +158,16 @@ class MatrixExportView(ReaderRequired, View):
 
 
 # --- gaps -------------------------------------------------------------------------------
+class _GapData(TableListData):
+    """The report's rows for its table: given as django-tables2's list data (a plain sequence
+    would be copied into a list, every gap read); a sort by identity, team, platform or domain
+    is the report's own SQL order (`GapList.sort_by`), any other sorts the list."""
+
+    def order_by(self, aliases):
+        if not self.data.sort_by(list(aliases)):
+            super().order_by(aliases)
+
+
 class GapsView(ReaderRequired, TemplateView):
     template_name = "governance/gaps.html"
 
@@ -166,8 +176,7 @@ class GapsView(ReaderRequired, TemplateView):
         gaps = selectors.ownership_gaps(user=self.request.user, filters=filters)
         return super().get_context_data(
             filterset=GapFilterSet(filters),
-            # wrapped as django-tables2's list data, which a plain sequence would be copied into
-            table=tables.configure(GapTable(TableListData(gaps), noun="gaps"), self.request),
+            table=tables.configure(GapTable(_GapData(gaps), noun="gaps"), self.request),
             total=len(gaps),
             identities=gaps.identities,
             **kwargs,

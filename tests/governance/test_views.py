@@ -218,9 +218,9 @@ def test_identity_level_cells_are_hidden_outside_the_readers_scope(client, engin
     assert "secret-project-bot" in client.get("/api/v1/ownership/assignments/").content.decode()
 
 
-def test_gaps_page_reads_one_page_and_sorts_by_any_column(client, auditor, domains):
-    """The report counts its gaps in SQL and reads the page shown; a header's sort still
-    orders them all (governance.selectors.GapList)."""
+def test_gaps_page_reads_one_page_and_sorts_by_any_column(client, auditor, domains, monkeypatch):
+    """The report counts its gaps in SQL and reads the page shown, in its own order or a
+    header's (governance.selectors.GapList)."""
     teams = [TeamFactory(name=f"team {c}") for c in "cab"]
     for n in range(60):
         IdentityFactory(team=teams[n % 3], name=f"gap-{n:03d}")
@@ -232,5 +232,16 @@ def test_gaps_page_reads_one_page_and_sorts_by_any_column(client, auditor, domai
     assert names == [f"gap-{n:03d}" for n in range(len(names))] and 0 < len(names) < 60
     last = client.get(url + f"&page={first.context['table'].paginator.num_pages}")
     assert last.context["table"].page.object_list[-1].record.identity.name == "gap-059"
+    by_gap = client.get(url + "&sort=gap")  # no SQL order: every gap read, then sorted
+    assert by_gap.status_code == 200 and by_gap.context["total"] == 60
+    from governance.selectors import GapList
+
+    monkeypatch.setattr(GapList, "__iter__", _refuse_to_read_every_gap)
     by_team = client.get(url + "&sort=-team").context["table"].page.object_list
     assert {row.record.identity.team.name for row in by_team[:5]} == {"team c"}
+    by_name = client.get(url + "&sort=-identity").context["table"].page.object_list
+    assert by_name[0].record.identity.name == "gap-059"
+
+
+def _refuse_to_read_every_gap(self):
+    raise AssertionError("the page read every gap")
