@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
 
 from .bulk import as_read, insert_rows
+from .lookups import one_of
 from .signals import rows_inserted
 
 
@@ -111,11 +112,7 @@ def history_rows_insert(model, pks: list[int], *, user_id, reason: str, now) -> 
     step = max(len(pks), 1) if postgres else _IDS_PER_STATEMENT
     with connection.cursor() as cursor:
         for start in range(0, len(pks), step):
-            chunk = list(pks[start : start + step])
-            if postgres:
-                where, params = f"{pk} = ANY(%s)", [chunk]
-            else:
-                where, params = f"{pk} IN ({', '.join(['%s'] * len(chunk))})", chunk
+            where, params = one_of(pk, pks[start : start + step])
             cursor.execute(sql.format(where=where), [now, reason, user_id, *params])
             rows += cursor.fetchall()
     names = [f.attname for f in fields]

@@ -7,6 +7,7 @@ search on every row (0.1 to 0.2 s per list page at 100,000 identities); fetched 
 the same page takes a few milliseconds. Elsewhere (SQLite), and for a list of values, it is
 the plain `IN`."""
 
+from django.db import connection
 from django.db.models import Field
 from django.db.models.lookups import In, Lookup
 
@@ -38,3 +39,12 @@ class AnyOf(Lookup):
         lhs, params = self.process_lhs(compiler, connection)
         kind = self.lhs.output_field.db_type(connection)
         return f"{lhs} = ANY(%s::{kind}[])", [*params, list(self.rhs)]
+
+
+def one_of(column: str, values: list) -> tuple[str, list]:
+    """(sql, params) of "`column` is one of `values`" for hand-written SQL, as `any_of` writes
+    it: one array parameter on PostgreSQL, a placeholder per value elsewhere (SQLite bounds
+    their number: chunk long lists)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)

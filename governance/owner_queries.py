@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from core.lookups import one_of
+
 from .choices import GOVERNED_STATUSES, Role, Scope
 from .models import Assignment, ControlDomain, EffectiveOwner
 
@@ -165,14 +167,6 @@ SELECT i1.id, d1.id
 _NOTHING = "SELECT e0.identity_id, e0.domain_id FROM governance_effectiveowner e0 WHERE 1 = 0"
 
 
-def _one_of(column: str, values: list) -> tuple[str, list]:
-    """`column` among `values`: one array parameter on PostgreSQL, a placeholder each
-    elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
-
-
 def _open_domains(domain_ids) -> list[int]:
     """Domains (of `domain_ids`, None: all) with no global A."""
     with_global_a = Assignment.objects.filter(scope_kind=Scope.GLOBAL, role=Role.ACCOUNTABLE)
@@ -222,7 +216,7 @@ def gap_pairs(
     parts, params = [_NOTHING], []
     deactivated = list(get_user_model().objects.filter(is_active=False).values_list("pk"))
     if deactivated:
-        users, users_params = _one_of("e1.user_id", [pk for (pk,) in deactivated])
+        users, users_params = one_of("e1.user_id", [pk for (pk,) in deactivated])
         parts.append(_DEACTIVATED_A.format(deactivated=users))
         params += [a, *users_params]
         if among:
