@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import ledger, signing
-from .checks import chain_status
 from .exports import EXPORTS, export_csv
 from .formats import jsonl_lines
 from .forms import plain_filters
+from .verification import chain_status
 
 VERIFY_SCRIPT = Path(__file__).resolve().parent / "verify_bundle.py"
 DEFAULT_EXPORTS = (
@@ -55,7 +55,7 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
         )
         ledger.chain()  # the head anchors every row committed so far
         head = ledger.head()
-        verdict = chain_status()  # the last verification (cached), with its time
+        verdict = chain_status()  # the last verification, with its time
         manifest = {
             "generator": "Steward evidence bundle",
             "generated_at": now.isoformat(),

@@ -228,7 +228,9 @@ def _reviews_on_time(now):
 
 @register("audit_chain_intact", "The audit ledger verifies end to end", link="/evidence/audit/")
 def _chain(now):
-    report = chain_status()
+    from .verification import chain_status
+
+    report = chain_status()  # the last verdict; none yet: not evaluated
     return report["entries"], [] if report["ok"] else [report["first_break"]]
 
 
@@ -290,39 +292,6 @@ def _still_active_at_source(now):
     from connectors.selectors import still_active_at_source
 
     return still_active_at_source()
-
-
-# --- chain status (verification reads the whole ledger: pages show the last one) -----------
-KEEP_VERIFICATIONS = dt.timedelta(days=30)
-
-
-def chain_status(*, refresh: bool = False) -> dict:
-    """The last verification of the ledger (`ChainVerification`: beat runs `verify_chain`
-    every LEDGER_VERIFY_INTERVAL), shared by every process; `refresh` — or none yet — verifies
-    now. Pages never verify on their own: at 1.26 million entries a verification takes a
-    minute, past any web worker's timeout, and each process used to pay it every 5 minutes."""
-    from .models import ChainVerification
-
-    if not refresh:
-        last = ChainVerification.objects.values_list("report", flat=True).first()
-        if last is not None:
-            return last
-    return record_verification().as_dict()
-
-
-def record_verification(*, limit: int = 100):
-    """Verify the ledger (`ledger.verify`, naming `limit` problems at most) and keep the
-    verdict pages show, with a month of earlier ones; the `Report`. Beat, `?verify=1`, the
-    API's refresh and `manage.py verify_audit` all record theirs."""
-    from .ledger import verify
-    from .models import ChainVerification
-
-    report = verify(limit=limit)
-    ChainVerification.objects.create(
-        checked_at=report.checked_at, ok=report.ok, report=report.as_dict()
-    )
-    ChainVerification.objects.filter(checked_at__lt=report.checked_at - KEEP_VERIFICATIONS).delete()
-    return report
 
 
 # --- posture -----------------------------------------------------------------------------------

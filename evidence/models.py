@@ -52,17 +52,28 @@ class PendingEntry(models.Model):
 
 class ChainVerification(models.Model):
     """One verification of the ledger end to end (`evidence.ledger.verify`) and what it found,
-    as pages show it. Beat verifies every `LEDGER_VERIFY_INTERVAL`; pages read the last one
-    instead of verifying in the request (a minute at a million entries). A month is kept."""
+    as pages show it (`evidence.verification`). Beat verifies every `LEDGER_VERIFY_INTERVAL`;
+    "verify now" adds a row with `requested_at` only, which the worker answering it fills.
+    Pages read the last verdict instead of verifying in the request (a minute at a million
+    entries). A month is kept."""
 
     text_guard = {"report": Rule.EXEMPT}  # hashes, counts and problems naming rows, no values
 
-    checked_at = models.DateTimeField(db_index=True)
-    ok = models.BooleanField()
-    report = models.JSONField(help_text="`Report.as_dict()`: what the pages and the API show.")
+    requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person asked for it; empty for beat's."
+    )
+    checked_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When it ran; empty while asked for."
+    )
+    ok = models.BooleanField(null=True)
+    report = models.JSONField(
+        default=dict, help_text="`Report.as_dict()`: what the pages and the API show."
+    )
 
     class Meta:
         ordering = ["-checked_at"]
 
     def __str__(self) -> str:
+        if self.checked_at is None:
+            return f"asked for at {self.requested_at:%Y-%m-%d %H:%M}"
         return f"{'intact' if self.ok else 'broken'} at {self.checked_at:%Y-%m-%d %H:%M}"

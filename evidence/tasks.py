@@ -10,9 +10,11 @@ def ledger_chain() -> None:
 
 
 @shared_task(name="evidence.tasks.verify_chain", ignore_result=True)
-def verify_chain() -> None:
-    """Beat runs it: verify the ledger end to end and keep the verdict pages show
-    (`evidence.checks.chain_status`)."""
-    from .checks import record_verification
+def verify_chain(request_pk: int | None = None) -> None:
+    """Verify the ledger end to end and keep the verdict pages show
+    (`evidence.verification`): beat's, or the answer to the "verify now" `request_pk`."""
+    from .verification import answered, record_verification
 
-    record_verification()
+    if request_pk is not None and answered(request_pk):
+        return
+    record_verification(request_pk=request_pk)

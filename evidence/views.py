@@ -1,11 +1,13 @@
 """Evidence pages: access evidence, audit browser, posture, exports and bundles.
 
-Read-only for auditors and admins (every view is GET-only); others get 403."""
+Read-only for auditors and admins (every view is GET-only but "verify now", which only asks
+a worker to verify the ledger); others get 403."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.decorators.http import require_safe
@@ -21,11 +23,12 @@ from lifecycle.selectors import overdue_credentials
 
 from . import selectors, signing
 from .bundle import DEFAULT_EXPORTS, bundle_build
-from .checks import chain_status, posture
+from .checks import posture
 from .exports import EXPORTS, export_csv
 from .formats import FORMATS, jsonl_lines, xlsx_file
 from .forms import EXPORT_CHOICES, EvidenceFilterForm
 from .tables import AccessTable, ChangeTable
+from .verification import chain_status, request_verification
 
 PAGE = 50
 
@@ -131,9 +134,34 @@ class AuditView(ReaderRequired, TemplateView):
             actor=params.get("actor", ""),
             object_id=params.get("object", ""),
             query=_query(self.request),
-            chain=chain_status(refresh=params.get("verify") == "1"),
+            chain=chain_status(),
             **kwargs,
         )
+
+
+class VerifyChainView(RoleRequiredMixin, View):
+    """ "Verify the chain now": a worker verifies the ledger (a minute at a million entries,
+    never in a request); the audit page shows it running, then its verdict."""
+
+    role_check = staticmethod(can_read_all)
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if request_verification():
+            messages.success(request, "Verification asked for: a worker is verifying the ledger.")
+        else:
+            messages.info(request, "A verification asked for earlier is still running.")
+        return redirect("evidence:audit")
+
+
+class ChainView(ReaderRequired, TemplateView):
+    """The chain's status alone: what the audit page and the dashboard card poll while a
+    verification runs."""
+
+    template_name = "evidence/partials/_chain.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(chain=chain_status(), **kwargs)
 
 
 class PostureView(ReaderRequired, TemplateView):

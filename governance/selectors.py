@@ -17,7 +17,7 @@ from core.roles import role_label as group_role_label
 from identities.models import Identity, Platform, Team
 from identities.selectors import identity_scope
 
-from .choices import GOVERNED_STATUSES, DomainKey, Role, Scope
+from .choices import GOVERNED_STATUSES, DomainKey, GapReason, Role, Scope
 from .filtersets import AssignmentFilterSet, GapFilterSet
 from .models import Assignment, ControlDomain
 from .owner_queries import (
@@ -215,7 +215,16 @@ class GapList(Sequence):
     the deactivated A's assignments (and the two small reads of `gap_pairs`, once)."""
 
     ORDER = ("i.name", "i.id", "d.position", "d.name")
-    SORTS = {"identity": "i.name", "team": "t.name", "platform": "p.name", "domain": "d.name"}
+    SORTS = {
+        "identity": "i.name",
+        "team": "t.name",
+        "platform": "p.name",
+        "domain": "d.name",
+        # by the reason's label: a gap with a (deactivated) A is one whose A row is there
+        "gap": "(e.assignment_id IS NULL)"
+        if GapReason.INACTIVE_ACCOUNTABLE.label < GapReason.NO_ACCOUNTABLE.label
+        else "(e.assignment_id IS NOT NULL)",
+    }
 
     def __init__(self, query: tuple[str, list] | None, domains: dict[int, ControlDomain]):
         self.query, self.domains = query, domains
@@ -223,19 +232,16 @@ class GapList(Sequence):
         self._all: list[Gap] | None = [] if query is None else None
         self._counts: tuple[int, int] | None = None
 
-    def sort_by(self, names) -> bool:
-        """Order by the report's columns `names` ("-" first: descending) in SQL, then its own
-        order; False, and unchanged, when one of them has no SQL order (`SORTS`)."""
+    def sort_by(self, names) -> None:
+        """Order by the report's columns `names` ("-" first: descending; each a `SORTS` key)
+        in SQL, then by its own order."""
         terms = []
         for name in names:
-            column = self.SORTS.get(name.lstrip("-"))
-            if column is None:
-                return False
+            column = self.SORTS[name.lstrip("-")]
             terms.append(f"{column} DESC" if name.startswith("-") else column)
         self.order = " ORDER BY " + ", ".join([*terms, *self.ORDER])
         if self.query is not None:
             self._all = None  # read again, in this order
-        return True
 
     def _counted(self) -> tuple[int, int]:
         if self._all is not None:
@@ -260,10 +266,6 @@ class GapList(Sequence):
         if self._all is None:
             self._all = self._read("", [])
         return iter(self._all)
-
-    def sort(self, *, key=None, reverse: bool = False) -> None:
-        """Sorted by another column (the table's headers): every gap read, then sorted."""
-        self._all = sorted(self, key=key, reverse=reverse)
 
     def __getitem__(self, index):
         if self._all is not None:

@@ -1,5 +1,5 @@
-"""The ownership gaps list's table (core/tables.py); gaps are resolved in Python, so its
-columns sort the page's list in memory."""
+"""The ownership gaps list's table (core/tables.py); its headers sort the report in SQL
+(`governance.selectors.GapList.SORTS`, one per orderable column)."""
 
 import django_tables2 as tables
 from django.utils.html import format_html

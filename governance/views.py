@@ -160,12 +160,11 @@ class MatrixExportView(ReaderRequired, View):
 # --- gaps -------------------------------------------------------------------------------
 class _GapData(TableListData):
     """The report's rows for its table: given as django-tables2's list data (a plain sequence
-    would be copied into a list, every gap read); a sort by identity, team, platform or domain
-    is the report's own SQL order (`GapList.sort_by`), any other sorts the list."""
+    would be copied into a list, every gap read); a header's sort is the report's own SQL
+    order (`GapList.sort_by`)."""
 
     def order_by(self, aliases):
-        if not self.data.sort_by(list(aliases)):
-            super().order_by(aliases)
+        self.data.sort_by(list(aliases))
 
 
 class GapsView(ReaderRequired, TemplateView):

@@ -87,7 +87,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_float("LEDGER_CHAIN_INTERVAL", 30.0)),
         "options": {"expires": env_float("LEDGER_CHAIN_INTERVAL", 30.0) * 0.9},
     },
-    # Verifies the ledger end to end; pages show the last verdict (evidence.checks).
+    # Verifies the ledger end to end; pages show the last verdict (evidence.verification).
     "evidence-ledger-verify": {
         "task": "evidence.tasks.verify_chain",
         "schedule": timedelta(seconds=env_float("LEDGER_VERIFY_INTERVAL", 300.0)),

@@ -1,16 +1,19 @@
-"""API v1 for evidence: read-only (auditors and admins), thin callers of selectors."""
+"""API v1 for evidence: read-only (auditors and admins) but "verify now", thin callers of
+selectors."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
+from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.roles import can_read_all
 
-from ..checks import chain_status, posture
+from ..checks import posture
 from ..exports import EXPORTS
 from ..forms import EvidenceFilterForm
+from ..verification import chain_status, request_verification
 
 MAX_ROWS = 500
 
@@ -34,18 +37,39 @@ class _Base(APIView):
     def filters(self, request) -> dict:
         form = EvidenceFilterForm(request.query_params or None)
         if request.query_params and not form.is_valid():
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError(form.errors)
         return form.filters() if form.is_bound else {}
 
 
 class ChainAPIView(_Base):
-    """The audit ledger's status (`?refresh=1` re-verifies now)."""
+    """The audit ledger's last verification (`checked_at`; `ok` null before the first), and
+    `requested_at` while one asked for is running."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(chain_status(refresh=request.query_params.get("refresh") == "1"))
+        if "refresh" in request.query_params:
+            # a GET verifies nothing: a verification takes a minute at a million entries
+            raise ValidationError({"refresh": ["POST /api/v1/evidence/chain/verify/ instead."]})
+        return Response(chain_status())
+
+
+class VerifyNow(permissions.BasePermission):
+    """Readers may POST "verify now": it changes no record, only asks a worker to verify."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and can_read_all(request.user))
+
+
+class ChainVerifyAPIView(APIView):
+    """Ask a worker to verify the ledger now: 202 with the status (`requested_at` set);
+    a verification asked for earlier and still running is not asked for twice."""
+
+    permission_classes = [VerifyNow]
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        request_verification()
+        return Response(chain_status(), status=status.HTTP_202_ACCEPTED)
 
 
 class PostureAPIView(_Base):

@@ -1,12 +1,12 @@
 """Recompute the audit ledger's hash chain and compare every governed live row with its latest
 chained history record; exit 1 naming what differs (entry, or model, pk and fields). The
-verdict is kept for the pages (`evidence.checks.record_verification`), as beat's is."""
+verdict is kept for the pages (`evidence.verification.record_verification`), as beat's is."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence.checks import record_verification
+from evidence.verification import record_verification
 
 
 class Command(BaseCommand):
