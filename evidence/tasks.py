@@ -1,5 +1,4 @@
 from celery import shared_task
-from celery.signals import worker_ready
 
 
 @shared_task(name="evidence.tasks.ledger_chain", ignore_result=True)
@@ -19,19 +18,3 @@ def verify_chain(request_pk: int | None = None) -> None:
     if request_pk is not None and answered(request_pk):
         return
     record_verification(request_pk=request_pk)
-
-
-@worker_ready.connect
-def verify_a_ledger_never_verified(**kwargs) -> None:
-    """A ledger with no verification yet (a new install; an upgrade onto one) is verified as
-    soon as a worker is up, not LEDGER_VERIFY_INTERVAL later: until then pages say "not
-    verified yet"."""
-    from django.db import connection
-
-    from .models import ChainVerification
-
-    try:
-        if not ChainVerification.objects.exists():
-            verify_chain.delay()
-    finally:
-        connection.close()  # the worker's main process holds no connection
