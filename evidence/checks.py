@@ -86,9 +86,9 @@ def _governed_identities():
     link="/ownership/gaps/",
 )
 def _owners(now):
-    from governance.selectors import gap_identity_ids
+    from governance.selectors import identities_with_gaps
 
-    return _governed_identities().count(), sorted(gap_identity_ids())
+    return _governed_identities().count(), identities_with_gaps()
 
 
 @register(

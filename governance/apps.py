@@ -33,12 +33,12 @@ class GovernanceConfig(AppConfig):
 
 def _gauges() -> dict:
     """Scrape-time gauge (core.metrics): governed identities with an ownership gap."""
-    from .selectors import gap_identity_ids
+    from .selectors import identities_with_gaps
 
     return {
         "ownership_gap_identities": (
             "Governed identities with at least one control domain lacking an active A.",
-            len(gap_identity_ids()),
+            len(identities_with_gaps()),
         )
     }
 

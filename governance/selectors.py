@@ -329,8 +329,19 @@ def gap_count(*, user, filters: dict | None = None) -> int:
 
 def gap_identity_ids(*, identity_ids=None) -> dict[int, list[str]]:
     """{identity id: [domain keys with a gap]} for governed identities (for sweeps/evidence,
-    no user scope)."""
-    return {i: list(per) for i, per in gap_escalations(identity_ids=identity_ids).items()}
+    no user scope): one query."""
+    identities = None if identity_ids is None else Identity.objects.filter(pk__in=identity_ids)
+    out: dict[int, list[str]] = {}
+    for identity_id, key in gap_rows(
+        select="i.id, d.key", identities=identities, order="i.id, d.position"
+    ):
+        out.setdefault(identity_id, []).append(key)
+    return out
+
+
+def identities_with_gaps() -> list[int]:
+    """The ids of governed identities with at least one gap, in order (no user scope)."""
+    return [pk for (pk,) in gap_rows(select="DISTINCT i.id", order="i.id")]
 
 
 def gap_escalations(*, identity_ids=None) -> dict[int, dict[str, int | None]]:

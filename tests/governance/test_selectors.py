@@ -205,7 +205,7 @@ def test_gaps_equal_the_resolver_whatever_heads_the_chains(domains, admin_user, 
     """The gap SQL reads only deactivated A's rows and the domains with no global A
     (governance.owner_queries): every kind of chain, compared with the resolver."""
     from governance.resolution import identity_rows, resolve
-    from governance.selectors import gap_identity_ids
+    from governance.selectors import gap_identity_ids, identities_with_gaps
     from identities.models import Identity
 
     team, platform = TeamFactory(members=[engineer]), PlatformFactory()
@@ -231,6 +231,7 @@ def test_gaps_equal_the_resolver_whatever_heads_the_chains(domains, admin_user, 
             expected[identity_id] = keys
     found = {i: sorted(keys) for i, keys in gap_identity_ids().items()}
     assert found == expected
+    assert identities_with_gaps() == sorted(expected)
     assert {"runtime_policy", "exceptions"} <= set(found[on_platform[0].pk])
     assert "consumption" not in found[on_platform[0].pk] and "identity" in found[in_team[0].pk]
     assert gap_count(user=admin_user) == len(expected)
