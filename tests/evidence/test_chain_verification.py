@@ -1,5 +1,6 @@
 """The ledger's verdict: verified by beat or, asked for, by a worker — never in a request —
-kept in the database for every process, and read by the pages that show it."""
+kept in the database for every process, and read by the pages that show it. A press of
+"verify now" answered by a real worker, in a browser: tests/e2e/test_evidence.py."""
 
 import uuid
 from datetime import timedelta
@@ -150,18 +151,3 @@ def test_beat_verifies_and_the_web_reads_the_workers_verdict(scenario, tmp_path)
     with celery_worker(queue=queue), celery_beat(queue=queue, env=fast, schedule_dir=tmp_path):
         wait_for(lambda: ChainVerification.objects.exists(), 150)
     assert chain_status()["ok"] is True
-
-
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_verify_now_from_the_page_is_answered_by_a_real_worker(
-    scenario, client, auditor, monkeypatch
-):
-    client.force_login(auditor)
-    with celery_worker() as (_proc, queue):
-        sent = lambda pk: verify_chain.apply_async(args=[pk], queue=queue)  # noqa: E731
-        monkeypatch.setattr(verify_chain, "delay", sent)  # the worker's own queue
-        client.post(reverse("evidence:verify"))
-        wait_for(lambda: ChainVerification.objects.filter(checked_at__isnull=False).exists(), 60)
-    html = client.get(reverse("evidence:audit")).content.decode()
-    assert "intact" in html and "chain-verifying" not in html
