@@ -7,6 +7,7 @@ import hashlib
 import json
 import tempfile
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -46,6 +47,11 @@ def bundle_build(*, user, filters: dict, exports=DEFAULT_EXPORTS, now=None):
         for key in exports:
             export = EXPORTS[key]
             if key in ("access", "posture"):
+                if export.csv_cells is None:
+                    # both files from one evaluation: posture runs every check once, and its
+                    # CSV and JSON Lines cannot disagree
+                    computed = list(export.rows(filters, user))
+                    export = replace(export, rows=lambda *_, rows=computed: iter(rows))
                 files[f"{key}.jsonl"] = _write(
                     archive, f"{key}.jsonl", jsonl_lines(export.columns, export.rows(filters, user))
                 )

@@ -33,6 +33,22 @@ def _bundle(client, auditor, query="") -> bytes:
     return response.getvalue()
 
 
+def test_a_bundle_runs_the_posture_checks_once_for_both_its_files(
+    scenario, client, auditor, monkeypatch
+):
+    from evidence import checks
+
+    ran, run_check = [], checks.run_check
+    monkeypatch.setattr(
+        checks, "run_check", lambda key, **kw: ran.append(key) or run_check(key, **kw)
+    )
+    archive = zipfile.ZipFile(io.BytesIO(_bundle(client, auditor, "?include=posture")))
+    assert len(ran) == len(set(ran)) == len(checks.REGISTRY)  # each check once
+    csv_rows = archive.read("posture.csv").decode().splitlines()[1:]
+    jsonl_rows = archive.read("posture.jsonl").decode().splitlines()
+    assert len(csv_rows) == len(jsonl_rows) > 0  # both files hold every control
+
+
 def _verify(path, *options) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
