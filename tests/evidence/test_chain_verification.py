@@ -151,3 +151,14 @@ def test_beat_verifies_and_the_web_reads_the_workers_verdict(scenario, tmp_path)
     with celery_worker(queue=queue), celery_beat(queue=queue, env=fast, schedule_dir=tmp_path):
         wait_for(lambda: ChainVerification.objects.exists(), 150)
     assert chain_status()["ok"] is True
+
+
+@pytest.mark.django_db
+def test_verify_now_refuses_a_cross_site_post(scenario, auditor):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)  # a signed-in auditor lured to another site
+    browser.force_login(auditor)
+    assert browser.post(reverse("evidence:verify")).status_code == 403
+    assert browser.post("/api/v1/evidence/chain/verify/").status_code == 403
+    assert not ChainVerification.objects.exists()
