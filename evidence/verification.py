@@ -60,10 +60,7 @@ def request_verification() -> bool:
 
     now = timezone.now()
     with transaction.atomic():
-        running = ChainVerification.objects.filter(
-            checked_at__isnull=True, requested_at__gte=now - STALE_REQUEST
-        )
-        if running.exists():
+        if _unanswered().filter(requested_at__gte=now - STALE_REQUEST).exists():
             return False
         pk = ChainVerification.objects.create(requested_at=now).pk
         transaction.on_commit(lambda: verify_chain.delay(pk))
@@ -78,10 +75,8 @@ def record_verification(*, limit: int = 100, request_pk: int | None = None):
 
     report = verify(limit=limit)
     verdict = {"checked_at": report.checked_at, "ok": report.ok, "report": report.as_dict()}
-    answered = request_pk is not None and ChainVerification.objects.filter(
-        pk=request_pk, checked_at__isnull=True
-    ).update(**verdict)
-    if not answered:
+    filled = request_pk is not None and _unanswered().filter(pk=request_pk).update(**verdict)
+    if not filled:
         ChainVerification.objects.create(**verdict)
     old = report.checked_at - KEEP
     ChainVerification.objects.filter(
@@ -93,4 +88,9 @@ def record_verification(*, limit: int = 100, request_pk: int | None = None):
 def answered(request_pk: int) -> bool:
     """Whether the verification request `request_pk` has its verdict (or is gone): a task
     delivered twice verifies once."""
-    return not ChainVerification.objects.filter(pk=request_pk, checked_at__isnull=True).exists()
+    return not _unanswered().filter(pk=request_pk).exists()
+
+
+def _unanswered():
+    """Verifications asked for that no worker has answered yet."""
+    return ChainVerification.objects.filter(checked_at__isnull=True)
