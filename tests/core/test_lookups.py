@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 
 def test_in_ids_selects_what_in_selects():
     identities = IdentityFactory.create_batch(4)
+    # unordered, as the scope's parts are (SQLite refuses an ORDER BY inside a UNION's parts)
     ids = Identity.objects.filter(pk__in=[identities[1].pk, identities[3].pk]).values("pk")
-    union = ids.union(Identity.objects.filter(pk=identities[0].pk).values("pk"))
+    other = Identity.objects.filter(pk=identities[0].pk).values("pk").order_by()
+    union = ids.order_by().union(other)
     for subquery in (ids, union):
         expected = set(Identity.objects.filter(pk__in=subquery))
         assert set(Identity.objects.filter(pk__in_ids=subquery)) == expected

@@ -2,6 +2,7 @@
 anonymous visitors the sign-in page."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from evidence.verification import record_verification
@@ -173,8 +174,10 @@ def test_access_evidence_page_query_count(scenario, client, auditor, django_asse
     record_verification()
     client.get(reverse("evidence:index"))  # warm the per-process caches
     # The export's page of rows (requests, decisions, credentials, owners) and the page's
-    # own: bounded by the export's queries, not by the rows on the page.
-    with django_assert_max_num_queries(10):  # 7 measured
+    # own: bounded by the export's queries, not by the rows on the page. On SQLite the page's
+    # decisions and credentials are two more reads (evidence.exports.access.access_rows).
+    bound = 10 if connection.vendor == "postgresql" else 12
+    with django_assert_max_num_queries(bound):  # 7 measured on PostgreSQL
         response = client.get(reverse("evidence:index"), {"kind": "exception"})
     assert response.context["table"].rows
 

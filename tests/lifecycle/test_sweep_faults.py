@@ -14,7 +14,7 @@ from lifecycle.models import SweepFailure
 from lifecycle.sweeps import run_sweeps
 from tests.approvals_helpers import approved_exception
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # a PL/pgSQL trigger plants the fault
 
 
 def _trigger(table: str, when: str, condition: str) -> None:
