@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .keys import public_keyset_errors
@@ -63,9 +64,6 @@ def issuer_refresh_keys(*, issuer_id: int, fetch=_get, now: dt.datetime | None =
 def issuers_due(*, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     stale = now - dt.timedelta(seconds=settings.RUNTIME_JWKS_REFRESH_SECONDS)
-    qs = TrustedIssuer.objects.filter(active=True).exclude(jwks_url="")
-    return list(
-        qs.filter(jwks_fetched_at__isnull=True)
-        .values_list("pk", flat=True)
-        .union(qs.filter(jwks_fetched_at__lte=stale).values_list("pk", flat=True))
-    )
+    never_or_stale = Q(jwks_fetched_at__isnull=True) | Q(jwks_fetched_at__lte=stale)
+    issuers = TrustedIssuer.objects.filter(never_or_stale, active=True).exclude(jwks_url="")
+    return list(issuers.values_list("pk", flat=True))

@@ -49,7 +49,9 @@ def test_rows_equal_the_orm_for_each_call_and_it_is_built_once(people):
             with CaptureQueriesContext(connection) as captured:
                 assert prepared.rows(**values) == list(joined(**values))
             assert len(captured) == 2  # the prepared query, then the ORM's own
-    assert build.calls == 1  # the marked build only
+    # the marked build only; SQLite adapts datetimes to text, so there the ORM builds each
+    # call's query (core.prepared's docstring)
+    assert build.calls == (1 if connection.vendor == "postgresql" else 1 + 4 * 3)
 
 
 def test_a_marker_changed_on_its_way_to_sql_falls_back_to_the_orm(people):

@@ -65,12 +65,13 @@ def platform_for(fmt, aws, cluster):
 
 
 def stored_text() -> str:
-    """Everything the import jobs table holds, as PostgreSQL sees it."""
+    """Everything the import jobs table holds, as the database stores it."""
+    if connection.vendor == "postgresql":
+        joined = "string_agg(content || rows::text || errors::text || message, '')"
+    else:  # SQLite keeps JSON as text
+        joined = "group_concat(content || rows || errors || message, '')"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT coalesce(string_agg(content || rows::text || errors::text || message, ''), '')"
-            " FROM identities_importjob"
-        )
+        cursor.execute(f"SELECT coalesce({joined}, '') FROM identities_importjob")  # noqa: S608
         return cursor.fetchone()[0]
 
 

@@ -59,7 +59,8 @@ def test_an_edit_of_a_token_record_behind_stewards_back_is_named(client, workloa
     assert exchange(client).status_code == 200
     table = connection.ops.quote_name(IssuedToken.history.model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET expires_at = expires_at + interval '1 day'")  # noqa: S608
+        later = timezone.now() + dt.timedelta(days=1)
+        cursor.execute(f"UPDATE {table} SET expires_at = %s", [later])  # noqa: S608
     assert not ledger.verify().ok
 
 
